@@ -1,0 +1,54 @@
+# Outreach: `make run` serves the app with demo data on SQLite; `make test` runs the whole suite.
+# Both create .venv and install what they need first.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# The first Python 3.12 or newer on this machine (Django 6.1 refuses older ones).
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+
+.PHONY: run test test-fast lint format messages setup worker clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Outreach needs Python 3.12 or newer: install it (for example 'pyenv install 3.12') and run make again."; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --upgrade pip
+	@$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Outreach needs Node.js and npm for its front-end assets: install them and run make again."; exit 1; }
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	@DEBUG=true $(MANAGE) migrate --noinput
+	@DEBUG=true $(MANAGE) seed_demo
+	@echo "Outreach is at http://127.0.0.1:8000/ (English), /fr/ and /es/. Stop with Ctrl+C."
+	@DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+test: setup
+	@$(PY) -m pytest
+
+test-fast: setup
+	@$(PY) -m pytest -m "not browser"
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: setup
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+messages: setup
+	@DEBUG=true $(MANAGE) makemessages --locale fr --locale es --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*'
+	@DEBUG=true $(MANAGE) compilemessages --locale fr --locale es --ignore '.venv/*' --ignore 'node_modules/*'
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from modeltranslation.admin import TranslationAdmin
+
+from outreach.models import Economy, Organisation, User
+
+
+@admin.register(Economy)
+class EconomyAdmin(TranslationAdmin):
+    list_display = ["code", "name", "region", "sub_region", "is_least_developed"]
+    list_filter = ["region", "is_least_developed", "is_landlocked_developing"]
+    search_fields = ["code", "alpha3", "name_en", "name_fr", "name_es"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "economy", "size_band"]
+    list_filter = ["kind", "size_band", "exporting_status"]
+    search_fields = ["name"]
+    autocomplete_fields = ["economy"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "organisation", "language"]
+    list_filter = ["role", "language", "is_active"]
+    search_fields = ["email", "full_name"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "language", "time_zone", "organisation", "role"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["email", "full_name", "role"]})]

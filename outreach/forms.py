@@ -1,0 +1,32 @@
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from outreach.models import User
+
+
+class SignupDetailsForm(forms.Form):
+    """What allauth's sign-up asks beside the email address: a name, and nothing to remember."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+
+    def signup(self, request, user):
+        user.full_name = self.cleaned_data["full_name"]
+        user.save(update_fields=["full_name"])
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ["full_name", "language", "time_zone"]
+        help_texts = {
+            "language": _("Emails and reminders reach you in this language."),
+        }

@@ -1,0 +1,249 @@
+"""Foundations: economies, organisations and people."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Economy(models.Model):
+    """A country or territory a registrant may come from, as the UN M49 standard groups it.
+
+    Names come from Babel (CLDR) in each language, except where the programme uses
+    official terms of its own (Chinese Taipei; Hong Kong, China; Macao, China).
+    """
+
+    code = models.CharField(_("ISO alpha-2 code"), max_length=2, primary_key=True)
+    alpha3 = models.CharField(_("ISO alpha-3 code"), max_length=3, unique=True)
+    numeric = models.CharField(_("ISO numeric code"), max_length=3, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # The name folded for sorting (accents and case removed), so that "Égypte" sorts under E
+    # on every database whatever its collation.
+    sort_name = models.CharField(max_length=100, editable=False)
+    region = models.CharField(_("region (UN M49)"), max_length=3)
+    sub_region = models.CharField(_("sub-region (UN M49)"), max_length=3)
+    is_least_developed = models.BooleanField(_("least-developed country"), default=False)
+    is_landlocked_developing = models.BooleanField(
+        _("landlocked developing country"), default=False
+    )
+    is_small_island_developing = models.BooleanField(
+        _("small island developing state"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("economy")
+        verbose_name_plural = _("economies")
+        ordering = ["sort_name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    ORGANISER = "organiser", _("Programme organiser")
+    GOVERNMENT = "government", _("Ministry or government agency")
+    SUPPORT = "support", _("Business support organisation")
+    FIRM = "firm", _("Firm")
+    INTERNATIONAL = "international", _("International organisation")
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "micro", _("Micro (up to 10 employees)")
+    SMALL = "small", _("Small (11 to 50 employees)")
+    MEDIUM = "medium", _("Medium (51 to 250 employees)")
+    LARGE = "large", _("Large (more than 250 employees)")
+
+
+class ExportingStatus(models.TextChoices):
+    EXPORTING = "exporting", _("Exporting")
+    READY = "ready", _("Ready to export")
+    NOT_YET = "not_yet", _("Not yet exporting")
+
+
+class Sector(models.TextChoices):
+    AGRICULTURE = "agriculture", _("Agriculture, forestry and fishing")
+    FOOD = "food", _("Food and beverages")
+    TEXTILES = "textiles", _("Textiles, clothing and leather")
+    MANUFACTURING = "manufacturing", _("Other manufacturing")
+    MINING = "mining", _("Mining and energy")
+    CONSTRUCTION = "construction", _("Construction")
+    TRADE = "trade", _("Wholesale and retail trade")
+    LOGISTICS = "logistics", _("Transport and logistics")
+    TOURISM = "tourism", _("Tourism and hospitality")
+    ICT = "ict", _("Information and communication technology")
+    CREATIVE = "creative", _("Creative industries")
+    PROFESSIONAL = "professional", _("Professional and business services")
+    OTHER = "other", _("Other")
+
+
+def size_band_for(employees: int) -> str:
+    """The size band of a firm with this many employees (micro ≤ 10, small ≤ 50, medium ≤ 250)."""
+    if employees < 0:
+        raise ValueError("A firm cannot have fewer than zero employees.")
+    if employees <= 10:
+        return SizeBand.MICRO
+    if employees <= 50:
+        return SizeBand.SMALL
+    if employees <= 250:
+        return SizeBand.MEDIUM
+    return SizeBand.LARGE
+
+
+class Organisation(models.Model):
+    """Every body that takes part: the organiser, ministries, support organisations, firms."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    economy = models.ForeignKey(
+        Economy, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("economy")
+    )
+    website = models.URLField(_("website"), blank=True)
+    # What impact reports are cut by; asked of firms only.
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
+    size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices, blank=True)
+    exporting_status = models.CharField(
+        _("exporting status"), max_length=10, choices=ExportingStatus.choices, blank=True
+    )
+    women_led = models.BooleanField(_("women-led"), default=False)
+    youth_led = models.BooleanField(_("youth-led"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "economy", name="organisation_unique_name_per_economy"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=OrganisationKind.FIRM)
+                | models.Q(size_band="", exporting_status="", women_led=False, youth_led=False),
+                name="organisation_firm_facts_only_for_firms",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "economy"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_firm(self) -> bool:
+        return self.kind == OrganisationKind.FIRM
+
+    def clean(self):
+        if not self.is_firm and (
+            self.size_band or self.exporting_status or self.women_led or self.youth_led
+        ):
+            raise ValidationError(
+                _("Size, exporting status, women-led and youth-led are asked of firms only.")
+            )
+
+
+class Role(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser")
+    ANALYST = "analyst", _("Analyst")
+    COHOST = "cohost", _("Co-host member")
+    PARTICIPANT = "participant", pgettext_lazy("role", "Participant")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("A person needs an email address.")
+        user = self.model(email=normalise_email(email), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", Role.ORGANISER)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=normalise_email(username))
+
+
+def normalise_email(email: str) -> str:
+    """Email is the identity: compare it without case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: the email address is the identity, and a firm never needs a password."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=2, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("may use the Django admin"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_unique_email_ignoring_case"),
+            models.CheckConstraint(
+                condition=models.Q(language__in=["en", "fr", "es"]), name="user_language_supported"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email

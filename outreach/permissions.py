@@ -1,0 +1,60 @@
+"""Who may do what in the foundations: every view asks these functions, never its own rule.
+
+Later layers (events, registrations, impact) add their own permissions module that builds on
+these answers.
+"""
+
+from django.db.models import QuerySet
+
+from outreach.models import Organisation, Role, User
+
+
+def _role(user) -> str | None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return user.role
+
+
+def is_organiser(user) -> bool:
+    """Programme staff who plan sessions, manage co-hosts and import attendance."""
+    return _role(user) == Role.ORGANISER
+
+
+def is_analyst(user) -> bool:
+    return _role(user) == Role.ANALYST
+
+
+def is_programme_staff(user) -> bool:
+    """Organisers and analysts: the people who see every organisation's figures."""
+    return _role(user) in {Role.ORGANISER, Role.ANALYST}
+
+
+def is_cohost_member(user) -> bool:
+    return _role(user) == Role.COHOST and user.organisation_id is not None
+
+
+def can_view_impact(user) -> bool:
+    """The impact dashboard: staff see everything, co-host members their own sessions' figures."""
+    return is_programme_staff(user) or is_cohost_member(user)
+
+
+def can_manage_sessions(user) -> bool:
+    return is_organiser(user)
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    """The organisations whose details this person may see: all for staff, else their own."""
+    if is_programme_staff(user):
+        return Organisation.objects.all()
+    if _role(user) is not None and user.organisation_id is not None:
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.none()
+
+
+def can_view_organisation(user, organisation: Organisation) -> bool:
+    return visible_organisations(user).filter(pk=organisation.pk).exists()
+
+
+def can_edit_person(user, person: User) -> bool:
+    """A person edits their own profile; organisers may edit anyone's."""
+    return _role(user) is not None and (user.pk == person.pk or is_organiser(user))

@@ -1,0 +1,107 @@
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from outreach.models import User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def french(name: str, **kwargs) -> str:
+    with translation.override("fr"):
+        return reverse(name, kwargs=kwargs or None)
+
+
+def code_from(message) -> str:
+    return re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE).group(1)
+
+
+def test_signup_in_french_needs_no_password_and_verifies_the_email_by_code(client):
+    response = client.post(
+        french("account_signup"), {"email": "Ines.Garcia@Example.org", "full_name": "Inès García"}
+    )
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ines.garcia@example.org"]
+    assert message.subject == "[Outreach] Confirmez votre adresse e-mail"
+    person = User.objects.get(email="ines.garcia@example.org")
+    assert person.full_name == "Inès García"
+    assert person.language == "fr"
+    assert not person.has_usable_password()
+
+    response = client.post(response.url, {"code": code_from(message)}, follow=True)
+
+    assert response.context["user"] == person
+    assert person.emailaddress_set.get().verified is True
+
+
+def test_login_by_code_in_french(client):
+    person = UserFactory(email="amadou@example.org", language="fr")
+    person.emailaddress_set.create(email=person.email, verified=True, primary=True)
+
+    response = client.post(french("account_request_login_code"), {"email": "AMADOU@example.org"})
+
+    assert response.status_code == 302
+    assert response.url == french("account_confirm_login_code")
+    message = mail.outbox[0]
+    assert "code" in message.subject.lower()
+    assert "Votre code de connexion" in message.body or "code" in message.body
+
+    response = client.post(response.url, {"code": code_from(message)})
+
+    assert response.status_code == 302
+    assert client.get(french("outreach:profile")).context["user"] == person
+
+
+def test_login_page_in_french_asks_for_the_email_only(client):
+    response = client.get(french("account_login"))
+
+    assert response.status_code == 200
+    assert 'name="password"' not in response.content.decode()
+    assert "Connexion" in response.content.decode()
+
+
+def test_emails_name_the_site_from_settings_not_from_the_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+
+    client.post(
+        french("account_signup"),
+        {"email": "host@example.org", "full_name": "Host Header"},
+        HTTP_HOST="evil.example",
+    )
+
+    body = mail.outbox[0].body
+    assert "evil.example" not in body
+    assert "Merci d'utiliser Outreach" in body
+
+
+def test_requesting_login_codes_is_rate_limited_per_address():
+    UserFactory(email="spam@example.org").emailaddress_set.create(
+        email="spam@example.org", verified=True, primary=True
+    )
+    url = french("account_request_login_code")
+
+    # Each request from a fresh browser, as a script would send them.
+    answers = [Client().post(url, {"email": "spam@example.org"}).status_code for _ in range(5)]
+
+    assert answers == [302, 302, 302, 200, 200]
+    assert len(mail.outbox) == 3
+
+
+def test_an_unknown_email_gets_the_same_answer_as_a_known_one(client):
+    UserFactory(email="known@example.org").emailaddress_set.create(
+        email="known@example.org", verified=True, primary=True
+    )
+    url = french("account_request_login_code")
+
+    known = client.post(url, {"email": "known@example.org"})
+    unknown = client.post(url, {"email": "nobody@example.org"})
+
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
