@@ -1,4 +1,5 @@
 import zoneinfo
+from functools import cache
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,9 +17,15 @@ class SignupDetailsForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
+AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
+         "Indian/", "Pacific/")
+
+
+@cache
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    """IANA zones by area (no legacy aliases such as US/Eastern), and UTC."""
+    zones = sorted(z for z in zoneinfo.available_timezones() if z.startswith(AREAS))
+    return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
 
 
 class ProfileForm(forms.ModelForm):

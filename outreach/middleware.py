@@ -2,20 +2,31 @@ import zoneinfo
 
 from django.utils import timezone
 
+TIME_ZONE_COOKIE = "tz"
+
+
+def viewer_time_zone(request) -> tuple[str, str]:
+    """The zone to show times in and where it came from: the profile, the browser, or UTC."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.time_zone:
+        return user.time_zone, "profile"
+    chosen = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    if chosen and chosen in zoneinfo.available_timezones():
+        return chosen, "browser"
+    return "UTC", "default"
+
 
 class UserTimeZoneMiddleware:
-    """Show times in the signed-in person's time zone; everyone else sees UTC, named as such."""
+    """Show times in the viewer's zone: their profile's, else their browser's, else UTC."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.time_zone:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
+        zone, source = viewer_time_zone(request)
+        request.time_zone_source = source
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+        try:
+            return self.get_response(request)
+        finally:
             timezone.deactivate()
-        return self.get_response(request)

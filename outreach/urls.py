@@ -5,13 +5,15 @@ from django.urls import include, path
 from outreach import views
 
 outreach_patterns = [
-    path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    path("time-zone/", views.set_time_zone, name="set-time-zone"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("feeds/", include("events.feed_urls")),
     *i18n_patterns(
+        path("", include("events.urls")),
         path("", include((outreach_patterns, "outreach"))),
         path("accounts/", include("allauth.urls")),
     ),

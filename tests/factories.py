@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from outreach.models import Economy, Organisation, OrganisationKind, Role, SizeBand, User
 
@@ -47,3 +50,42 @@ class OrganiserFactory(UserFactory):
         name=factory.Sequence(lambda n: f"Programme office {n}"),
         kind=OrganisationKind.ORGANISER,
     )
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Topic"
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name_en = factory.Sequence(lambda n: f"Topic {n}")
+    name_fr = factory.Sequence(lambda n: f"Sujet {n}")
+    name_es = factory.Sequence(lambda n: f"Tema {n}")
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Series"
+
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    title_en = factory.Sequence(lambda n: f"Series {n}")
+    title_fr = factory.Sequence(lambda n: f"Série {n}")
+    title_es = factory.Sequence(lambda n: f"Serie {n}")
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A published online session in English, a week from now, 90 minutes long."""
+
+    class Meta:
+        model = "events.Session"
+
+    title_en = factory.Sequence(lambda n: f"Session {n}")
+    summary_en = "What firms need to know."
+    language = "en"
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(minutes=90))
+    time_zone = "Europe/Zurich"
+    capacity = 100
+    status = "published"
+    join_url = "https://meet.example.org/j/secret-join-link"

@@ -1,0 +1,287 @@
+import zoneinfo
+from datetime import UTC, timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import LANGUAGE_CODES, Series, Session, SessionFormat, Topic
+from events.services import quarter_bounds, suggest_quarter_times
+from outreach.economies import region_choices
+from outreach.forms import time_zone_choices
+from outreach.models import Economy, Organisation, OrganisationKind
+from outreach.timezones import NonExistentLocalTime, aware
+
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
+
+
+class WallClockField(forms.DateTimeField):
+    """A date and time as read on a clock in some zone; the form makes it aware with that zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        # Parse in UTC, which has no daylight-saving gaps, then drop the zone: the wall clock.
+        with timezone.override(UTC):
+            parsed = super().to_python(value)
+        return parsed.replace(tzinfo=None) if parsed else None
+
+
+def _wall_clock(moment, zone_name):
+    if moment is None:
+        return None
+    return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
+
+
+class SessionForm(forms.ModelForm):
+    """An organiser's session: texts in three languages, times on the organiser's clock."""
+
+    time_zone = forms.ChoiceField(label=_("Time zone of the times below"), choices=time_zone_choices)
+    starts_at = WallClockField(label=_("Starts"))
+    ends_at = WallClockField(label=_("Ends"))
+    registration_opens_at = WallClockField(label=_("Registration opens"), required=False)
+    registration_closes_at = WallClockField(
+        label=_("Registration closes"),
+        required=False,
+        help_text=_("Leave empty to keep registration open until the session ends."),
+    )
+    interpretation_languages = forms.MultipleChoiceField(
+        label=_("Interpretation into"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cohosts = forms.ModelMultipleChoiceField(
+        label=_("Co-hosts"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    target_economies = forms.ModelMultipleChoiceField(
+        label=_("For the firms of"),
+        queryset=Economy.objects.none(),
+        required=False,
+        help_text=_("Leave empty for a session open to every economy."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+    class Meta:
+        model = Session
+        fields = [
+            "series",
+            "language",
+            "title_en",
+            "title_fr",
+            "title_es",
+            "summary_en",
+            "summary_fr",
+            "summary_es",
+            "description_en",
+            "description_fr",
+            "description_es",
+            "interpretation_languages",
+            "format",
+            "venue",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registration_opens_at",
+            "registration_closes_at",
+            "cohosts",
+            "target_economies",
+            "topics",
+            "join_url",
+            "recording_url",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "description_es": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "title_en": _("Title in English"),
+            "title_fr": _("Title in French"),
+            "title_es": _("Title in Spanish"),
+            "summary_en": _("Summary in English"),
+            "summary_fr": _("Summary in French"),
+            "summary_es": _("Summary in Spanish"),
+            "description_en": _("Description in English"),
+            "description_fr": _("Description in French"),
+            "description_es": _("Description in Spanish"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cohosts"].queryset = Organisation.objects.exclude(
+            kind__in=[OrganisationKind.FIRM, OrganisationKind.ORGANISER]
+        ).select_related("economy")
+        self.fields["target_economies"].queryset = Economy.objects.order_by("sort_name")
+        self.fields["topics"].queryset = Topic.objects.order_by("name")
+        session = self.instance
+        if session.pk:
+            for name in self.TIME_FIELDS:
+                self.initial[name] = _wall_clock(getattr(session, name), session.time_zone)
+            self.initial["cohosts"] = list(session.cohosts.all())
+            self.initial["target_economies"] = list(session.target_economies.all())
+            self.initial["topics"] = list(session.topics.all())
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("time_zone")
+        if zone:
+            for name in self.TIME_FIELDS:
+                local = cleaned.get(name)
+                if local is None:
+                    continue
+                try:
+                    cleaned[name] = aware(local, zone)
+                except NonExistentLocalTime as error:
+                    self.add_error(name, str(error))
+        return cleaned
+
+    def _post_clean(self):
+        # Times that failed to become aware must not reach the model's validation.
+        if any(name in self._errors for name in self.TIME_FIELDS):
+            return
+        super()._post_clean()
+
+    def related(self) -> dict:
+        """The links the service sets after saving the session row."""
+        return {
+            "cohosts": self.cleaned_data["cohosts"],
+            "target_economies": self.cleaned_data["target_economies"],
+            "topics": self.cleaned_data["topics"],
+        }
+
+
+class RescheduleForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    starts_at = WallClockField(label=_("New start"))
+    ends_at = WallClockField(label=_("New end"))
+
+    def __init__(self, *args, session: Session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.initial.setdefault("time_zone", session.time_zone)
+        self.initial.setdefault("starts_at", _wall_clock(session.starts_at, session.time_zone))
+        self.initial.setdefault("ends_at", _wall_clock(session.ends_at, session.time_zone))
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("time_zone")
+        for name in ("starts_at", "ends_at"):
+            if zone and cleaned.get(name):
+                try:
+                    cleaned[name] = aware(cleaned[name], zone)
+                except NonExistentLocalTime as error:
+                    self.add_error(name, str(error))
+        if not self.errors and cleaned["ends_at"] <= cleaned["starts_at"]:
+            self.add_error("ends_at", _("The session must end after it starts."))
+        return cleaned
+
+
+class PlanQuarterForm(forms.Form):
+    """Three sessions of one topic in a quarter, one per language, each at its regions' hour."""
+
+    series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
+    topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), coerce=int, choices=[(q, f"T{q}") for q in (1, 2, 3, 4)]
+    )
+    title_en = forms.CharField(label=_("Title in English"), max_length=200)
+    title_fr = forms.CharField(label=_("Title in French"), max_length=200)
+    title_es = forms.CharField(label=_("Title in Spanish"), max_length=200)
+    start_en = WallClockField(label=_("English session starts"))
+    zone_en = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    start_fr = WallClockField(label=_("French session starts"))
+    zone_fr = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    start_es = WallClockField(label=_("Spanish session starts"))
+    zone_es = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    duration = forms.IntegerField(
+        label=_("Length in minutes"), min_value=15, max_value=600, initial=90
+    )
+    capacity = forms.IntegerField(label=_("Seats per session"), min_value=1, initial=500)
+
+    def __init__(self, *args, year: int, quarter: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].queryset = Series.objects.order_by("title")
+        self.fields["topic"].queryset = Topic.objects.order_by("name")
+        self.fields["quarter"].choices = [(q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)]
+        self.initial.setdefault("year", year)
+        self.initial.setdefault("quarter", quarter)
+        for language, (start, zone) in suggest_quarter_times(year, quarter).items():
+            self.initial.setdefault(f"start_{language}", start)
+            self.initial.setdefault(f"zone_{language}", zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        first, last = quarter_bounds(cleaned["year"], cleaned["quarter"])
+        for language in LANGUAGE_CODES:
+            field = f"start_{language}"
+            try:
+                aware(cleaned[field], cleaned[f"zone_{language}"])
+            except NonExistentLocalTime as error:
+                self.add_error(field, str(error))
+                continue
+            if not first <= cleaned[field].date() <= last:
+                self.add_error(
+                    field,
+                    _("This date is outside the quarter (%(first)s to %(last)s).")
+                    % {"first": first.isoformat(), "last": last.isoformat()},
+                )
+        return cleaned
+
+    def plan(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "series": data["series"],
+            "topic": data["topic"],
+            "titles": {code: data[f"title_{code}"] for code in LANGUAGE_CODES},
+            "starts": {code: (data[f"start_{code}"], data[f"zone_{code}"]) for code in LANGUAGE_CODES},
+            "duration": timedelta(minutes=data["duration"]),
+            "capacity": data["capacity"],
+        }
+
+
+class CatalogueFilterForm(forms.Form):
+    """The public catalogue's filters, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    economy = forms.ChoiceField(label=_("Economy"), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False)
+    when = forms.ChoiceField(
+        label=_("When"),
+        required=False,
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
+    )
+
+    def __init__(self, *args, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = [("", _("Any"))]
+        self.fields["language"].choices = anything + [
+            (code, _(LANGUAGE_NAMES[code])) for code in LANGUAGE_CODES
+        ]
+        self.fields["region"].choices = anything + region_choices(language)
+        self.fields["economy"].choices = anything + list(
+            Economy.objects.order_by("sort_name").values_list("code", f"name_{language}")
+        )
+        self.fields["topic"].choices = anything + list(
+            Topic.objects.order_by(f"name_{language}").values_list("slug", f"name_{language}")
+        )
+        self.fields["format"].choices = anything + list(SessionFormat.choices)

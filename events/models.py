@@ -1,0 +1,210 @@
+"""Series and sessions: what the programme offers, when, in which language, for whom."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from outreach.models import Economy, Organisation, validate_time_zone
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+class Topic(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Series(models.Model):
+    """A recurring programme: the quarterly open webinar, a three-week training course."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = pgettext_lazy("programme", "series")
+        verbose_name_plural = pgettext_lazy("programme", "series")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+
+class SessionFormat(models.TextChoices):
+    ONLINE = "online", _("Online")
+    IN_PERSON = "in_person", _("In person")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    FINISHED = "finished", _("Finished")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Session(models.Model):
+    """One webinar or meeting. Times are stored in UTC; `time_zone` is the organiser's."""
+
+    # The calendar identity: the same UID in every .ics and feed, whatever changes.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    series = models.ForeignKey(
+        Series,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=pgettext_lazy("programme", "series"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language of delivery"), max_length=2, choices=settings.LANGUAGES
+    )
+    interpretation_languages = models.JSONField(
+        _("interpretation into"), default=list, blank=True
+    )
+    format = models.CharField(
+        _("format"), max_length=10, choices=SessionFormat.choices, default=SessionFormat.ONLINE
+    )
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    time_zone = models.CharField(
+        _("organiser's time zone"), max_length=64, validators=[validate_time_zone]
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), default=500)
+    # Kept by the registrations layer in the same statement that claims a seat.
+    confirmed_count = models.PositiveIntegerField(default=0, editable=False)
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    cohosts = models.ManyToManyField(
+        Organisation, blank=True, related_name="cohosted_sessions", verbose_name=_("co-hosts")
+    )
+    target_economies = models.ManyToManyField(
+        Economy, blank=True, related_name="targeted_sessions", verbose_name=_("for firms of")
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="sessions", verbose_name=_("topics")
+    )
+    join_url = models.URLField(_("join link"), max_length=500, blank=True)
+    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+    # RFC 5545 SEQUENCE: grows whenever the time or the status changes.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__lte=F("capacity")),
+                name="session_never_over_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=LANGUAGE_CODES), name="session_language_supported"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self):
+        return self.display_title
+
+    def get_absolute_url(self):
+        return reverse("events:session-detail", kwargs={"pk": self.pk})
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """A translated field in the language asked (or active), else in the session's own."""
+        language = (language or translation.get_language() or self.language)[:2]
+        for candidate in (language, self.language, *LANGUAGE_CODES):
+            value = getattr(self, f"{field}_{candidate}", "")
+            if value:
+                return value
+        return ""
+
+    @property
+    def display_language(self) -> str:
+        """The language the title is shown in: the active one if translated, else the session's."""
+        language = (translation.get_language() or self.language)[:2]
+        return language if getattr(self, f"title_{language}", "") else self.language
+
+    @property
+    def display_title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def display_summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def display_description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != SessionStatus.DRAFT
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.ends_at > timezone.now()
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The session must end after it starts.")
+        if self.registration_closes_at and self.ends_at:
+            if self.registration_closes_at >= self.ends_at:
+                errors["registration_closes_at"] = _(
+                    "Registration must close before the session ends."
+                )
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_opens_at >= self.registration_closes_at
+        ):
+            errors["registration_opens_at"] = _("Registration must open before it closes.")
+        if self.capacity is not None and self.capacity < self.confirmed_count:
+            errors["capacity"] = _(
+                "Capacity cannot be below the %(count)s confirmed registrations."
+            ) % {"count": self.confirmed_count}
+        if self.status != SessionStatus.DRAFT and self.language:
+            if not getattr(self, f"title_{self.language}", ""):
+                errors[f"title_{self.language}"] = _(
+                    "A published session needs a title in its own language."
+                )
+        bad = set(self.interpretation_languages or []) - set(LANGUAGE_CODES)
+        if bad:
+            errors["interpretation_languages"] = _("Unknown interpretation language.")
+        if self.format in {SessionFormat.IN_PERSON, SessionFormat.HYBRID} and not self.venue:
+            errors["venue"] = _("A session in person needs a venue.")
+        if errors:
+            raise ValidationError(errors)

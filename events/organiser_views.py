@@ -1,0 +1,143 @@
+"""The organisers' screens for sessions: list, create, edit, duplicate, publish, reschedule,
+cancel, and plan a quarter. Every view asks events.permissions first."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from events import permissions, queries, services
+from events.forms import PlanQuarterForm, RescheduleForm, SessionForm
+from events.models import Session, SessionStatus
+
+
+def organisers_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.can_manage_sessions(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@organisers_only
+def session_list(request):
+    status = request.GET.get("status", "")
+    if status not in SessionStatus.values:
+        status = ""
+    page = Paginator(queries.managed_sessions(status=status), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "events/manage/session_list.html",
+        {"page": page, "sessions": list(page.object_list), "status": status,
+         "statuses": SessionStatus.choices},
+    )
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def session_create(request):
+    form = SessionForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        session = services.save_session(form.instance, **form.related())
+        messages.success(request, _("The session is saved as a draft."))
+        return redirect("events:session-edit", pk=session.pk)
+    return render(request, "events/manage/session_form.html", {"form": form, "session": None})
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        services.save_session(form.instance, **form.related())
+        messages.success(request, _("The session is saved."))
+        return redirect("events:session-edit", pk=session.pk)
+    return render(request, "events/manage/session_form.html", {"form": form, "session": session})
+
+
+@organisers_only
+@require_POST
+def session_duplicate(request, pk):
+    copy = services.duplicate_session(get_object_or_404(Session, pk=pk))
+    messages.success(request, _("This is a draft copy: change its time before publishing it."))
+    return redirect("events:session-edit", pk=copy.pk)
+
+
+@organisers_only
+@require_POST
+def session_publish(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    try:
+        services.publish_session(session)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The session is published."))
+    return redirect("events:session-edit", pk=pk)
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def session_reschedule(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    form = RescheduleForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule_session(
+                session,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The session is moved to its new time."))
+            return redirect("events:session-edit", pk=pk)
+    return render(
+        request, "events/manage/session_reschedule.html", {"form": form, "session": session}
+    )
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def session_cancel(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    if request.method == "POST":
+        if session.status != SessionStatus.CANCELLED:
+            services.cancel_session(session)
+            messages.success(request, _("The session is cancelled."))
+        return redirect("events:session-edit", pk=pk)
+    return render(request, "events/manage/session_cancel.html", {"session": session})
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def plan_quarter(request):
+    today = timezone.localdate()
+    next_quarter = (today.month - 1) // 3 + 2
+    year = today.year + (1 if next_quarter == 5 else 0)
+    quarter = 1 if next_quarter == 5 else next_quarter
+    form = PlanQuarterForm(request.POST or None, year=year, quarter=quarter)
+    if request.method == "POST" and form.is_valid():
+        sessions = services.plan_quarter(**form.plan())
+        messages.success(
+            request,
+            _("%(count)s draft sessions are planned: review and publish each.")
+            % {"count": len(sessions)},
+        )
+        return redirect(reverse("events:manage-sessions") + "?status=draft")
+    return render(request, "events/manage/plan_quarter.html", {"form": form})

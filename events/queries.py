@@ -1,0 +1,121 @@
+"""Reads of series and sessions: querysets already filtered, ordered and prefetched."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone, translation
+
+from events.models import Series, Session, SessionStatus, Topic
+from outreach.models import Economy, Organisation
+
+PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatus.CANCELLED)
+FEED_HISTORY = timedelta(days=365)
+
+
+def with_related(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Everything a session card or page shows, in a fixed number of queries."""
+    return sessions.select_related("series").prefetch_related(
+        Prefetch("cohosts", queryset=Organisation.objects.select_related("economy")),
+        Prefetch("target_economies", queryset=Economy.objects.order_by("sort_name")),
+        Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    when: str = "upcoming"  # or "past"
+    language: str = ""
+    region: str = ""
+    economy: str = ""
+    topic: str = ""
+    format: str = ""
+    text: str = ""
+
+
+def catalogue_sessions(
+    filters: CatalogueFilters, *, now: datetime | None = None
+) -> QuerySet[Session]:
+    """Public sessions matching the filters: upcoming soonest first, past latest first.
+
+    A session open to all economies matches any region or economy filter; a national
+    session matches only the economies it targets.
+    """
+    now = now or timezone.now()
+    sessions = Session.objects.filter(status__in=PUBLIC_STATUSES)
+    if filters.when == "past":
+        sessions = sessions.filter(ends_at__lte=now).exclude(status=SessionStatus.CANCELLED)
+        sessions = sessions.order_by("-starts_at", "-pk")
+    else:
+        sessions = sessions.filter(ends_at__gt=now).order_by("starts_at", "pk")
+    if filters.language:
+        sessions = sessions.filter(language=filters.language)
+    if filters.format:
+        sessions = sessions.filter(format=filters.format)
+    if filters.topic:
+        sessions = sessions.filter(topics__slug=filters.topic)
+    if filters.economy:
+        sessions = sessions.filter(
+            Q(target_economies=None) | Q(target_economies__code=filters.economy)
+        )
+    elif filters.region:
+        sessions = sessions.filter(
+            Q(target_economies=None) | Q(target_economies__region=filters.region)
+        )
+    if filters.text:
+        sessions = sessions.filter(_text_matches(filters.text))
+    return with_related(sessions.distinct())
+
+
+def _text_matches(text: str) -> Q:
+    """Every word must appear in the title or summary in the active language (or the session's)."""
+    language = (translation.get_language() or "en")[:2]
+    condition = Q()
+    for word in text.split()[:8]:
+        word_matches = Q()
+        for field in ("title", "summary"):
+            word_matches |= Q(**{f"{field}_{language}__icontains": word})
+            # Sessions with no text in this language are shown in their own; search that too.
+            word_matches |= Q(**{f"{field}_{language}": ""}) & (
+                Q(language="en", **{f"{field}_en__icontains": word})
+                | Q(language="fr", **{f"{field}_fr__icontains": word})
+                | Q(language="es", **{f"{field}_es__icontains": word})
+            )
+        condition &= word_matches
+    return condition
+
+
+def upcoming_sessions(*, limit: int = 6) -> QuerySet[Session]:
+    return catalogue_sessions(CatalogueFilters())[:limit]
+
+
+def feed_sessions(
+    *, language: str | None = None, series: Series | None = None
+) -> QuerySet[Session]:
+    """Sessions for a calendar feed: a year back and everything ahead, cancelled ones included."""
+    sessions = Session.objects.filter(
+        status__in=PUBLIC_STATUSES, ends_at__gte=timezone.now() - FEED_HISTORY
+    )
+    if language:
+        sessions = sessions.filter(language=language)
+    if series:
+        sessions = sessions.filter(series=series)
+    return with_related(sessions.order_by("starts_at", "pk"))
+
+
+def managed_sessions(*, status: str = "", series: str = "") -> QuerySet[Session]:
+    """The organiser's list: every session, latest first."""
+    sessions = Session.objects.order_by("-starts_at", "-pk")
+    if status:
+        sessions = sessions.filter(status=status)
+    if series:
+        sessions = sessions.filter(series__slug=series)
+    return with_related(sessions)
+
+
+def topics_by_name() -> QuerySet[Topic]:
+    return Topic.objects.order_by("name")
+
+
+def all_series() -> QuerySet[Series]:
+    return Series.objects.order_by("title")

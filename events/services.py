@@ -1,0 +1,170 @@
+"""Writes to series and sessions. Views call these; nothing else changes a session."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from events.models import LANGUAGE_CODES, Series, Session, SessionStatus, Topic
+from outreach.models import Economy, Organisation
+from outreach.timezones import aware
+
+# Fields whose change makes a new version of the calendar event (RFC 5545 SEQUENCE).
+CALENDAR_FIELDS = ("starts_at", "ends_at", "status")
+
+
+@transaction.atomic
+def save_session(
+    session: Session,
+    *,
+    cohosts: Iterable[Organisation] | None = None,
+    target_economies: Iterable[Economy] | None = None,
+    topics: Iterable[Topic] | None = None,
+) -> Session:
+    """Create or update a session after validating it; bump its SEQUENCE when its time changes.
+
+    Writes the session row and its co-host, economy and topic links.
+    """
+    session.full_clean()
+    if session.pk:
+        before = Session.objects.select_for_update().get(pk=session.pk)
+        if any(getattr(before, f) != getattr(session, f) for f in CALENDAR_FIELDS):
+            session.sequence = before.sequence + 1
+        # The seat counter belongs to the registrations layer: never overwrite it from a form.
+        session.confirmed_count = before.confirmed_count
+    session.save()
+    if cohosts is not None:
+        session.cohosts.set(cohosts)
+    if target_economies is not None:
+        session.target_economies.set(target_economies)
+    if topics is not None:
+        session.topics.set(topics)
+    return session
+
+
+def _set_status(session: Session, status: str) -> Session:
+    session.status = status
+    return save_session(session)
+
+
+def publish_session(session: Session) -> Session:
+    """Make a draft public; it must be titled in its own language (checked by the model)."""
+    return _set_status(session, SessionStatus.PUBLISHED)
+
+
+def cancel_session(session: Session) -> Session:
+    """Cancel a session; it stays in feeds with STATUS:CANCELLED and a higher SEQUENCE."""
+    return _set_status(session, SessionStatus.CANCELLED)
+
+
+def reschedule_session(session: Session, *, starts_at: datetime, ends_at: datetime) -> Session:
+    """Move a session to a new time, keeping its UID and raising its SEQUENCE."""
+    session.starts_at = starts_at
+    session.ends_at = ends_at
+    return save_session(session)
+
+
+@transaction.atomic
+def duplicate_session(session: Session) -> Session:
+    """A draft copy of a session, with its texts and links, a new calendar identity, no seats taken."""
+    copy = Session.objects.get(pk=session.pk)
+    cohosts = list(session.cohosts.all())
+    economies = list(session.target_economies.all())
+    topics = list(session.topics.all())
+    copy.pk = None
+    copy.uid = Session._meta.get_field("uid").default()
+    copy.status = SessionStatus.DRAFT
+    copy.sequence = 0
+    copy.confirmed_count = 0
+    copy.join_url = ""
+    copy.recording_url = ""
+    copy.created_at = timezone.now()
+    copy._state.adding = True
+    return save_session(copy, cohosts=cohosts, target_economies=economies, topics=topics)
+
+
+def finish_past_sessions(*, now: datetime | None = None) -> int:
+    """Mark published sessions whose end has passed as finished; returns how many."""
+    now = now or timezone.now()
+    return Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__lte=now).update(
+        status=SessionStatus.FINISHED, sequence=F("sequence") + 1
+    )
+
+
+@dataclass(frozen=True)
+class QuarterSlot:
+    """When a language's session of a quarter suits its regions best, on the organiser's clock."""
+
+    language: str
+    weekday: int  # Monday is 0
+    hour: int
+    time_zone: str
+
+
+# English reaches Africa, Europe, the Middle East and Asia in their working day; French reaches
+# francophone Africa, Europe and Canada; Spanish reaches the Americas and Spain.
+QUARTER_SLOTS = {
+    "en": QuarterSlot("en", weekday=1, hour=10, time_zone="Europe/Zurich"),
+    "fr": QuarterSlot("fr", weekday=2, hour=14, time_zone="Europe/Paris"),
+    "es": QuarterSlot("es", weekday=3, hour=10, time_zone="America/Bogota"),
+}
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """The first and last day of a calendar quarter."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("A quarter is 1, 2, 3 or 4.")
+    first = date(year, 3 * quarter - 2, 1)
+    next_first = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return first, next_first - timedelta(days=1)
+
+
+def suggest_quarter_times(year: int, quarter: int) -> dict[str, tuple[datetime, str]]:
+    """For each language, a wall-clock start in the quarter's second month, with its zone."""
+    first, _last = quarter_bounds(year, quarter)
+    month_start = date(year, first.month + 1, 1)
+    suggestions = {}
+    for language, slot in QUARTER_SLOTS.items():
+        day = month_start + timedelta(days=(slot.weekday - month_start.weekday()) % 7 + 7)
+        suggestions[language] = (datetime(day.year, day.month, day.day, slot.hour), slot.time_zone)
+    return suggestions
+
+
+@transaction.atomic
+def plan_quarter(
+    *,
+    series: Series,
+    topic: Topic,
+    titles: dict[str, str],
+    starts: dict[str, tuple[datetime, str]],
+    duration: timedelta,
+    capacity: int,
+    summaries: dict[str, str] | None = None,
+) -> list[Session]:
+    """Create a quarter's three language sessions of one topic at once, as drafts.
+
+    `starts` maps each language to a wall-clock start and its time zone. Each session carries
+    every title given, so each is titled in its own language and translated for the others.
+    """
+    summaries = summaries or {}
+    sessions = []
+    for language in LANGUAGE_CODES:
+        local_start, zone = starts[language]
+        starts_at = aware(local_start, zone)
+        session = Session(
+            series=series,
+            language=language,
+            starts_at=starts_at,
+            ends_at=starts_at + duration,
+            time_zone=zone,
+            capacity=capacity,
+            status=SessionStatus.DRAFT,
+        )
+        for code in LANGUAGE_CODES:
+            setattr(session, f"title_{code}", titles.get(code, ""))
+            setattr(session, f"summary_{code}", summaries.get(code, ""))
+        sessions.append(save_session(session, topics=[topic]))
+    return sessions
