@@ -65,9 +65,7 @@ def session_event(session: Session, *, language: str | None = None) -> Event:
     return event
 
 
-def build_calendar(
-    events: Iterable[Event], *, name: str = "", method: str = "PUBLISH"
-) -> Calendar:
+def build_calendar(events: Iterable[Event], *, name: str = "", method: str = "PUBLISH") -> Calendar:
     """A VCALENDAR holding the events and the VTIMEZONE of every zone they use."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)

@@ -15,24 +15,63 @@ from outreach.timezones import aware
 NAMESPACE = uuid.UUID("0f7c6d1e-5b8a-4c39-9a57-6f1d2b3c4e5f")
 
 TOPICS = {
-    "market-research": ("Market research with free trade data", "Études de marché avec des données commerciales gratuites", "Estudios de mercado con datos comerciales gratuitos"),
-    "export-readiness": ("Is your firm ready to export?", "Votre entreprise est-elle prête à exporter ?", "¿Está su empresa lista para exportar?"),
-    "e-commerce": ("Selling abroad online", "Vendre à l’étranger en ligne", "Vender en el extranjero por internet"),
-    "standards": ("Meeting standards and technical regulations", "Respecter les normes et les règlements techniques", "Cumplir normas y reglamentos técnicos"),
-    "trade-finance": ("Financing your exports", "Financer vos exportations", "Financiar sus exportaciones"),
-    "logistics": ("Getting goods across borders", "Faire passer les frontières à vos marchandises", "Llevar sus mercancías a través de las fronteras"),
+    "market-research": (
+        "Market research with free trade data",
+        "Études de marché avec des données commerciales gratuites",
+        "Estudios de mercado con datos comerciales gratuitos",
+    ),
+    "export-readiness": (
+        "Is your firm ready to export?",
+        "Votre entreprise est-elle prête à exporter ?",
+        "¿Está su empresa lista para exportar?",
+    ),
+    "e-commerce": (
+        "Selling abroad online",
+        "Vendre à l’étranger en ligne",
+        "Vender en el extranjero por internet",
+    ),
+    "standards": (
+        "Meeting standards and technical regulations",
+        "Respecter les normes et les règlements techniques",
+        "Cumplir normas y reglamentos técnicos",
+    ),
+    "trade-finance": (
+        "Financing your exports",
+        "Financer vos exportations",
+        "Financiar sus exportaciones",
+    ),
+    "logistics": (
+        "Getting goods across borders",
+        "Faire passer les frontières à vos marchandises",
+        "Llevar sus mercancías a través de las fronteras",
+    ),
 }
 
 SUMMARIES = {
-    "en": "A practical webinar for micro, small and medium-sized firms, with time for your questions.",
-    "fr": "Un webinaire pratique pour les micro, petites et moyennes entreprises, avec du temps pour vos questions.",
-    "es": "Un seminario web práctico para micro, pequeñas y medianas empresas, con tiempo para sus preguntas.",
+    "en": "A practical webinar for micro, small and medium-sized firms, "
+    "with time for your questions.",
+    "fr": "Un webinaire pratique pour les micro, petites et moyennes entreprises, "
+    "avec du temps pour vos questions.",
+    "es": "Un seminario web práctico para micro, pequeñas y medianas empresas, "
+    "con tiempo para sus preguntas.",
 }
 
 SERIES = {
-    "quarterly-webinar": ("Quarterly open webinar", "Webinaire ouvert trimestriel", "Seminario web abierto trimestral"),
-    "national-sessions": ("National sessions with ministries", "Sessions nationales avec les ministères", "Sesiones nacionales con ministerios"),
-    "export-course": ("Three-week export training course", "Formation à l’export en trois semaines", "Curso de exportación de tres semanas"),
+    "quarterly-webinar": (
+        "Quarterly open webinar",
+        "Webinaire ouvert trimestriel",
+        "Seminario web abierto trimestral",
+    ),
+    "national-sessions": (
+        "National sessions with ministries",
+        "Sessions nationales avec les ministères",
+        "Sesiones nacionales con ministerios",
+    ),
+    "export-course": (
+        "Three-week export training course",
+        "Formation à l’export en trois semaines",
+        "Curso de exportación de tres semanas",
+    ),
 }
 
 
@@ -117,7 +156,16 @@ def seed() -> list[str]:
         ("chile-past", -60, "es", "America/Santiago", chile, "CL", "market-research", None),
         ("chile-next", 24, "es", "America/Santiago", chile, "CL", "e-commerce", None),
         ("kenya-next", 52, "en", "Africa/Nairobi", kenya, "KE", "standards", None),
-        ("kenya-cancelled", 12, "en", "Africa/Nairobi", kenya, "KE", "logistics", SessionStatus.CANCELLED),
+        (
+            "kenya-cancelled",
+            12,
+            "en",
+            "Africa/Nairobi",
+            kenya,
+            "KE",
+            "logistics",
+            SessionStatus.CANCELLED,
+        ),
     ]:
         day = today + timedelta(days=days)
         starts_at = aware(datetime(day.year, day.month, day.day, 10), zone)
@@ -138,7 +186,9 @@ def seed() -> list[str]:
             fields["status"] = status
         _session(f"national-{key}", **fields)
 
-    first_day, _last = quarter_bounds(today.year + (today.month > 9), (today.month + 2) // 3 % 4 + 1)
+    first_day, _last = quarter_bounds(
+        today.year + (today.month > 9), (today.month + 2) // 3 % 4 + 1
+    )
     course_start = first_day + timedelta(days=(1 - first_day.weekday()) % 7 + 7)
     for week in range(3):
         day = course_start + timedelta(weeks=week)

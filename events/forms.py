@@ -37,7 +37,9 @@ def _wall_clock(moment, zone_name):
 class SessionForm(forms.ModelForm):
     """An organiser's session: texts in three languages, times on the organiser's clock."""
 
-    time_zone = forms.ChoiceField(label=_("Time zone of the times below"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone of the times below"), choices=time_zone_choices
+    )
     starts_at = WallClockField(label=_("Starts"))
     ends_at = WallClockField(label=_("Ends"))
     registration_opens_at = WallClockField(label=_("Registration opens"), required=False)
@@ -217,7 +219,9 @@ class PlanQuarterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["series"].queryset = Series.objects.order_by("title")
         self.fields["topic"].queryset = Topic.objects.order_by("name")
-        self.fields["quarter"].choices = [(q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)]
+        self.fields["quarter"].choices = [
+            (q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)
+        ]
         self.initial.setdefault("year", year)
         self.initial.setdefault("quarter", quarter)
         for language, (start, zone) in suggest_quarter_times(year, quarter).items():
@@ -250,7 +254,9 @@ class PlanQuarterForm(forms.Form):
             "series": data["series"],
             "topic": data["topic"],
             "titles": {code: data[f"title_{code}"] for code in LANGUAGE_CODES},
-            "starts": {code: (data[f"start_{code}"], data[f"zone_{code}"]) for code in LANGUAGE_CODES},
+            "starts": {
+                code: (data[f"start_{code}"], data[f"zone_{code}"]) for code in LANGUAGE_CODES
+            },
             "duration": timedelta(minutes=data["duration"]),
             "capacity": data["capacity"],
         }

@@ -75,12 +75,8 @@ class Session(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
-    language = models.CharField(
-        _("language of delivery"), max_length=2, choices=settings.LANGUAGES
-    )
-    interpretation_languages = models.JSONField(
-        _("interpretation into"), default=list, blank=True
-    )
+    language = models.CharField(_("language of delivery"), max_length=2, choices=settings.LANGUAGES)
+    interpretation_languages = models.JSONField(_("interpretation into"), default=list, blank=True)
     format = models.CharField(
         _("format"), max_length=10, choices=SessionFormat.choices, default=SessionFormat.ONLINE
     )
@@ -181,11 +177,9 @@ class Session(models.Model):
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The session must end after it starts.")
-        if self.registration_closes_at and self.ends_at:
-            if self.registration_closes_at >= self.ends_at:
-                errors["registration_closes_at"] = _(
-                    "Registration must close before the session ends."
-                )
+        closes, ends = self.registration_closes_at, self.ends_at
+        if closes and ends and closes >= ends:
+            errors["registration_closes_at"] = _("Registration must close before the session ends.")
         if (
             self.registration_opens_at
             and self.registration_closes_at
@@ -196,11 +190,11 @@ class Session(models.Model):
             errors["capacity"] = _(
                 "Capacity cannot be below the %(count)s confirmed registrations."
             ) % {"count": self.confirmed_count}
-        if self.status != SessionStatus.DRAFT and self.language:
-            if not getattr(self, f"title_{self.language}", ""):
-                errors[f"title_{self.language}"] = _(
-                    "A published session needs a title in its own language."
-                )
+        untitled = self.language and not getattr(self, f"title_{self.language}", "")
+        if self.status != SessionStatus.DRAFT and untitled:
+            errors[f"title_{self.language}"] = _(
+                "A published session needs a title in its own language."
+            )
         bad = set(self.interpretation_languages or []) - set(LANGUAGE_CODES)
         if bad:
             errors["interpretation_languages"] = _("Unknown interpretation language.")

@@ -39,8 +39,12 @@ def session_list(request):
     return render(
         request,
         "events/manage/session_list.html",
-        {"page": page, "sessions": list(page.object_list), "status": status,
-         "statuses": SessionStatus.choices},
+        {
+            "page": page,
+            "sessions": list(page.object_list),
+            "status": status,
+            "statuses": SessionStatus.choices,
+        },
     )
 
 

@@ -76,7 +76,10 @@ def _text_matches(text: str) -> Q:
         for field in ("title", "summary"):
             word_matches |= Q(**{f"{field}_{language}__icontains": word})
             # Sessions with no text in this language are shown in their own; search that too.
-            word_matches |= Q(**{f"{field}_{language}": ""}) & (
+            untranslated = Q(**{f"{field}_{language}": ""}) | Q(
+                **{f"{field}_{language}__isnull": True}
+            )
+            word_matches |= untranslated & (
                 Q(language="en", **{f"{field}_en__icontains": word})
                 | Q(language="fr", **{f"{field}_fr__icontains": word})
                 | Q(language="es", **{f"{field}_es__icontains": word})

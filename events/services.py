@@ -69,7 +69,7 @@ def reschedule_session(session: Session, *, starts_at: datetime, ends_at: dateti
 
 @transaction.atomic
 def duplicate_session(session: Session) -> Session:
-    """A draft copy of a session, with its texts and links, a new calendar identity, no seats taken."""
+    """A draft copy of a session: its texts and links, a new calendar identity, no seat taken."""
     copy = Session.objects.get(pk=session.pk)
     cohosts = list(session.cohosts.all())
     economies = list(session.target_economies.all())

@@ -65,7 +65,11 @@ def catalogue(request):
 
 def _feed_links() -> list[dict]:
     links = [{"label": _("All sessions"), "path": reverse("feeds:all")}]
-    names = {"en": _("Sessions in English"), "fr": _("Sessions in French"), "es": _("Sessions in Spanish")}
+    names = {
+        "en": _("Sessions in English"),
+        "fr": _("Sessions in French"),
+        "es": _("Sessions in Spanish"),
+    }
     for code in LANGUAGE_CODES:
         links.append({"label": names[code], "path": reverse("feeds:language", args=[code])})
     for link in links:
@@ -75,7 +79,9 @@ def _feed_links() -> list[dict]:
 
 @require_GET
 def session_detail(request, pk):
-    session = get_object_or_404(queries.with_related(permissions.visible_sessions(request.user)), pk=pk)
+    session = get_object_or_404(
+        queries.with_related(permissions.visible_sessions(request.user)), pk=pk
+    )
     language = _language()
     return render(
         request,
@@ -117,7 +123,9 @@ def feed_all(request):
 def feed_language(request, language):
     if language not in LANGUAGE_CODES:
         raise Http404
-    return _feed_response(queries.feed_sessions(language=language), f"Outreach ({language.upper()})")
+    return _feed_response(
+        queries.feed_sessions(language=language), f"Outreach ({language.upper()})"
+    )
 
 
 @require_GET

@@ -17,8 +17,17 @@ class SignupDetailsForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/",
-         "Indian/", "Pacific/")
+AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
 
 
 @cache

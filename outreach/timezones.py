@@ -3,12 +3,12 @@
 import zoneinfo
 from datetime import UTC, datetime
 
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
 from django.utils.translation import gettext as _
 
 
 class NonExistentLocalTime(ValueError):
-    """A wall-clock time that a daylight-saving change skips (e.g. 02:30 on a spring-forward night)."""
+    """A wall-clock time that a daylight-saving change skips (02:30 on a spring-forward night)."""
 
 
 def aware(local: datetime, zone_name: str) -> datetime:
@@ -28,7 +28,12 @@ def zone_label(moment: datetime, zone: zoneinfo.ZoneInfo, language: str) -> str:
     """The zone's name for that moment (summer or standard time) in a language."""
     if getattr(zone, "key", "") == "UTC":
         return "UTC"
-    return get_timezone_name(moment.astimezone(zone), width="long", locale=language)
+    local = moment.astimezone(zone)
+    name = get_timezone_name(local, width="long", locale=language)
+    if name.startswith(("GMT", "UTC")):
+        # CLDR has no long name for some zones (Asia/Kathmandu): name its place instead.
+        return get_timezone_location(local, locale=language)
+    return name
 
 
 def format_time_range(

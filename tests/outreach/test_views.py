@@ -21,7 +21,7 @@ def test_home_page_speaks_each_language(client, language, heading):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'<html lang="{language}">' in html
+    assert f'<html lang="{language}" ' in html
     assert heading in html
 
 
