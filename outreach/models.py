@@ -1,5 +1,6 @@
 """Foundations: economies, organisations and people."""
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -52,6 +53,7 @@ class OrganisationKind(models.TextChoices):
     SUPPORT = "support", _("Business support organisation")
     FIRM = "firm", _("Firm")
     INTERNATIONAL = "international", _("International organisation")
+    OTHER = "other", _("Other organisation")
 
 
 class SizeBand(models.TextChoices):
@@ -154,6 +156,17 @@ class Role(models.TextChoices):
     PARTICIPANT = "participant", pgettext_lazy("role", "Participant")
 
 
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    ANOTHER = "another", _("Another gender")
+    UNSAID = "unsaid", _("Prefer not to say")
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -214,6 +227,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    # The secret in the address of the person's own calendar feed.
+    calendar_token = models.CharField(
+        max_length=40, unique=True, default=new_calendar_token, editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the Django admin"), default=False)

@@ -25,3 +25,17 @@ def _english_until_asked():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _economies_after_a_flush(request):
+    """Transactional tests empty every table when they end, the migration-loaded economies too:
+    such tests put them back first."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from outreach.economies import read_economy_rows
+    from outreach.models import Economy
+
+    if not Economy.objects.exists():
+        Economy.objects.bulk_create(Economy(**row) for row in read_economy_rows())

@@ -12,7 +12,9 @@
   }
   document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   var root = document.documentElement;
-  if (root.getAttribute("data-time-zone-source") === "default" && document.querySelector("time")) {
+  // Reload once, only where times are shown in UTC and the browser lives elsewhere.
+  if (zone !== "UTC" && root.getAttribute("data-time-zone-source") === "default" &&
+      document.querySelector("time")) {
     window.location.reload();
   }
 })();
