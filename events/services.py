@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from events.models import LANGUAGE_CODES, Series, Session, SessionStatus, Topic
+from events.signals import session_changed
 from outreach.models import Economy, Organisation
 from outreach.timezones import aware
 
@@ -26,16 +27,23 @@ def save_session(
 ) -> Session:
     """Create or update a session after validating it; bump its SEQUENCE when its time changes.
 
-    Writes the session row and its co-host, economy and topic links.
+    Writes the session row and its co-host, economy and topic links; after commit, sends
+    `session_changed` when a public session is rescheduled or cancelled.
     """
     session.full_clean()
+    change = None
     if session.pk:
         before = Session.objects.select_for_update().get(pk=session.pk)
         if any(getattr(before, f) != getattr(session, f) for f in CALENDAR_FIELDS):
             session.sequence = before.sequence + 1
+            change = _public_change(before, session)
         # The seat counter belongs to the registrations layer: never overwrite it from a form.
         session.confirmed_count = before.confirmed_count
     session.save()
+    if change:
+        transaction.on_commit(
+            lambda: session_changed.send(sender=Session, session=session, change=change)
+        )
     if cohosts is not None:
         session.cohosts.set(cohosts)
     if target_economies is not None:
@@ -43,6 +51,17 @@ def save_session(
     if topics is not None:
         session.topics.set(topics)
     return session
+
+
+def _public_change(before: Session, after: Session) -> str | None:
+    """What registrants must be told of: a cancellation, or a new time of a public session."""
+    if before.status == SessionStatus.DRAFT:
+        return None
+    if after.status == SessionStatus.CANCELLED and before.status != SessionStatus.CANCELLED:
+        return "cancelled"
+    if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
+        return "rescheduled"
+    return None
 
 
 def _set_status(session: Session, status: str) -> Session:

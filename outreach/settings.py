@@ -181,6 +181,16 @@ TASKS = {
     }
 }
 
+# Reminders go out this many minutes before a session (a day and an hour by default).
+OUTREACH_REMINDER_MINUTES = [int(m) for m in env_list("OUTREACH_REMINDER_MINUTES", "1440,60")]
+# A message that fails is tried again, waiting longer each time, up to this many attempts.
+OUTREACH_MESSAGE_ATTEMPTS = env_int("OUTREACH_MESSAGE_ATTEMPTS", 5)
+# Registering is limited per email address and per network (an IPv4 /24 or IPv6 /48).
+OUTREACH_REGISTER_LIMIT_PER_EMAIL = env_str("OUTREACH_REGISTER_LIMIT_PER_EMAIL", "10/h")
+OUTREACH_REGISTER_LIMIT_PER_NETWORK = env_str("OUTREACH_REGISTER_LIMIT_PER_NETWORK", "60/10m")
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
+OUTREACH_TRUSTED_PROXY_COUNT = env_int("OUTREACH_TRUSTED_PROXY_COUNT", 0)
+
 # --- Languages, time and formats ----------------------------------------------------------
 
 LANGUAGE_CODE = "en"

@@ -12,8 +12,10 @@ outreach_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("feeds/", include("events.feed_urls")),
+    path("feeds/people/", include("registrations.feed_urls")),
     *i18n_patterns(
         path("", include("events.urls")),
+        path("", include("registrations.urls")),
         path("", include((outreach_patterns, "outreach"))),
         path("accounts/", include("allauth.urls")),
     ),

@@ -72,14 +72,18 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "person"], name="one_registration_per_person"),
+            models.UniqueConstraint(
+                fields=["session", "person"], name="one_registration_per_person"
+            ),
             models.CheckConstraint(
                 condition=~Q(status=RegistrationStatus.WAITLISTED) | Q(waitlisted_at__isnull=False),
                 name="waitlisted_registration_has_a_place_in_line",
             ),
         ]
         indexes = [
-            models.Index(fields=["session", "status", "waitlisted_at"], name="registration_waitlist"),
+            models.Index(
+                fields=["session", "status", "waitlisted_at"], name="registration_waitlist"
+            ),
         ]
 
     def __str__(self):
@@ -131,3 +135,27 @@ class Message(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ReminderRun(models.Model):
+    """One reminder round of a session (e.g. "a day before") at one start time.
+
+    Created once, by the first confirmation; its task sends the reminders when due. A change
+    of time makes a new round; the old one finds the session moved and sends nothing.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminder_runs")
+    minutes_before = models.PositiveIntegerField()
+    starts_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "minutes_before", "starts_at"], name="one_reminder_round"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} -{self.minutes_before}min @ {self.starts_at:%Y-%m-%d %H:%M}"

@@ -39,3 +39,42 @@ def _economies_after_a_flush(request):
 
     if not Economy.objects.exists():
         Economy.objects.bulk_create(Economy(**row) for row in read_economy_rows())
+
+
+@pytest.fixture
+def run_tasks():
+    """Run the tasks queued so far (and those they queue), as a worker would; returns them."""
+    from django.tasks import default_task_backend
+
+    backend = default_task_backend
+    backend.clear()
+
+    def commit_callbacks():
+        # Tests run inside a transaction that never commits: play what would run on commit.
+        from django.db import connection
+
+        while connection.run_on_commit:
+            callbacks = list(connection.run_on_commit)
+            connection.run_on_commit.clear()
+            for _savepoints, callback, _robust in callbacks:
+                callback()
+
+    def run(*, include_deferred: bool = True) -> list:
+        ran = []
+        commit_callbacks()
+        while backend.results:
+            pending = list(backend.results)
+            backend.clear()
+            for result in pending:
+                if result.task.run_after is not None and not include_deferred:
+                    backend.results.append(result)
+                    continue
+                ran.append((result.task.name, result.args))
+                result.task.call(*result.args, **result.kwargs)
+                commit_callbacks()
+            if not include_deferred and all(r.task.run_after for r in backend.results):
+                break
+        return ran
+
+    yield run
+    backend.clear()

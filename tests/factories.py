@@ -89,3 +89,18 @@ class SessionFactory(factory.django.DjangoModelFactory):
     capacity = 100
     status = "published"
     join_url = "https://meet.example.org/j/secret-join-link"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A confirmed registration; create it through registrations.services where seats matter."""
+
+    class Meta:
+        model = "registrations.Registration"
+
+    session = factory.SubFactory(SessionFactory)
+    person = factory.SubFactory(UserFactory)
+    organisation = factory.LazyAttribute(lambda r: r.person.organisation)
+    status = "confirmed"
+    consent_version = "2026-11"
+    consented_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,151 @@
+"""The emails sent to registrants, each in the person's language and time zone."""
+
+import zoneinfo
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from icalendar import vCalAddress, vText
+
+from events.calendar import build_calendar, session_event, session_location
+from events.models import SessionFormat
+from outreach.timezones import format_time_range
+from registrations.models import Message, MessageKind, Registration
+
+# Messages that carry the join link and a calendar invitation (RFC 5546 METHOD:REQUEST).
+INVITING = {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.RESCHEDULED}
+WITH_JOIN_LINK = INVITING | {MessageKind.REMINDER}
+# Messages that take the event out of the person's calendar (METHOD:CANCEL).
+CANCELLING = {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def cancel_url(registration: Registration) -> str:
+    return absolute(reverse("registrations:cancel", kwargs={"token": registration.token}))
+
+
+def invitation(registration: Registration, *, method: str) -> bytes:
+    """The person's own copy of the event: same UID and SEQUENCE as every calendar file."""
+    session = registration.session
+    person = registration.person
+    event = session_event(session, language=person.language)
+    organiser_name, organiser_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{organiser_email}")
+    organizer.params["CN"] = vText(organiser_name or "Outreach")
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{person.email}")
+    attendee.params["CN"] = vText(person.full_name or person.email)
+    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+    attendee.params["PARTSTAT"] = vText("ACCEPTED" if method == "REQUEST" else "DECLINED")
+    attendee.params["RSVP"] = vText("FALSE")
+    event.add("attendee", attendee)
+    if method == "CANCEL":
+        event["status"] = "CANCELLED"
+        if registration.session.status != "cancelled":
+            # The session goes on, but not for this person: a new version of their copy.
+            event["sequence"] = session.sequence + 1
+    elif session.join_url and session.format != SessionFormat.IN_PERSON:
+        event["description"] = f"{event['description']}\n\n{_('Join')}: {session.join_url}"
+        event["location"] = (
+            session.join_url
+            if session.format == SessionFormat.ONLINE
+            else (f"{session.venue} / {session.join_url}")
+        )
+    return build_calendar([event], method=method).to_ical()
+
+
+def _texts(message: Message, title: str) -> tuple[str, list[str]]:
+    """The subject and the opening paragraphs of each kind of message."""
+    kind = message.kind
+    if kind == MessageKind.CONFIRMATION:
+        return _("You are registered: %(title)s") % {"title": title}, [
+            _("Your seat is confirmed. The calendar invitation is attached.")
+        ]
+    if kind == MessageKind.WAITLISTED:
+        return _("You are on the waitlist: %(title)s") % {"title": title}, [
+            _(
+                "The session is full, so you are on the waitlist. If a seat frees up, it is "
+                "yours and we will write to you at once."
+            )
+        ]
+    if kind == MessageKind.PROMOTED:
+        return _("A seat is yours: %(title)s") % {"title": title}, [
+            _("A seat has freed up and it is now yours. The calendar invitation is attached.")
+        ]
+    if kind == MessageKind.REMINDER:
+        return _("Reminder: %(title)s") % {"title": title}, [
+            _("Your session is coming up. Here is how to join.")
+        ]
+    if kind == MessageKind.RESCHEDULED:
+        return _("New time: %(title)s") % {"title": title}, [
+            _("The session has moved to a new time. Your calendar invitation is updated.")
+        ]
+    if kind == MessageKind.SESSION_CANCELLED:
+        return _("Cancelled: %(title)s") % {"title": title}, [
+            _(
+                "We are sorry: this session is cancelled. It is removed from your calendar. "
+                "You will find other sessions on our site."
+            )
+        ]
+    return _("Registration cancelled: %(title)s") % {"title": title}, [
+        _(
+            "Your registration is cancelled and your seat goes to someone else. You can register "
+            "again while registration is open."
+        )
+    ]
+
+
+def build_email(message: Message) -> EmailMultiAlternatives:
+    """The email for a message: text and HTML, with an .ics invitation or cancellation."""
+    registration = message.registration
+    session = registration.session
+    person = registration.person
+    with translation.override(person.language):
+        zone = zoneinfo.ZoneInfo(person.time_zone or "UTC")
+        title = session.localized("title", person.language)
+        subject, paragraphs = _texts(message, title)
+        join_url = ""
+        if message.kind in WITH_JOIN_LINK and session.format != SessionFormat.IN_PERSON:
+            join_url = session.join_url
+        context = {
+            "subject": subject,
+            "greeting": _("Hello %(name)s,") % {"name": person.full_name or person.email},
+            "paragraphs": paragraphs,
+            "title": title,
+            "time": format_time_range(session.starts_at, session.ends_at, zone, person.language),
+            "location": session_location(session),
+            "language": session.get_language_display(),
+            "join_url": join_url,
+            "session_url": absolute(session.get_absolute_url()),
+            "my_sessions_url": absolute(reverse("registrations:my-sessions")),
+            "cancel_url": cancel_url(registration) if message.kind not in CANCELLING else "",
+            "language_code": person.language,
+        }
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("emails/message.txt", context),
+            to=[person.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        email.attach_alternative(render_to_string("emails/message.html", context), "text/html")
+        method = (
+            "REQUEST"
+            if message.kind in INVITING
+            else "CANCEL"
+            if message.kind in CANCELLING
+            else ""
+        )
+        if method:
+            email.attach(
+                "invite.ics",
+                invitation(registration, method=method),
+                f"text/calendar; method={method}; charset=utf-8",
+            )
+    return email

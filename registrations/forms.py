@@ -1,0 +1,109 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from outreach.forms import time_zone_choices
+from outreach.models import (
+    Economy,
+    ExportingStatus,
+    Gender,
+    OrganisationKind,
+    Sector,
+    SizeBand,
+)
+
+KIND_CHOICES = [
+    (OrganisationKind.FIRM, _("A firm")),
+    (OrganisationKind.SUPPORT, _("A business support organisation (chamber, association, agency)")),
+    (OrganisationKind.GOVERNMENT, _("A ministry or government agency")),
+    (OrganisationKind.OTHER, _("Another kind of organisation")),
+]
+
+
+class EconomyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class RegistrationForm(forms.Form):
+    """What the impact figures need and no more; firms answer a few questions more."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Your email"),
+        help_text=_("Your confirmation, the join link and reminders go here."),
+    )
+    economy = EconomyChoiceField(
+        label=_("Economy of your organisation"),
+        queryset=Economy.objects.none(),
+        empty_label=_("Choose an economy"),
+        error_messages={"invalid_choice": _("Choose an economy from the list.")},
+    )
+    organisation_name = forms.CharField(
+        label=_("Organisation"),
+        max_length=200,
+        help_text=_(
+            "If your organisation is already known, use the same name and we will find it."
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("You represent"), choices=KIND_CHOICES, widget=forms.RadioSelect
+    )
+    size_band = forms.ChoiceField(
+        label=_("Size of the firm"), choices=[("", "—"), *SizeBand.choices], required=False
+    )
+    sector = forms.ChoiceField(
+        label=_("Main sector"), choices=[("", "—"), *Sector.choices], required=False
+    )
+    exporting_status = forms.ChoiceField(
+        label=_("Does the firm export?"),
+        choices=[("", "—"), *ExportingStatus.choices],
+        required=False,
+    )
+    women_led = forms.BooleanField(label=_("The firm is led by a woman"), required=False)
+    youth_led = forms.BooleanField(label=_("The firm is led by a person under 35"), required=False)
+    job_title = forms.CharField(label=_("Job title (optional)"), max_length=150, required=False)
+    gender = forms.ChoiceField(
+        label=_("Gender (optional)"), choices=[("", "—"), *Gender.choices], required=False
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        choices=time_zone_choices,
+        help_text=_("Reminders show the time in this zone."),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that my details are used as the privacy notice says."),
+        error_messages={"required": _("Registering needs your agreement to the privacy notice.")},
+    )
+    # Left empty by people; filled in by robots that fill in every field.
+    website = forms.CharField(
+        label=pgettext_lazy("honeypot", "Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    FIRM_FIELDS = ("size_band", "sector", "exporting_status")
+
+    def __init__(self, *args, person=None, language="en", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["economy"].queryset = Economy.objects.order_by("sort_name")
+        self.fields["economy"].label_from_instance = lambda e: getattr(e, f"name_{language}")
+        if person is not None:
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = _("You are signed in with this address.")
+
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == OrganisationKind.FIRM:
+            for name in self.FIRM_FIELDS:
+                if not cleaned.get(name):
+                    self.add_error(name, _("Please answer this for your firm."))
+        else:
+            for name in self.FIRM_FIELDS:
+                cleaned[name] = ""
+            cleaned["women_led"] = cleaned["youth_led"] = False
+        return cleaned

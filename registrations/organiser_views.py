@@ -1,0 +1,155 @@
+"""Organisers' view of a session's registrations: search, filter, move, resend, export."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from events.models import Session
+from events.organiser_views import organisers_only
+from outreach.exports import safe_cell
+from registrations import permissions, queries, services
+from registrations.models import (
+    Message,
+    MessageKind,
+    MessageStatus,
+    Registration,
+    RegistrationStatus,
+)
+
+CSV_COLUMNS = [
+    ("name", lambda r: r.person.full_name),
+    ("email", lambda r: r.person.email),
+    ("organisation", lambda r: r.organisation.name),
+    ("economy", lambda r: r.organisation.economy_id),
+    ("kind", lambda r: r.organisation.kind),
+    ("size_band", lambda r: r.organisation.size_band),
+    ("job_title", lambda r: r.job_title),
+    ("status", lambda r: r.status),
+    ("source", lambda r: r.source),
+    ("registered_at", lambda r: r.created_at.isoformat()),
+]
+
+
+def _session_for(request, pk) -> Session:
+    session = get_object_or_404(Session, pk=pk)
+    if not permissions.can_manage_registrations(request.user, session):
+        raise PermissionDenied
+    return session
+
+
+def _filters(request) -> dict:
+    status = request.GET.get("status", "")
+    return {
+        "status": status if status in RegistrationStatus.values else "",
+        "economy": request.GET.get("economy", "")[:2].upper(),
+        "text": request.GET.get("q", "")[:100],
+    }
+
+
+@organisers_only
+@require_GET
+def registration_list(request, pk):
+    session = _session_for(request, pk)
+    filters = _filters(request)
+    page = Paginator(queries.session_registrations(session, **filters), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "registrations/manage/registration_list.html",
+        {
+            "session": session,
+            "page": page,
+            "registrations": list(page.object_list),
+            "filters": filters,
+            "counts": queries.status_counts(session),
+            "failed": list(queries.failed_messages(session)[:50]),
+            "statuses": RegistrationStatus.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@organisers_only
+@require_GET
+def registration_csv(request, pk):
+    """The filtered registrations as CSV, streamed, safe to open in a spreadsheet."""
+    session = _session_for(request, pk)
+    rows = queries.session_registrations(session, **_filters(request)).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([name for name, _value in CSV_COLUMNS])
+        for registration in rows:
+            yield writer.writerow([safe_cell(value(registration)) for _name, value in CSV_COLUMNS])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="registrations-session-{session.pk}.csv"'
+    )
+    return response
+
+
+@organisers_only
+@require_POST
+def registration_action(request, pk, registration_pk):
+    session = _session_for(request, pk)
+    registration = get_object_or_404(Registration, pk=registration_pk, session=session)
+    action = request.POST.get("action")
+    if action == "confirm":
+        try:
+            services.confirm_by_hand(registration)
+            messages.success(request, _("The person has a seat now and is told so."))
+        except services.NoSeatLeft:
+            messages.error(request, _("No seat is free: raise the capacity first."))
+    elif action == "waitlist":
+        services.waitlist_by_hand(registration)
+        messages.success(request, _("The person is at the end of the waitlist now."))
+    elif action == "cancel":
+        services.cancel_registration(registration)
+        messages.success(request, _("The registration is cancelled."))
+    elif action == "resend":
+        kind = (
+            MessageKind.CONFIRMATION
+            if registration.status == RegistrationStatus.CONFIRMED
+            else MessageKind.WAITLISTED
+        )
+        services.resend_message(registration, kind)
+        messages.success(request, _("The message is on its way again."))
+    else:
+        messages.error(request, _("Unknown action."))
+    return redirect("registrations:manage", pk=session.pk)
+
+
+@organisers_only
+@require_POST
+def retry_message(request, pk, message_pk):
+    session = _session_for(request, pk)
+    message = get_object_or_404(
+        Message, pk=message_pk, registration__session=session, status=MessageStatus.FAILED
+    )
+    services.retry_message(message)
+    messages.success(request, _("The message is on its way again."))
+    return redirect("registrations:manage", pk=session.pk)
+
+
+@organisers_only
+@require_POST
+def fill_from_waitlist(request, pk):
+    session = _session_for(request, pk)
+    promoted = services.promote_from_waitlist(session)
+    messages.success(
+        request, _("%(count)s people got a seat from the waitlist.") % {"count": len(promoted)}
+    )
+    return redirect("registrations:manage", pk=session.pk)

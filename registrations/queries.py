@@ -1,0 +1,76 @@
+"""Reads of registrations: querysets filtered, ordered and prefetched."""
+
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+
+from events.models import Session
+from events.queries import with_related
+from registrations.models import Message, MessageStatus, Registration, RegistrationStatus
+
+
+def registration_by_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return (
+        Registration.objects.select_related("session", "person", "organisation")
+        .filter(token=token)
+        .first()
+    )
+
+
+def my_registrations(person, *, now: datetime) -> tuple[list, list]:
+    """A person's registrations not cancelled: upcoming soonest first, past latest first."""
+    registrations = (
+        Registration.objects.filter(person=person)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("session", "session__series")
+    )
+    upcoming = list(registrations.filter(session__ends_at__gt=now).order_by("session__starts_at"))
+    past = list(registrations.filter(session__ends_at__lte=now).order_by("-session__starts_at"))
+    return upcoming, past
+
+
+def sessions_in_personal_feed(person) -> QuerySet[Session]:
+    """The sessions a person holds a seat at (cancelled sessions stay, marked so)."""
+    return with_related(
+        Session.objects.filter(
+            registrations__person=person, registrations__status=RegistrationStatus.CONFIRMED
+        ).order_by("starts_at")
+    )
+
+
+def session_registrations(
+    session: Session, *, status: str = "", economy: str = "", text: str = ""
+) -> QuerySet[Registration]:
+    """An organiser's view of one session's registrations, waitlist in order."""
+    registrations = Registration.objects.filter(session=session).select_related(
+        "person", "organisation__economy"
+    )
+    if status:
+        registrations = registrations.filter(status=status)
+    if economy:
+        registrations = registrations.filter(organisation__economy_id=economy)
+    for word in text.split()[:5]:
+        registrations = registrations.filter(
+            Q(person__full_name__icontains=word)
+            | Q(person__email__icontains=word)
+            | Q(organisation__name__icontains=word)
+        )
+    return registrations.order_by("status", "waitlisted_at", "created_at", "pk")
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    counts = dict.fromkeys(RegistrationStatus.values, 0)
+    rows = Registration.objects.filter(session=session).values("status").order_by()
+    for status, count in rows.annotate(n=Count("pk")).values_list("status", "n"):
+        counts[status] = count
+    return counts
+
+
+def failed_messages(session: Session) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(registration__session=session, status=MessageStatus.FAILED)
+        .select_related("registration__person")
+        .order_by("-last_attempt_at")
+    )

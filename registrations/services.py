@@ -1,0 +1,507 @@
+"""Writes for registrations: registering, cancelling, the waitlist, and queuing messages.
+
+Capacity is guarded in the database: a seat is claimed by one conditional UPDATE of the
+session's counter (`confirmed_count < capacity`), which also locks the session row until the
+transaction ends, and a unique constraint allows one registration per person and session.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from events.models import Session, SessionStatus
+from outreach.models import Economy, Organisation, OrganisationKind, User, normalise_email
+from registrations.models import (
+    PRIVACY_NOTICE_VERSION,
+    Message,
+    MessageKind,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+    ReminderRun,
+)
+
+LOCK_TIMEOUT = "3s"
+
+
+class RegistrationClosed(Exception):
+    """The session does not take registrations now; `reason` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SeatsBusy(Exception):
+    """The session's seats could not be locked in time: the person should try again."""
+
+
+class NoSeatLeft(Exception):
+    pass
+
+
+def registration_state(session: Session, *, now: datetime | None = None) -> str:
+    """ "open", or why not: "draft", "cancelled", "finished", "not_yet" or "closed"."""
+    now = now or timezone.now()
+    if session.status == SessionStatus.DRAFT:
+        return "draft"
+    if session.status == SessionStatus.CANCELLED:
+        return "cancelled"
+    if session.status == SessionStatus.FINISHED or session.ends_at <= now:
+        return "finished"
+    if session.registration_opens_at and now < session.registration_opens_at:
+        return "not_yet"
+    if session.registration_closes_at and now >= session.registration_closes_at:
+        return "closed"
+    return "open"
+
+
+@dataclass(frozen=True)
+class OrganisationDetails:
+    name: str
+    economy: Economy
+    kind: str
+    sector: str = ""
+    size_band: str = ""
+    exporting_status: str = ""
+    women_led: bool = False
+    youth_led: bool = False
+
+
+def find_or_create_organisation(details: OrganisationDetails) -> Organisation:
+    """The organisation of that name in that economy (any case), created if new.
+
+    For a firm already known, facts it lacked are filled in; facts it has are kept.
+    """
+    firm_facts = {}
+    if details.kind == OrganisationKind.FIRM:
+        firm_facts = {
+            "sector": details.sector,
+            "size_band": details.size_band,
+            "exporting_status": details.exporting_status,
+            "women_led": details.women_led,
+            "youth_led": details.youth_led,
+        }
+    name = " ".join(details.name.split())
+    existing = (
+        Organisation.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name=name.lower(), economy=details.economy)
+        .first()
+    )
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return Organisation.objects.create(
+                    name=name, economy=details.economy, kind=details.kind, **firm_facts
+                )
+        except IntegrityError:
+            # Someone from the same organisation registered at the same moment.
+            existing = Organisation.objects.annotate(lower_name=Lower("name")).get(
+                lower_name=name.lower(), economy=details.economy
+            )
+    if existing.is_firm and firm_facts:
+        missing = {k: v for k, v in firm_facts.items() if v and not getattr(existing, k)}
+        if missing:
+            Organisation.objects.filter(pk=existing.pk).update(**missing)
+            for key, value in missing.items():
+                setattr(existing, key, value)
+    return existing
+
+
+def find_or_create_person(
+    *,
+    email: str,
+    full_name: str,
+    language: str,
+    time_zone: str,
+    organisation: Organisation,
+    gender: str = "",
+) -> tuple[User, bool]:
+    """The person with this email, or a new one who will never need a password.
+
+    A person already known keeps their own profile: a form filled in by someone who only
+    knows their address changes nothing of it.
+    """
+    email = normalise_email(email)
+    person = User.objects.filter(email=email).first()
+    if person is not None:
+        return person, False
+    try:
+        with transaction.atomic():
+            person = User.objects.create_user(
+                email,
+                full_name=full_name,
+                language=language,
+                time_zone=time_zone,
+                organisation=organisation,
+                gender=gender,
+            )
+    except IntegrityError:
+        return User.objects.get(email=email), False
+    return person, True
+
+
+def _lock_timeout() -> None:
+    # A registration waits for the session row at most this long; then the person is told
+    # to try again instead of waiting for ever.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _claim_seat(session: Session) -> bool:
+    """Take one seat if one is free, in one statement; True when taken."""
+    return bool(
+        Session.objects.filter(pk=session.pk, confirmed_count__lt=F("capacity")).update(
+            confirmed_count=F("confirmed_count") + 1
+        )
+    )
+
+
+def register(
+    session: Session,
+    *,
+    person: User,
+    organisation: Organisation,
+    source: str = RegistrationSource.DIRECT,
+    job_title: str = "",
+    consent_version: str = PRIVACY_NOTICE_VERSION,
+    now: datetime | None = None,
+) -> Registration:
+    """Register a person: confirmed while seats are free, else on the waitlist.
+
+    Idempotent: a person already registered (not cancelled) gets their registration back and
+    no new message. A cancelled registration comes back to life. Writes the registration and
+    the session's seat counter in one transaction; queues the confirmation or waitlist notice
+    and the reminders after commit. Raises RegistrationClosed or SeatsBusy.
+    """
+    now = now or timezone.now()
+    state = registration_state(session, now=now)
+    if state != "open":
+        raise RegistrationClosed(state)
+    existing = Registration.objects.filter(session=session, person=person).first()
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        return existing
+    try:
+        with transaction.atomic():
+            _lock_timeout()
+            registration = _register_locked(
+                session, person, organisation, source, job_title, consent_version, now, existing
+            )
+    except IntegrityError:
+        # The same person's second click arrived while the first was being written.
+        return Registration.objects.get(session=session, person=person)
+    except OperationalError as error:
+        raise SeatsBusy from error
+    return registration
+
+
+def _register_locked(session, person, organisation, source, job_title, consent, now, existing):
+    confirmed = _claim_seat(session)  # from here the session row is locked until commit
+    if confirmed and not _waitlist_is_empty(session):
+        # Seats freed while people wait (capacity raised): they go first, the newcomer waits.
+        Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") - 1)
+        promote_from_waitlist(session, now=now)
+        confirmed = False
+    registration = existing or Registration(session=session, person=person)
+    registration.organisation = organisation
+    registration.source = source
+    registration.job_title = job_title
+    registration.consent_version = consent
+    registration.consented_at = now
+    registration.cancelled_at = None
+    if confirmed:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        registration.waitlisted_at = None
+    else:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlisted_at = now
+    if existing is None:
+        registration.save(force_insert=True)
+    else:
+        registration.save()
+    if confirmed:
+        queue_message(registration, MessageKind.CONFIRMATION)
+        schedule_reminders(session, now=now)
+    else:
+        queue_message(registration, MessageKind.WAITLISTED)
+    return registration
+
+
+def _waitlist_is_empty(session: Session) -> bool:
+    """Nobody jumps the queue: while people wait, a new registrant waits behind them."""
+    return not Registration.objects.filter(
+        session=session, status=RegistrationStatus.WAITLISTED
+    ).exists()
+
+
+@transaction.atomic
+def cancel_registration(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """Cancel a registration; a seat it held goes to the first person waiting, who is told.
+
+    Writes the registration (and the promoted one, or the seat counter); queues the
+    cancellation notice and any promotion after commit. Cancelling twice changes nothing.
+    """
+    now = now or timezone.now()
+    _lock_timeout()
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return registration
+    held_a_seat = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.save(update_fields=["status", "cancelled_at"])
+    if held_a_seat:
+        Session.objects.filter(pk=registration.session_id).update(
+            confirmed_count=F("confirmed_count") - 1
+        )
+        promote_from_waitlist(registration.session, now=now)
+    queue_message(registration, MessageKind.REGISTRATION_CANCELLED, unique=str(now.timestamp()))
+    return registration
+
+
+def promote_from_waitlist(session: Session, *, now: datetime | None = None) -> list[Registration]:
+    """Give every free seat to the people waiting longest, and tell them. Returns them."""
+    now = now or timezone.now()
+    promoted = []
+    with transaction.atomic():
+        while True:
+            waiting = (
+                Registration.objects.select_for_update(skip_locked=True)
+                .filter(session=session, status=RegistrationStatus.WAITLISTED)
+                .order_by("waitlisted_at", "pk")
+                .first()
+            )
+            if waiting is None or not _claim_seat(session):
+                break
+            waiting.status = RegistrationStatus.CONFIRMED
+            waiting.confirmed_at = now
+            waiting.save(update_fields=["status", "confirmed_at"])
+            queue_message(waiting, MessageKind.PROMOTED)
+            promoted.append(waiting)
+        if promoted:
+            schedule_reminders(session, now=now)
+    return promoted
+
+
+@transaction.atomic
+def confirm_by_hand(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """An organiser gives a waiting person a seat; refused with NoSeatLeft when none is free."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return registration
+    if not _claim_seat(registration.session):
+        raise NoSeatLeft
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = now
+    registration.cancelled_at = None
+    registration.save(update_fields=["status", "confirmed_at", "cancelled_at"])
+    queue_message(registration, MessageKind.PROMOTED)
+    schedule_reminders(registration.session, now=now)
+    return registration
+
+
+@transaction.atomic
+def waitlist_by_hand(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """An organiser moves a person to the end of the waitlist, freeing any seat they held."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return registration
+    if registration.status == RegistrationStatus.CONFIRMED:
+        Session.objects.filter(pk=registration.session_id).update(
+            confirmed_count=F("confirmed_count") - 1
+        )
+    registration.status = RegistrationStatus.WAITLISTED
+    registration.waitlisted_at = now
+    registration.save(update_fields=["status", "waitlisted_at"])
+    queue_message(registration, MessageKind.WAITLISTED, unique=str(now.timestamp()))
+    return registration
+
+
+# --- Messages -------------------------------------------------------------------------------
+
+
+def queue_message(
+    registration: Registration,
+    kind: str,
+    *,
+    due_at: datetime | None = None,
+    unique: str = "",
+) -> Message | None:
+    """Record a message to send and enqueue its task after commit.
+
+    The key (kind, registration, session version, and `unique` where a kind may recur) makes
+    a message exist once: queuing it again returns None and sends nothing more.
+    """
+    from registrations.tasks import send_message
+
+    session = registration.session
+    key = f"{kind}:{registration.pk}:{session.sequence}"
+    if unique:
+        key = f"{key}:{unique}"
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                key=key,
+                registration=registration,
+                kind=kind,
+                session_sequence=session.sequence,
+                due_at=due_at or timezone.now(),
+            )
+    except IntegrityError:
+        return None
+    run_after = due_at if due_at and due_at > timezone.now() else None
+    transaction.on_commit(
+        lambda: (
+            send_message.using(run_after=run_after).enqueue(message.pk)
+            if run_after
+            else send_message.enqueue(message.pk)
+        )
+    )
+    return message
+
+
+def reminder_offsets() -> list[int]:
+    """Minutes before a session that reminders go out (by default a day and an hour)."""
+    return list(settings.OUTREACH_REMINDER_MINUTES)
+
+
+def schedule_reminders(session: Session, *, now: datetime | None = None) -> list[ReminderRun]:
+    """Make sure each reminder round still ahead of this session's start is scheduled once."""
+    now = now or timezone.now()
+    due = [m for m in reminder_offsets() if session.starts_at - timedelta(minutes=m) > now]
+    known = ReminderRun.objects.filter(session=session, starts_at=session.starts_at)
+    if len(due) <= known.count():
+        return []
+    runs = []
+    for minutes in due:
+        run, created = ReminderRun.objects.get_or_create(
+            session=session, minutes_before=minutes, starts_at=session.starts_at
+        )
+        if created:
+            runs.append(run)
+    from registrations.tasks import send_session_reminders
+
+    for run in runs:
+        run_after = run.starts_at - timedelta(minutes=run.minutes_before)
+        transaction.on_commit(
+            lambda run=run, run_after=run_after: send_session_reminders.using(
+                run_after=run_after
+            ).enqueue(run.pk)
+        )
+    return runs
+
+
+def send_reminder_round(run: ReminderRun, *, now: datetime | None = None) -> int:
+    """Queue this round's reminder to every confirmed registrant; nothing if the session moved
+    or was cancelled. Returns how many were queued."""
+    now = now or timezone.now()
+    session = run.session
+    count = 0
+    with transaction.atomic():
+        run = ReminderRun.objects.select_for_update().get(pk=run.pk)
+        if run.done_at is not None:
+            return 0
+        if session.starts_at == run.starts_at and session.status == SessionStatus.PUBLISHED:
+            registrations = Registration.objects.filter(
+                session=session, status=RegistrationStatus.CONFIRMED
+            ).select_related("session")
+            for registration in registrations:
+                if queue_message(
+                    registration, MessageKind.REMINDER, unique=str(run.minutes_before)
+                ):
+                    count += 1
+        run.done_at = now
+        run.save(update_fields=["done_at"])
+    return count
+
+
+def announce_session_change(session: Session, change: str) -> int:
+    """Tell everyone registered that the session moved or was cancelled. Returns how many."""
+    kind = MessageKind.RESCHEDULED if change == "rescheduled" else MessageKind.SESSION_CANCELLED
+    statuses = [RegistrationStatus.CONFIRMED]
+    if change == "cancelled":
+        statuses.append(RegistrationStatus.WAITLISTED)
+    registrations = Registration.objects.filter(
+        session=session, status__in=statuses
+    ).select_related("session")
+    count = 0
+    with transaction.atomic():
+        for registration in registrations:
+            queue_message(registration, kind)
+            count += 1
+        if change == "rescheduled":
+            schedule_reminders(session)
+    return count
+
+
+def resend_message(
+    registration: Registration, kind: str, *, now: datetime | None = None
+) -> Message:
+    """An organiser sends a message again (a confirmation lost in a spam folder)."""
+    now = now or timezone.now()
+    return queue_message(registration, kind, unique=f"resend-{now.timestamp()}")
+
+
+def register_from_form(
+    session: Session, *, data: dict, person: User | None, language: str
+) -> Registration:
+    """Register from the public form: find or add the organisation and the person, then register.
+
+    A signed-in person's profile is updated from the form; anyone else's is left as it is.
+    """
+    organisation = find_or_create_organisation(
+        OrganisationDetails(
+            name=data["organisation_name"],
+            economy=data["economy"],
+            kind=data["kind"],
+            sector=data["sector"],
+            size_band=data["size_band"],
+            exporting_status=data["exporting_status"],
+            women_led=data["women_led"],
+            youth_led=data["youth_led"],
+        )
+    )
+    if person is None:
+        person, _created = find_or_create_person(
+            email=data["email"],
+            full_name=data["full_name"],
+            language=language,
+            time_zone=data["time_zone"],
+            organisation=organisation,
+            gender=data["gender"],
+        )
+    else:
+        User.objects.filter(pk=person.pk).update(
+            full_name=data["full_name"],
+            organisation=organisation,
+            time_zone=data["time_zone"],
+            gender=data["gender"],
+        )
+    return register(
+        session,
+        person=person,
+        organisation=organisation,
+        source=data.get("source", RegistrationSource.DIRECT),
+        job_title=data["job_title"],
+    )
+
+
+def retry_message(message: Message) -> None:
+    """Send a failed message again, now."""
+    from registrations.tasks import send_message
+
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, status="failed").update(
+            status="pending", attempts=0
+        )
+        if updated:
+            transaction.on_commit(lambda: send_message.enqueue(message.pk))

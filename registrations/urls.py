@@ -1,0 +1,37 @@
+from django.urls import path
+
+from registrations import organiser_views, views
+
+app_name = "registrations"
+
+urlpatterns = [
+    path("sessions/<int:pk>/register/", views.register, name="register"),
+    path("sessions/<int:pk>/registered/", views.thanks, name="thanks"),
+    path("registrations/<str:token>/cancel/", views.cancel, name="cancel"),
+    path("my-sessions/", views.my_sessions, name="my-sessions"),
+    path(
+        "manage/sessions/<int:pk>/registrations/",
+        organiser_views.registration_list,
+        name="manage",
+    ),
+    path(
+        "manage/sessions/<int:pk>/registrations.csv",
+        organiser_views.registration_csv,
+        name="manage-csv",
+    ),
+    path(
+        "manage/sessions/<int:pk>/registrations/<int:registration_pk>/",
+        organiser_views.registration_action,
+        name="manage-action",
+    ),
+    path(
+        "manage/sessions/<int:pk>/messages/<int:message_pk>/retry/",
+        organiser_views.retry_message,
+        name="retry-message",
+    ),
+    path(
+        "manage/sessions/<int:pk>/fill-from-waitlist/",
+        organiser_views.fill_from_waitlist,
+        name="fill-from-waitlist",
+    ),
+]

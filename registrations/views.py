@@ -1,0 +1,129 @@
+"""Public registration pages: register, thanks, cancel by link, my sessions, my calendar."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.views.decorators.http import require_GET, require_http_methods
+
+from events import calendar
+from events import permissions as events_permissions
+from outreach.middleware import viewer_time_zone
+from outreach.models import User
+from registrations import queries, ratelimit, services
+from registrations.forms import RegistrationForm
+from registrations.models import PRIVACY_NOTICE_VERSION
+
+
+def _language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
+def _initial_for(person) -> dict:
+    if person is None:
+        return {}
+    organisation = person.organisation
+    initial = {
+        "full_name": person.full_name,
+        "email": person.email,
+        "time_zone": person.time_zone,
+        "gender": person.gender,
+    }
+    if organisation is not None:
+        initial.update(
+            economy=organisation.economy_id,
+            organisation_name=organisation.name,
+            kind=organisation.kind,
+            size_band=organisation.size_band,
+            sector=organisation.sector,
+            exporting_status=organisation.exporting_status,
+            women_led=organisation.women_led,
+            youth_led=organisation.youth_led,
+        )
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, pk):
+    session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
+    person = request.user if request.user.is_authenticated else None
+    state = services.registration_state(session)
+    initial = _initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
+    form = RegistrationForm(
+        request.POST or None, initial=initial, person=person, language=_language()
+    )
+    context = {
+        "session": session,
+        "form": form,
+        "state": state,
+        "privacy_version": PRIVACY_NOTICE_VERSION,
+    }
+    if request.method == "GET" or state != "open":
+        return render(request, "registrations/register.html", context, status=200)
+    if not form.is_valid():
+        return render(request, "registrations/register.html", context, status=400)
+    data = form.cleaned_data
+    email = person.email if person else data["email"]
+    if form.is_robot():
+        return redirect("registrations:thanks", pk=session.pk)
+    if not ratelimit.may_register(request, email):
+        return render(request, "registrations/too_many.html", context, status=429)
+    try:
+        services.register_from_form(session, data=data, person=person, language=_language())
+    except services.RegistrationClosed:
+        context["state"] = services.registration_state(session)
+        return render(request, "registrations/register.html", context, status=409)
+    except services.SeatsBusy:
+        response = render(request, "registrations/busy.html", context, status=503)
+        response["Retry-After"] = "5"
+        return response
+    return redirect("registrations:thanks", pk=session.pk)
+
+
+@require_GET
+def thanks(request, pk):
+    session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
+    return render(request, "registrations/thanks.html", {"session": session})
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, token):
+    """One-click cancel from an email: the page asks once (so that mail scanners opening the
+    link change nothing), the button cancels."""
+    registration = queries.registration_by_token(token)
+    if registration is None:
+        return render(request, "registrations/bad_link.html", status=404)
+    if request.method == "POST":
+        registration = services.cancel_registration(registration)
+        return render(request, "registrations/cancelled.html", {"registration": registration})
+    return render(request, "registrations/cancel.html", {"registration": registration})
+
+
+@login_required
+@require_GET
+def my_sessions(request):
+    upcoming, past = queries.my_registrations(request.user, now=timezone.now())
+    return render(
+        request,
+        "registrations/my_sessions.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "feed_url": calendar.webcal_url(f"/feeds/people/{request.user.calendar_token}.ics"),
+            "feed_path": f"/feeds/people/{request.user.calendar_token}.ics",
+        },
+    )
+
+
+@require_GET
+def personal_feed(request, token):
+    person = User.objects.filter(calendar_token=token, is_active=True).first()
+    if person is None:
+        raise Http404
+    sessions = queries.sessions_in_personal_feed(person)
+    response = HttpResponse(
+        calendar.feed_calendar(sessions, name="Outreach"),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, max-age=900"
+    return response
