@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 
-.PHONY: run test test-fast lint format messages setup worker clean
+.PHONY: run test test-fast lint format messages setup clean bench
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -30,7 +30,10 @@ run: setup
 	@DEBUG=true $(MANAGE) migrate --noinput
 	@DEBUG=true $(MANAGE) seed_demo
 	@echo "Outreach is at http://127.0.0.1:8000/ (English), /fr/ and /es/. Stop with Ctrl+C."
-	@DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+	@echo "Emails (sign-in codes, confirmations) are printed here. A background worker sends them."
+	@DEBUG=true $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
 
 test: setup
 	@$(PY) -m pytest
@@ -52,3 +55,7 @@ messages: setup
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+
+# Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL), gunicorn on loopback.
+bench: setup
+	@$(PY) bench/run.py

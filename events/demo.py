@@ -207,7 +207,7 @@ def seed() -> list[str]:
             starts_at=starts_at,
             ends_at=starts_at + timedelta(hours=3),
             time_zone="Africa/Dakar",
-            capacity=40,
+            capacity=5,
             target_economies=list(Economy.objects.filter(code__in=["SN", "CI", "ML", "BF"])),
             topics=[topics["export-readiness"]],
         )

@@ -183,6 +183,8 @@ TASKS = {
 
 # Reminders go out this many minutes before a session (a day and an hour by default).
 OUTREACH_REMINDER_MINUTES = [int(m) for m in env_list("OUTREACH_REMINDER_MINUTES", "1440,60")]
+# How long a registration waits for a busy session's seats before asking the person to retry.
+OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
 # A message that fails is tried again, waiting longer each time, up to this many attempts.
 OUTREACH_MESSAGE_ATTEMPTS = env_int("OUTREACH_MESSAGE_ATTEMPTS", 5)
 # Registering is limited per email address and per network (an IPv4 /24 or IPv6 /48).

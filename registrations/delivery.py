@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from events.models import SessionStatus
+from outreach.tasks import enqueue_on_commit
 from registrations.emails import build_email
 from registrations.models import Message, MessageKind, MessageStatus, RegistrationStatus
 
@@ -76,7 +77,7 @@ def deliver_message(message_id: int) -> str:
         logger.warning("message %s (%s) failed: %s", message.pk, message.kind, type(error).__name__)
         if not failed:
             delay = timedelta(minutes=2**message.attempts)
-            send_message.using(run_after=timezone.now() + delay).enqueue(message.pk)
+            enqueue_on_commit(send_message, message.pk, run_after=timezone.now() + delay)
         return MessageStatus.FAILED
     Message.objects.filter(pk=message.pk).update(
         status=MessageStatus.SENT, sent_at=timezone.now(), last_error=""

@@ -46,13 +46,13 @@ def invitation(registration: Registration, *, method: str) -> bytes:
     attendee.params["PARTSTAT"] = vText("ACCEPTED" if method == "REQUEST" else "DECLINED")
     attendee.params["RSVP"] = vText("FALSE")
     event.add("attendee", attendee)
+    # The person's copy changes with the session and with their own registration.
+    event["sequence"] = session.sequence + registration.revision
     if method == "CANCEL":
         event["status"] = "CANCELLED"
-        if registration.session.status != "cancelled":
-            # The session goes on, but not for this person: a new version of their copy.
-            event["sequence"] = session.sequence + 1
     elif session.join_url and session.format != SessionFormat.IN_PERSON:
-        event["description"] = f"{event['description']}\n\n{_('Join')}: {session.join_url}"
+        join = _("Join the session: %(url)s") % {"url": session.join_url}
+        event["description"] = f"{event['description']}\n\n{join}"
         event["location"] = (
             session.join_url
             if session.format == SessionFormat.ONLINE

@@ -10,6 +10,7 @@ from outreach.models import (
     OrganisationKind,
     Sector,
     SizeBand,
+    validate_time_zone,
 )
 
 KIND_CHOICES = [
@@ -66,9 +67,13 @@ class RegistrationForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("Gender (optional)"), choices=[("", "—"), *Gender.choices], required=False
     )
-    time_zone = forms.ChoiceField(
+    # A CharField with a select, not a ChoiceField: the ~430 zones are validated by lookup
+    # instead of being copied into every form instance.
+    time_zone = forms.CharField(
         label=_("Your time zone"),
-        choices=time_zone_choices,
+        max_length=64,
+        validators=[validate_time_zone],
+        widget=forms.Select(choices=time_zone_choices()),
         help_text=_("Reminders show the time in this zone."),
     )
     consent = forms.BooleanField(

@@ -62,6 +62,9 @@ class Registration(models.Model):
     consented_at = models.DateTimeField(_("consented at"))
     # Secret for the one-click cancel link in every message.
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    # Grows with every change of status, so that each change has its own messages and the
+    # person's calendar copy a SEQUENCE that only ever grows (the session's plus this).
+    revision = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

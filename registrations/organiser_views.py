@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from events.models import Session
@@ -150,6 +151,12 @@ def fill_from_waitlist(request, pk):
     session = _session_for(request, pk)
     promoted = services.promote_from_waitlist(session)
     messages.success(
-        request, _("%(count)s people got a seat from the waitlist.") % {"count": len(promoted)}
+        request,
+        ngettext(
+            "%(count)s person got a seat from the waitlist.",
+            "%(count)s people got a seat from the waitlist.",
+            len(promoted),
+        )
+        % {"count": len(promoted)},
     )
     return redirect("registrations:manage", pk=session.pk)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from outreach.models import Economy, Organisation, OrganisationKind, User, normalise_email
+from outreach.tasks import enqueue_on_commit
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Message,
@@ -25,8 +26,6 @@ from registrations.models import (
     RegistrationStatus,
     ReminderRun,
 )
-
-LOCK_TIMEOUT = "3s"
 
 
 class RegistrationClosed(Exception):
@@ -143,6 +142,7 @@ def find_or_create_person(
             )
     except IntegrityError:
         return User.objects.get(email=email), False
+    person._created_just_now = True  # nothing can be registered for them yet
     return person, True
 
 
@@ -151,7 +151,10 @@ def _lock_timeout() -> None:
     # to try again instead of waiting for ever.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{settings.OUTREACH_LOCK_TIMEOUT_MS}ms"],
+            )
 
 
 def _claim_seat(session: Session) -> bool:
@@ -184,7 +187,9 @@ def register(
     state = registration_state(session, now=now)
     if state != "open":
         raise RegistrationClosed(state)
-    existing = Registration.objects.filter(session=session, person=person).first()
+    existing = None
+    if not getattr(person, "_created_just_now", False):
+        existing = Registration.objects.filter(session=session, person=person).first()
     if existing is not None and existing.status != RegistrationStatus.CANCELLED:
         return existing
     try:
@@ -209,6 +214,8 @@ def _register_locked(session, person, organisation, source, job_title, consent, 
         promote_from_waitlist(session, now=now)
         confirmed = False
     registration = existing or Registration(session=session, person=person)
+    if existing is not None:
+        registration.revision += 1
     registration.organisation = organisation
     registration.source = source
     registration.job_title = job_title
@@ -226,11 +233,12 @@ def _register_locked(session, person, organisation, source, job_title, consent, 
         registration.save(force_insert=True)
     else:
         registration.save()
+    first = existing is None
     if confirmed:
-        queue_message(registration, MessageKind.CONFIRMATION)
+        queue_message(registration, MessageKind.CONFIRMATION, first_of_registration=first)
         schedule_reminders(session, now=now)
     else:
-        queue_message(registration, MessageKind.WAITLISTED)
+        queue_message(registration, MessageKind.WAITLISTED, first_of_registration=first)
     return registration
 
 
@@ -256,13 +264,14 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
     held_a_seat = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
-    registration.save(update_fields=["status", "cancelled_at"])
+    registration.revision += 1
+    registration.save(update_fields=["status", "cancelled_at", "revision"])
     if held_a_seat:
         Session.objects.filter(pk=registration.session_id).update(
             confirmed_count=F("confirmed_count") - 1
         )
         promote_from_waitlist(registration.session, now=now)
-    queue_message(registration, MessageKind.REGISTRATION_CANCELLED, unique=str(now.timestamp()))
+    queue_message(registration, MessageKind.REGISTRATION_CANCELLED)
     return registration
 
 
@@ -282,7 +291,8 @@ def promote_from_waitlist(session: Session, *, now: datetime | None = None) -> l
                 break
             waiting.status = RegistrationStatus.CONFIRMED
             waiting.confirmed_at = now
-            waiting.save(update_fields=["status", "confirmed_at"])
+            waiting.revision += 1
+            waiting.save(update_fields=["status", "confirmed_at", "revision"])
             queue_message(waiting, MessageKind.PROMOTED)
             promoted.append(waiting)
         if promoted:
@@ -302,7 +312,8 @@ def confirm_by_hand(registration: Registration, *, now: datetime | None = None) 
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.cancelled_at = None
-    registration.save(update_fields=["status", "confirmed_at", "cancelled_at"])
+    registration.revision += 1
+    registration.save(update_fields=["status", "confirmed_at", "cancelled_at", "revision"])
     queue_message(registration, MessageKind.PROMOTED)
     schedule_reminders(registration.session, now=now)
     return registration
@@ -321,8 +332,9 @@ def waitlist_by_hand(registration: Registration, *, now: datetime | None = None)
         )
     registration.status = RegistrationStatus.WAITLISTED
     registration.waitlisted_at = now
-    registration.save(update_fields=["status", "waitlisted_at"])
-    queue_message(registration, MessageKind.WAITLISTED, unique=str(now.timestamp()))
+    registration.revision += 1
+    registration.save(update_fields=["status", "waitlisted_at", "revision"])
+    queue_message(registration, MessageKind.WAITLISTED)
     return registration
 
 
@@ -335,37 +347,37 @@ def queue_message(
     *,
     due_at: datetime | None = None,
     unique: str = "",
+    first_of_registration: bool = False,
 ) -> Message | None:
     """Record a message to send and enqueue its task after commit.
 
     The key (kind, registration, session version, and `unique` where a kind may recur) makes
     a message exist once: queuing it again returns None and sends nothing more.
+    `first_of_registration` skips that check for a registration inserted just now.
     """
     from registrations.tasks import send_message
 
     session = registration.session
-    key = f"{kind}:{registration.pk}:{session.sequence}"
+    key = f"{kind}:{registration.pk}:{session.sequence}.{registration.revision}"
     if unique:
         key = f"{key}:{unique}"
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                key=key,
-                registration=registration,
-                kind=kind,
-                session_sequence=session.sequence,
-                due_at=due_at or timezone.now(),
-            )
-    except IntegrityError:
-        return None
-    run_after = due_at if due_at and due_at > timezone.now() else None
-    transaction.on_commit(
-        lambda: (
-            send_message.using(run_after=run_after).enqueue(message.pk)
-            if run_after
-            else send_message.enqueue(message.pk)
-        )
+    message = Message(
+        key=key,
+        registration=registration,
+        kind=kind,
+        session_sequence=session.sequence,
+        due_at=due_at or timezone.now(),
     )
+    if first_of_registration:
+        message.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                message.save(force_insert=True)
+        except IntegrityError:
+            return None
+    run_after = due_at if due_at and due_at > timezone.now() else None
+    enqueue_on_commit(send_message, message.pk, run_after=run_after)
     return message
 
 
@@ -392,11 +404,7 @@ def schedule_reminders(session: Session, *, now: datetime | None = None) -> list
 
     for run in runs:
         run_after = run.starts_at - timedelta(minutes=run.minutes_before)
-        transaction.on_commit(
-            lambda run=run, run_after=run_after: send_session_reminders.using(
-                run_after=run_after
-            ).enqueue(run.pk)
-        )
+        enqueue_on_commit(send_session_reminders, run.pk, run_after=run_after)
     return runs
 
 
@@ -451,12 +459,14 @@ def resend_message(
     return queue_message(registration, kind, unique=f"resend-{now.timestamp()}")
 
 
+@transaction.atomic
 def register_from_form(
     session: Session, *, data: dict, person: User | None, language: str
 ) -> Registration:
     """Register from the public form: find or add the organisation and the person, then register.
 
     A signed-in person's profile is updated from the form; anyone else's is left as it is.
+    All of it is one transaction: a refused registration leaves no new person or organisation.
     """
     organisation = find_or_create_organisation(
         OrganisationDetails(
@@ -504,4 +514,4 @@ def retry_message(message: Message) -> None:
             status="pending", attempts=0
         )
         if updated:
-            transaction.on_commit(lambda: send_message.enqueue(message.pk))
+            enqueue_on_commit(send_message, message.pk)

@@ -31,7 +31,9 @@ def _english_until_asked():
 def _economies_after_a_flush(request):
     """Transactional tests empty every table when they end, the migration-loaded economies too:
     such tests put them back first."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
     from outreach.economies import read_economy_rows

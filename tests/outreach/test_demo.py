@@ -7,9 +7,14 @@ pytestmark = pytest.mark.django_db
 
 
 def snapshot():
+    from events.models import Session
+    from registrations.models import Registration
+
     return (
         sorted(Organisation.objects.values_list("name", "kind", "economy", "size_band")),
         sorted(User.objects.values_list("email", "role", "organisation__name", "password")),
+        sorted(Session.objects.values_list("uid", "status", "starts_at", "confirmed_count")),
+        sorted(Registration.objects.values_list("session__uid", "person__email", "status")),
     )
 
 
@@ -39,3 +44,19 @@ def test_seed_demo_twice_changes_nothing():
     call_command("seed_demo")
 
     assert snapshot() == first
+
+
+def test_seed_demo_plans_sessions_and_registrations():
+    from events.models import Session
+    from registrations.models import Registration
+
+    call_command("seed_demo")
+
+    languages = set(Session.objects.values_list("language", flat=True))
+    assert languages == {"en", "fr", "es"}
+    assert Session.objects.filter(status="finished").exists()
+    assert Session.objects.filter(status="published").exists()
+    assert Session.objects.filter(cohosts__name__contains="Chile").exists()
+    assert Session.objects.filter(series__slug="export-course").count() == 3
+    statuses = set(Registration.objects.values_list("status", flat=True))
+    assert statuses == {"confirmed", "waitlisted", "cancelled"}

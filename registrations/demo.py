@@ -1,0 +1,101 @@
+"""Demo registrations: a contact person for every demo firm and support organisation,
+registered across the demo sessions, with some on the waitlist and some cancelled.
+
+Written directly (no messages are queued), then each session's seat counter is set from
+the rows, so that seeding twice changes nothing."""
+
+import random
+import re
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from events.models import Session, SessionStatus
+from outreach.models import Organisation, OrganisationKind, User
+from registrations.models import PRIVACY_NOTICE_VERSION, Registration, RegistrationStatus
+
+LANGUAGE_BY_ECONOMY = {
+    "fr": {"SN", "CI", "BF", "ML", "MA", "MG", "RW", "HT", "VU"},
+    "es": {"CL", "PE", "CO", "MX", "EC", "BO", "PY", "HN"},
+}
+ZONE_BY_ECONOMY = {
+    "CL": "America/Santiago", "PE": "America/Lima", "CO": "America/Bogota",
+    "MX": "America/Mexico_City", "KE": "Africa/Nairobi", "SN": "Africa/Dakar",
+    "BD": "Asia/Dhaka", "FJ": "Pacific/Fiji", "VN": "Asia/Ho_Chi_Minh",
+}
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+
+
+def _contact(organisation: Organisation) -> User:
+    language = next(
+        (code for code, codes in LANGUAGE_BY_ECONOMY.items() if organisation.economy_id in codes),
+        "en",
+    )
+    person, created = User.objects.update_or_create(
+        email=f"contact@{_slug(organisation.name)}.example",
+        defaults={
+            "full_name": f"Contact, {organisation.name}",
+            "organisation": organisation,
+            "language": language,
+            "time_zone": ZONE_BY_ECONOMY.get(organisation.economy_id, "UTC"),
+        },
+    )
+    if created:
+        person.set_unusable_password()
+        person.save(update_fields=["password"])
+    return person
+
+
+@transaction.atomic
+def seed() -> list[str]:
+    organisations = Organisation.objects.filter(
+        kind__in=[OrganisationKind.FIRM, OrganisationKind.SUPPORT]
+    ).order_by("name")
+    people = [_contact(organisation) for organisation in organisations]
+    sessions = Session.objects.exclude(status=SessionStatus.DRAFT).order_by("starts_at", "pk")
+    now = timezone.now()
+    for session in sessions:
+        pick = random.Random(str(session.uid))  # noqa: S311 (demo data, not security)
+        audience = [
+            p for p in people
+            if not session.target_economies.exists()
+            or session.target_economies.filter(code=p.organisation.economy_id).exists()
+        ]
+        wanted = min(len(audience), max(session.capacity // 8, 12) + pick.randint(0, 10))
+        if session.capacity <= 40:
+            wanted = len(audience)
+        chosen = pick.sample(audience, wanted)
+        confirmed = 0
+        for n, person in enumerate(chosen):
+            if n % 11 == 5:
+                status = RegistrationStatus.CANCELLED
+            elif confirmed < session.capacity:
+                status = RegistrationStatus.CONFIRMED
+                confirmed += 1
+            else:
+                status = RegistrationStatus.WAITLISTED
+            at = min(session.starts_at, now) - timezone.timedelta(days=20 - n % 20)
+            Registration.objects.update_or_create(
+                session=session,
+                person=person,
+                defaults={
+                    "organisation": person.organisation,
+                    "status": status,
+                    "consent_version": PRIVACY_NOTICE_VERSION,
+                    "consented_at": at,
+                    "created_at": at,
+                    "confirmed_at": at if status == RegistrationStatus.CONFIRMED else None,
+                    "waitlisted_at": at if status == RegistrationStatus.WAITLISTED else None,
+                    "cancelled_at": at if status == RegistrationStatus.CANCELLED else None,
+                },
+            )
+    counts = Session.objects.annotate(
+        seats=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
+    ).values_list("pk", "seats")
+    for pk, seats in counts:
+        Session.objects.filter(pk=pk).update(confirmed_count=seats)
+    return []
