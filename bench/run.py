@@ -55,8 +55,12 @@ ENV = {
 
 def manage(*args: str, capture: bool = False) -> str:
     result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=ENV, check=True,
-        capture_output=capture, text=True,
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        capture_output=capture,
+        text=True,
     )
     return result.stdout if capture else ""
 
@@ -68,7 +72,8 @@ def ensure_database() -> None:
     name = parts.path.lstrip("/")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        exists = connection.execute(query, [name]).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
 
@@ -110,11 +115,22 @@ print(json.dumps({"overbooked_sessions": over, "counter_mismatches": mismatch,
 def start_server() -> subprocess.Popen:
     server = subprocess.Popen(
         [
-            PYTHON, "-m", "gunicorn", "outreach.wsgi", "--bind", f"127.0.0.1:{PORT}",
-            "--workers", str(WORKERS), "--access-logfile", "-" if False else "/dev/null",
-            "--log-level", "warning",
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "outreach.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(WORKERS),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
         ],
-        cwd=ROOT, env=ENV, start_new_session=True,
+        cwd=ROOT,
+        env=ENV,
+        start_new_session=True,
     )
     for _ in range(100):
         try:
@@ -152,13 +168,21 @@ def _worker(args) -> list[float]:
 
     def one(job):
         session_pk, n = job
-        body = urllib.parse.urlencode({
-            "csrfmiddlewaretoken": token, "full_name": f"Bench person {n}",
-            "email": f"bench-{run_id}-{n}@example.org", "economy": "CL",
-            "organisation_name": f"Bench firm {n % 500}", "kind": "firm", "size_band": "micro",
-            "sector": "food", "exporting_status": "ready", "time_zone": "America/Santiago",
-            "consent": "on",
-        })
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "full_name": f"Bench person {n}",
+                "email": f"bench-{run_id}-{n}@example.org",
+                "economy": "CL",
+                "organisation_name": f"Bench firm {n % 500}",
+                "kind": "firm",
+                "size_band": "micro",
+                "sector": "food",
+                "exporting_status": "ready",
+                "time_zone": "America/Santiago",
+                "consent": "on",
+            }
+        )
         started = time.perf_counter()
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         connection.request("POST", f"/en/sessions/{session_pk}/register/", body, headers)
@@ -175,7 +199,8 @@ def fire(jobs: list[tuple[int, int]], run_id: str) -> dict:
     chunks = [jobs[i::CLIENTS] for i in range(CLIENTS)]
     started = time.perf_counter()
     with multiprocessing.Pool(CLIENTS) as pool:
-        results = [r for chunk in pool.map(_worker, [(c, cookie, token, run_id) for c in chunks]) for r in chunk]
+        batches = pool.map(_worker, [(chunk, cookie, token, run_id) for chunk in chunks])
+    results = [result for batch in batches for result in batch]
     elapsed = time.perf_counter() - started
     latencies = sorted(r[0] for r in results)
     statuses = {}
@@ -195,7 +220,8 @@ def main() -> None:
     ensure_database()
     manage("migrate", "--noinput", "-v0")
     manage("collectstatic", "--noinput", "-v0")
-    prepared = manage("shell", "-c", PREPARE.format(seats=ONE_SESSION_SEATS, many=MANY_SESSIONS), capture=True)
+    script = PREPARE.format(seats=ONE_SESSION_SEATS, many=MANY_SESSIONS)
+    prepared = manage("shell", "-c", script, capture=True)
     one, many = prepared.strip().splitlines()[-1].split()
     many = [int(pk) for pk in many.split(",")]
     server = start_server()
@@ -224,11 +250,22 @@ def main() -> None:
     print()
     print("| measure | requests | req/s | p50 ms | p99 ms | answers |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, figures in (("registrations into one session", single), (f"registrations across {MANY_SESSIONS} sessions", spread)):
-        print(f"| {label} | {figures['requests']} | {figures['per_second']} | {figures['p50_ms']} | {figures['p99_ms']} | {figures['statuses']} |")
+    rows = [
+        ("registrations into one session", single),
+        (f"registrations across {MANY_SESSIONS} sessions", spread),
+    ]
+    for label, f in rows:
+        print(
+            f"| {label} | {f['requests']} | {f['per_second']} | {f['p50_ms']} | {f['p99_ms']} "
+            f"| {f['statuses']} |"
+        )
     print()
-    print(f"overbooked sessions: {check['overbooked_sessions']}, counters not matching rows: {check['counter_mismatches']}, "
-          f"confirmed {check['confirmed']} of {check['seats']} seats, {check['registrations']} registrations")
+    print(
+        f"overbooked sessions: {check['overbooked_sessions']}, "
+        f"counters not matching rows: {check['counter_mismatches']}, "
+        f"confirmed {check['confirmed']} of {check['seats']} seats, "
+        f"{check['registrations']} registrations"
+    )
     print(f"(kept in {RESULTS.relative_to(ROOT)})")
     if check["overbooked_sessions"] or check["counter_mismatches"]:
         raise SystemExit("integrity check failed")

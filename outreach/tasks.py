@@ -18,7 +18,8 @@ def enqueue_on_commit(task, *args, run_after=None) -> None:
     """Enqueue `task(*args)` for after the current transaction commits (never if it rolls back)."""
     if run_after is not None:
         task = task.using(run_after=run_after)
-    if transaction.get_connection().in_atomic_block and _backend_path(task) in SAME_DATABASE_BACKENDS:
+    in_transaction = transaction.get_connection().in_atomic_block
+    if in_transaction and _backend_path(task) in SAME_DATABASE_BACKENDS:
         task.enqueue(*args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args))

@@ -20,9 +20,15 @@ LANGUAGE_BY_ECONOMY = {
     "es": {"CL", "PE", "CO", "MX", "EC", "BO", "PY", "HN"},
 }
 ZONE_BY_ECONOMY = {
-    "CL": "America/Santiago", "PE": "America/Lima", "CO": "America/Bogota",
-    "MX": "America/Mexico_City", "KE": "Africa/Nairobi", "SN": "Africa/Dakar",
-    "BD": "Asia/Dhaka", "FJ": "Pacific/Fiji", "VN": "Asia/Ho_Chi_Minh",
+    "CL": "America/Santiago",
+    "PE": "America/Lima",
+    "CO": "America/Bogota",
+    "MX": "America/Mexico_City",
+    "KE": "Africa/Nairobi",
+    "SN": "Africa/Dakar",
+    "BD": "Asia/Dhaka",
+    "FJ": "Pacific/Fiji",
+    "VN": "Asia/Ho_Chi_Minh",
 }
 
 
@@ -61,7 +67,8 @@ def seed() -> list[str]:
     for session in sessions:
         pick = random.Random(str(session.uid))  # noqa: S311 (demo data, not security)
         audience = [
-            p for p in people
+            p
+            for p in people
             if not session.target_economies.exists()
             or session.target_economies.filter(code=p.organisation.economy_id).exists()
         ]

@@ -1,8 +1,8 @@
 from functools import lru_cache
 
 from django import template
-from django.utils.html import format_html_join
 from django.utils import timezone, translation
+from django.utils.html import format_html_join
 
 from outreach.forms import time_zone_choices
 from outreach.timezones import format_moment, format_time_range

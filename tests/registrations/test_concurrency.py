@@ -1,5 +1,6 @@
 """Capacity under load, on PostgreSQL: many people at the same moment, never one seat too many."""
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,10 +24,8 @@ def register_all_at_once(session, people, *, workers: int = 20):
 
     def register(person):
         try:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=10)
-            except threading.BrokenBarrierError:
-                pass
             return services.register(session, person=person, organisation=person.organisation)
         finally:
             connections.close_all()

@@ -172,7 +172,10 @@ def test_an_organisation_is_found_by_name_in_its_economy_ignoring_case():
 
     found = services.find_or_create_organisation(
         services.OrganisationDetails(
-            name="  andes   CAFÉ ", economy=economy("CL"), kind="firm", sector="food",
+            name="  andes   CAFÉ ",
+            economy=economy("CL"),
+            kind="firm",
+            sector="food",
             size_band="small",
         )
     )
@@ -196,8 +199,11 @@ def test_a_known_person_keeps_their_profile_when_someone_registers_their_address
     person = UserFactory(email="ana@example.org", full_name="Ana Real")
 
     found, created = services.find_or_create_person(
-        email=" ANA@example.org", full_name="Impostor", language="fr",
-        time_zone="UTC", organisation=FirmFactory(),
+        email=" ANA@example.org",
+        full_name="Impostor",
+        language="fr",
+        time_zone="UTC",
+        organisation=FirmFactory(),
     )
 
     assert (found.pk, created) == (person.pk, False)

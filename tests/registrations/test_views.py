@@ -54,12 +54,18 @@ def test_registering_needs_one_form_and_no_password(client, run_tasks):
     registration = Registration.objects.get()
     person = registration.person
     assert (person.email, person.full_name, person.language) == (
-        "lucia@example.org", "Lucía Pérez", "es"
+        "lucia@example.org",
+        "Lucía Pérez",
+        "es",
     )
     assert not person.has_usable_password()
     firm = registration.organisation
     assert (firm.name, firm.economy_id, firm.kind, firm.size_band, firm.women_led) == (
-        "Andes Café", "CL", "firm", "micro", True
+        "Andes Café",
+        "CL",
+        "firm",
+        "micro",
+        True,
     )
     assert registration.consent_version == "2026-11"
     run_tasks(include_deferred=False)
@@ -81,7 +87,11 @@ def test_a_signed_in_person_finds_the_form_filled_in(client):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"email": "not-an-email"}, "email", "Introduzca una dirección de correo electrónico válida."),
+        (
+            {"email": "not-an-email"},
+            "email",
+            "Introduzca una dirección de correo electrónico válida.",
+        ),
         ({"economy": "XX"}, "economy", None),
         ({"consent": None}, "consent", None),
         ({"size_band": ""}, "size_band", None),
@@ -158,7 +168,9 @@ def test_registering_is_limited_per_address(client, settings):
     assert Registration.objects.count() == 2
 
 
-def test_registering_is_limited_per_network_and_a_forged_forwarded_for_does_not_help(client, settings):
+def test_registering_is_limited_per_network_and_a_forged_forwarded_for_does_not_help(
+    client, settings
+):
     settings.OUTREACH_REGISTER_LIMIT_PER_NETWORK = "2/10m"
     session = SessionFactory()
 
@@ -239,7 +251,9 @@ def test_my_sessions_needs_signing_in(client):
 
 def test_the_personal_feed_holds_a_persons_seats_and_no_join_link(client):
     registration = RegistrationFactory()
-    RegistrationFactory(person=registration.person, status="waitlisted", waitlisted_at=registration.created_at)
+    RegistrationFactory(
+        person=registration.person, status="waitlisted", waitlisted_at=registration.created_at
+    )
     RegistrationFactory()
 
     response = client.get(f"/feeds/people/{registration.person.calendar_token}.ics")
@@ -344,14 +358,14 @@ def test_organisers_search_and_filter_registrations(client):
 
 
 def test_the_csv_export_is_safe_to_open_in_a_spreadsheet(client):
-    registration = RegistrationFactory(person__full_name="=HYPERLINK(\"http://evil\")")
+    registration = RegistrationFactory(person__full_name='=HYPERLINK("http://evil")')
     client.force_login(OrganiserFactory())
 
     response = client.get(f"/en/manage/sessions/{registration.session.pk}/registrations.csv")
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["name", "email", "organisation"]
-    assert rows[1][0] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][0] == '\'=HYPERLINK("http://evil")'
 
 
 def test_an_organiser_moves_people_by_hand(client):
