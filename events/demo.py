@@ -211,4 +211,53 @@ def seed() -> list[str]:
             target_economies=list(Economy.objects.filter(code__in=["SN", "CI", "ML", "BF"])),
             topics=[topics["export-readiness"]],
         )
+    _cohost_proposals(topics, today)
     return []
+
+
+def _cohost_proposals(topics, today):
+    """A pending proposal from Chile's ministry, and a wording it suggested."""
+    from events.models import SuggestionStatus, TextSuggestion
+    from outreach.models import User
+
+    chile = Organisation.objects.get(name="Ministry of Economy of Chile (demo)")
+    uid = uuid.uuid5(NAMESPACE, "proposal-chile-wine")
+    proposal = Session.objects.filter(uid=uid).first() or Session(uid=uid)
+    day = today + timedelta(days=75)
+    starts_at = aware(datetime(day.year, day.month, day.day, 11), "America/Santiago")
+    _translated(
+        proposal,
+        "title",
+        (
+            "Exporting Chilean wine to Asia",
+            "Exporter le vin chilien vers l’Asie",
+            "Exportar vino chileno a Asia",
+        ),
+    )
+    proposal.language = "es"
+    proposal.starts_at = starts_at
+    proposal.ends_at = starts_at + timedelta(hours=2)
+    proposal.time_zone = "America/Santiago"
+    proposal.capacity = 120
+    proposal.proposed_by = chile
+    if proposal.status not in (SessionStatus.PUBLISHED, SessionStatus.DECLINED):
+        proposal.status = SessionStatus.DRAFT
+    proposal.full_clean()
+    proposal.save()
+    proposal.cohosts.set([chile])
+    proposal.topics.set([topics["market-research"]])
+
+    national = Session.objects.get(uid=uuid.uuid5(NAMESPACE, "national-chile-next"))
+    manager = User.objects.get(email="ministry.chile@outreach.example")
+    TextSuggestion.objects.get_or_create(
+        session=national,
+        organisation=chile,
+        field="summary",
+        language="es",
+        defaults={
+            "suggested_by": manager,
+            "text": "Sesión práctica para exportadores chilenos que venden o quieren vender en "
+            "línea, con el apoyo del Ministerio.",
+            "status": SuggestionStatus.PENDING,
+        },
+    )

@@ -291,3 +291,50 @@ class CatalogueFilterForm(forms.Form):
             Topic.objects.order_by(f"name_{language}").values_list("slug", f"name_{language}")
         )
         self.fields["format"].choices = anything + list(SessionFormat.choices)
+
+
+class ProposalForm(SessionForm):
+    """What a co-host proposes: the essentials; organisers complete the rest when reviewing."""
+
+    class Meta(SessionForm.Meta):
+        fields = [
+            "language",
+            "title_en",
+            "title_fr",
+            "title_es",
+            "summary_en",
+            "summary_fr",
+            "summary_es",
+            "format",
+            "venue",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "topics",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("cohosts", "target_economies", "interpretation_languages"):
+            self.fields.pop(name, None)
+        for name in ("registration_opens_at", "registration_closes_at"):
+            self.fields.pop(name, None)
+
+    TIME_FIELDS = ("starts_at", "ends_at")
+
+    def related(self) -> dict:
+        return {"topics": self.cleaned_data["topics"]}
+
+
+class SuggestionForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("Text"),
+        choices=[
+            ("title", _("Title")),
+            ("summary", _("Summary")),
+            ("description", _("Description")),
+        ],
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    text = forms.CharField(label=_("Suggested text"), widget=forms.Textarea(attrs={"rows": 4}))

@@ -57,6 +57,7 @@ class SessionStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     FINISHED = "finished", _("Finished")
     CANCELLED = "cancelled", _("Cancelled")
+    DECLINED = "declined", _("Proposal declined")
 
 
 class Session(models.Model):
@@ -104,6 +105,15 @@ class Session(models.Model):
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+    # A co-host's proposal: a draft an organiser reviews, publishes or declines.
+    proposed_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_sessions",
+        verbose_name=_("proposed by"),
     )
     # RFC 5545 SEQUENCE: grows whenever the time or the status changes.
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -167,7 +177,7 @@ class Session(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status != SessionStatus.DRAFT
+        return self.status not in {SessionStatus.DRAFT, SessionStatus.DECLINED}
 
     @property
     def is_upcoming(self) -> bool:
@@ -191,7 +201,7 @@ class Session(models.Model):
                 "Capacity cannot be below the %(count)s confirmed registrations."
             ) % {"count": self.confirmed_count}
         untitled = self.language and not getattr(self, f"title_{self.language}", "")
-        if self.status != SessionStatus.DRAFT and untitled:
+        if self.is_public and untitled:
             errors[f"title_{self.language}"] = _(
                 "A published session needs a title in its own language."
             )
@@ -202,3 +212,49 @@ class Session(models.Model):
             errors["venue"] = _("A session in person needs a venue.")
         if errors:
             raise ValidationError(errors)
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class TextSuggestion(models.Model):
+    """A co-host's proposed wording for one translated text of a session."""
+
+    FIELDS = ("title", "summary", "description")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="suggestions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="text_suggestions"
+    )
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="text_suggestions"
+    )
+    field = models.CharField(
+        _("text"),
+        max_length=20,
+        choices=[
+            ("title", _("Title")),
+            ("summary", _("Summary")),
+            ("description", _("Description")),
+        ],
+    )
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+    text = models.TextField(_("suggested text"))
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.session_id} {self.field}_{self.language}"
+
+    @property
+    def current_text(self) -> str:
+        return getattr(self.session, f"{self.field}_{self.language}") or ""

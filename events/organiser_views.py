@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import permissions, queries, services
 from events.forms import PlanQuarterForm, RescheduleForm, SessionForm
-from events.models import Session, SessionStatus
+from events.models import Session, SessionStatus, TextSuggestion
 
 
 def organisers_only(view):
@@ -145,3 +145,37 @@ def plan_quarter(request):
         )
         return redirect(reverse("events:manage-sessions") + "?status=draft")
     return render(request, "events/manage/plan_quarter.html", {"form": form})
+
+
+@organisers_only
+@require_GET
+def proposals(request):
+    return render(
+        request,
+        "events/manage/proposals.html",
+        {
+            "proposals": list(queries.pending_proposals()),
+            "suggestions": list(queries.pending_suggestions()),
+        },
+    )
+
+
+@organisers_only
+@require_POST
+def proposal_decline(request, pk):
+    session = get_object_or_404(Session, pk=pk, proposed_by__isnull=False, status="draft")
+    services.decline_proposal(session)
+    messages.success(request, _("The proposal is declined."))
+    return redirect("events:proposals")
+
+
+@organisers_only
+@require_POST
+def suggestion_review(request, pk):
+    suggestion = get_object_or_404(TextSuggestion, pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    services.review_suggestion(suggestion, accept=accept)
+    messages.success(
+        request, _("The suggestion is applied.") if accept else _("The suggestion is declined.")
+    )
+    return redirect("events:proposals")

@@ -1,6 +1,6 @@
 """Who may see and change sessions: every events view, feed and export asks here."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from events.models import Session, SessionStatus
 from outreach import permissions as base
@@ -12,10 +12,36 @@ def can_manage_sessions(user) -> bool:
 
 
 def visible_sessions(user) -> QuerySet[Session]:
-    """Sessions a person may open: public ones for everyone, drafts for organisers too."""
+    """Sessions a person may open: public ones for everyone; drafts for organisers, and for the
+    co-hosts of the draft."""
     if base.can_manage_sessions(user):
         return Session.objects.all()
-    return Session.objects.exclude(status=SessionStatus.DRAFT)
+    public = Session.objects.exclude(status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED])
+    organisation_id = base.cohost_organisation_id(user)
+    if organisation_id is None:
+        return public
+    return (public | Session.objects.filter(cohosts=organisation_id)).distinct()
+
+
+def cohost_sessions(user) -> QuerySet[Session]:
+    """The sessions a co-host member's organisation co-hosts or proposed; none for anyone else.
+
+    Every co-host view, export and figure starts from here, so that a member of one ministry
+    never reaches another's sessions (404, even by guessing ids)."""
+    organisation_id = base.cohost_organisation_id(user)
+    if organisation_id is None:
+        return Session.objects.none()
+    return Session.objects.filter(
+        Q(cohosts=organisation_id) | Q(proposed_by=organisation_id)
+    ).distinct()
+
+
+def can_propose_sessions(user) -> bool:
+    return base.is_cohost_manager(user)
+
+
+def can_suggest_texts(user, session: Session) -> bool:
+    return base.is_cohost_manager(user) and cohost_sessions(user).filter(pk=session.pk).exists()
 
 
 def can_see_join_link(user, session: Session) -> bool:

@@ -10,6 +10,7 @@ from events.models import Series, Session, SessionStatus, Topic
 from outreach.models import Economy, Organisation
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatus.CANCELLED)
+NOT_PUBLIC = (SessionStatus.DRAFT, SessionStatus.DECLINED)
 FEED_HISTORY = timedelta(days=365)
 
 
@@ -122,3 +123,21 @@ def topics_by_name() -> QuerySet[Topic]:
 
 def all_series() -> QuerySet[Series]:
     return Series.objects.order_by("title")
+
+
+def pending_proposals() -> QuerySet[Session]:
+    return with_related(
+        Session.objects.filter(status=SessionStatus.DRAFT, proposed_by__isnull=False)
+        .select_related("proposed_by")
+        .order_by("starts_at")
+    )
+
+
+def pending_suggestions():
+    from events.models import SuggestionStatus, TextSuggestion
+
+    return (
+        TextSuggestion.objects.filter(status=SuggestionStatus.PENDING)
+        .select_related("session", "organisation", "suggested_by")
+        .order_by("created_at")
+    )

@@ -8,7 +8,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from events.models import LANGUAGE_CODES, Series, Session, SessionStatus, Topic
+from events.models import (
+    LANGUAGE_CODES,
+    Series,
+    Session,
+    SessionStatus,
+    SuggestionStatus,
+    TextSuggestion,
+    Topic,
+)
 from events.signals import session_changed
 from outreach.models import Economy, Organisation
 from outreach.timezones import aware
@@ -55,7 +63,7 @@ def save_session(
 
 def _public_change(before: Session, after: Session) -> str | None:
     """What registrants must be told of: a cancellation, or a new time of a public session."""
-    if before.status == SessionStatus.DRAFT:
+    if before.status in (SessionStatus.DRAFT, SessionStatus.DECLINED):
         return None
     if after.status == SessionStatus.CANCELLED and before.status != SessionStatus.CANCELLED:
         return "cancelled"
@@ -187,3 +195,49 @@ def plan_quarter(
             setattr(session, f"summary_{code}", summaries.get(code, ""))
         sessions.append(save_session(session, topics=[topic]))
     return sessions
+
+
+@transaction.atomic
+def propose_session(session: Session, *, organisation: Organisation, topics=()) -> Session:
+    """A co-host proposes a session: a draft the organisers review, with the co-host on it."""
+    session.status = SessionStatus.DRAFT
+    session.proposed_by = organisation
+    return save_session(session, cohosts=[organisation], topics=list(topics))
+
+
+def decline_proposal(session: Session) -> Session:
+    """An organiser declines a co-host's proposal; it stays, out of sight, for the record."""
+    session.status = SessionStatus.DECLINED
+    return save_session(session)
+
+
+def suggest_text(
+    session: Session, *, person, organisation: Organisation, field: str, language: str, text: str
+) -> TextSuggestion:
+    """Record a co-host's wording for one of a session's translated texts, for review."""
+    if field not in TextSuggestion.FIELDS or language not in LANGUAGE_CODES:
+        raise ValueError("Unknown text or language.")
+    return TextSuggestion.objects.create(
+        session=session,
+        organisation=organisation,
+        suggested_by=person,
+        field=field,
+        language=language,
+        text=text.strip(),
+    )
+
+
+@transaction.atomic
+def review_suggestion(suggestion: TextSuggestion, *, accept: bool) -> TextSuggestion:
+    """Accept (the text replaces the session's) or decline a suggestion; once only."""
+    suggestion = TextSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.status != SuggestionStatus.PENDING:
+        return suggestion
+    if accept:
+        session = suggestion.session
+        setattr(session, f"{suggestion.field}_{suggestion.language}", suggestion.text)
+        save_session(session)
+    suggestion.status = SuggestionStatus.ACCEPTED if accept else SuggestionStatus.DECLINED
+    suggestion.reviewed_at = timezone.now()
+    suggestion.save(update_fields=["status", "reviewed_at"])
+    return suggestion

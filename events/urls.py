@@ -27,4 +27,15 @@ urlpatterns = [
         name="session-reschedule",
     ),
     path("manage/sessions/<int:pk>/cancel/", organiser_views.session_cancel, name="session-cancel"),
+    path("manage/proposals/", organiser_views.proposals, name="proposals"),
+    path(
+        "manage/proposals/<int:pk>/decline/",
+        organiser_views.proposal_decline,
+        name="proposal-decline",
+    ),
+    path(
+        "manage/suggestions/<int:pk>/",
+        organiser_views.suggestion_review,
+        name="suggestion-review",
+    ),
 ]

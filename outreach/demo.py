@@ -468,7 +468,7 @@ SUPPORT_ORGANISATIONS = [
     ("Central Asia Business Council", "KZ"),
 ]
 
-# (email, full name, role, organisation name, language, time zone)
+# (email, full name, role, organisation name, language, time zone, role in the co-host)
 PEOPLE = [
     (
         "organiser@outreach.example",
@@ -477,6 +477,7 @@ PEOPLE = [
         ORGANISER[0],
         "en",
         "Europe/Zurich",
+        "",
     ),
     (
         "organisatrice@outreach.example",
@@ -485,8 +486,17 @@ PEOPLE = [
         ORGANISER[0],
         "fr",
         "Europe/Zurich",
+        "",
     ),
-    ("analyst@outreach.example", "Ana Analyst", Role.ANALYST, ORGANISER[0], "es", "Europe/Zurich"),
+    (
+        "analyst@outreach.example",
+        "Ana Analyst",
+        Role.ANALYST,
+        ORGANISER[0],
+        "es",
+        "Europe/Zurich",
+        "",
+    ),
     (
         "ministry.chile@outreach.example",
         "Camila Rojas",
@@ -494,6 +504,16 @@ PEOPLE = [
         MINISTRIES[0][0],
         "es",
         "America/Santiago",
+        "manager",
+    ),
+    (
+        "viewer.chile@outreach.example",
+        "Diego Soto",
+        Role.COHOST,
+        MINISTRIES[0][0],
+        "es",
+        "America/Santiago",
+        "viewer",
     ),
     (
         "ministry.kenya@outreach.example",
@@ -502,6 +522,7 @@ PEOPLE = [
         MINISTRIES[1][0],
         "en",
         "Africa/Nairobi",
+        "manager",
     ),
     (
         "firm@outreach.example",
@@ -510,6 +531,7 @@ PEOPLE = [
         "Dakar Digital Services",
         "fr",
         "Africa/Dakar",
+        "",
     ),
 ]
 
@@ -522,7 +544,7 @@ def _organisation(name, kind, economy_code, **facts) -> Organisation:
     return organisation
 
 
-def _person(email, full_name, role, organisation, language, time_zone) -> User:
+def _person(email, full_name, role, organisation, language, time_zone, cohost_role) -> User:
     person, created = User.objects.update_or_create(
         email=email,
         defaults={
@@ -531,6 +553,7 @@ def _person(email, full_name, role, organisation, language, time_zone) -> User:
             "organisation": organisation,
             "language": language,
             "time_zone": time_zone,
+            "cohost_role": cohost_role,
         },
     )
     if created:
@@ -564,9 +587,10 @@ def seed() -> list[str]:
         organisations[name] = _organisation(name, OrganisationKind.SUPPORT, economy)
 
     lines = []
-    for email, full_name, role, organisation_name, language, time_zone in PEOPLE:
+    for email, full_name, role, organisation_name, language, zone, cohost_role in PEOPLE:
         person = _person(
-            email, full_name, role, organisations[organisation_name], language, time_zone
+            email, full_name, role, organisations[organisation_name], language, zone, cohost_role
         )
-        lines.append(f"{person.get_role_display():<16} {email}  ({organisation_name})")
+        label = person.get_role_display() + (f" ({cohost_role})" if cohost_role else "")
+        lines.append(f"{label:<26} {email}  ({organisation_name})")
     return lines

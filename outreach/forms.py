@@ -4,7 +4,9 @@ from functools import cache
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from outreach.models import User
+from django.conf import settings
+
+from outreach.models import CohostRole, User
 
 
 class SignupDetailsForm(forms.Form):
@@ -46,3 +48,15 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "language": _("Emails and reminders reach you in this language."),
         }
+
+
+class CohostInviteForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Co-host"), queryset=None)
+    email = forms.EmailField(label=_("Email"))
+    full_name = forms.CharField(label=_("Name"), max_length=150)
+    cohost_role = forms.ChoiceField(label=_("Role"), choices=CohostRole.choices)
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations

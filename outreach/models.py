@@ -156,6 +156,13 @@ class Role(models.TextChoices):
     PARTICIPANT = "participant", pgettext_lazy("role", "Participant")
 
 
+class CohostRole(models.TextChoices):
+    """Inside a co-hosting organisation: managers act for it, viewers only look."""
+
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
+
+
 class Gender(models.TextChoices):
     WOMAN = "woman", _("Woman")
     MAN = "man", _("Man")
@@ -227,6 +234,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
+    )
+    cohost_role = models.CharField(
+        _("role in the co-host"), max_length=10, choices=CohostRole.choices, blank=True
     )
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     # The secret in the address of the person's own calendar feed.

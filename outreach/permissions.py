@@ -6,7 +6,7 @@ these answers.
 
 from django.db.models import QuerySet
 
-from outreach.models import Organisation, Role, User
+from outreach.models import CohostRole, Organisation, Role, User
 
 
 def _role(user) -> str | None:
@@ -30,7 +30,18 @@ def is_programme_staff(user) -> bool:
 
 
 def is_cohost_member(user) -> bool:
+    """A member of a co-hosting organisation (a ministry, an agency, a chamber)."""
     return _role(user) == Role.COHOST and user.organisation_id is not None
+
+
+def is_cohost_manager(user) -> bool:
+    """A co-host member who may act for the organisation: propose, suggest, invite."""
+    return is_cohost_member(user) and user.cohost_role == CohostRole.MANAGER
+
+
+def cohost_organisation_id(user) -> int | None:
+    """The organisation a co-host member acts for, or None for everyone else."""
+    return user.organisation_id if is_cohost_member(user) else None
 
 
 def can_view_impact(user) -> bool:

@@ -17,3 +17,13 @@ def programme_reach() -> dict:
         support=Count("pk", filter=Q(kind=OrganisationKind.SUPPORT)),
         economies=Count("economy", distinct=True),
     )
+
+
+def cohost_organisations() -> QuerySet[Organisation]:
+    """Bodies that may co-host sessions: ministries and agencies, support and international
+    organisations; not firms, not the organiser itself."""
+    return (
+        Organisation.objects.exclude(kind__in=[OrganisationKind.FIRM, OrganisationKind.ORGANISER])
+        .select_related("economy")
+        .order_by("name")
+    )

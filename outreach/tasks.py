@@ -1,7 +1,13 @@
-"""Enqueuing background tasks so that they run only for work that was committed."""
+"""Background work of the foundations, and enqueuing tasks only for committed work."""
 
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.tasks import task_backends
+from django.tasks import task, task_backends
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 # Backends that keep their queue in our own database: a task enqueued inside a transaction
 # becomes visible to workers only when that transaction commits, so enqueuing at once is
@@ -23,3 +29,26 @@ def enqueue_on_commit(task, *args, run_after=None) -> None:
         task.enqueue(*args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args))
+
+
+@task
+def send_cohost_invitation(person_id: int) -> None:
+    """Tell a new co-host member, in their language, how to sign in to their workspace."""
+    from outreach.models import User
+
+    person = User.objects.select_related("organisation").get(pk=person_id)
+    with translation.override(person.language):
+        context = {
+            "person": person,
+            "organisation": person.organisation,
+            "sign_in_url": settings.SITE_URL + reverse("account_request_login_code"),
+            "workspace_url": settings.SITE_URL + reverse("cohost:home"),
+        }
+        subject = _("You are invited to the %(organisation)s workspace on Outreach") % {
+            "organisation": person.organisation.name
+        }
+        EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("emails/cohost_invitation.txt", context),
+            to=[person.email],
+        ).send()

@@ -2,10 +2,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from events import cohost_urls as events_cohost_urls
 from outreach import views
+from registrations import cohost_urls as registrations_cohost_urls
+
+# The co-host workspace gathers views of two layers under one namespace.
+cohost_patterns = registrations_cohost_urls.urlpatterns + events_cohost_urls.urlpatterns
 
 outreach_patterns = [
     path("profile/", views.profile, name="profile"),
+    path("manage/cohosts/", views.cohost_members, name="cohost-members"),
     path("time-zone/", views.set_time_zone, name="set-time-zone"),
 ]
 
@@ -17,6 +23,7 @@ urlpatterns = [
         path("", include("events.urls")),
         path("", include("registrations.urls")),
         path("", include((outreach_patterns, "outreach"))),
+        path("cohost/", include((cohost_patterns, "cohost"))),
         path("accounts/", include("allauth.urls")),
     ),
 ]

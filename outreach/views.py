@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -9,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from outreach.forms import ProfileForm
+from outreach import permissions, queries, services
+from outreach.forms import CohostInviteForm, ProfileForm
 from outreach.middleware import TIME_ZONE_COOKIE
 
 
@@ -40,3 +42,24 @@ def set_time_zone(request):
     else:
         messages.error(request, _("That time zone is not known."))
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohost_members(request):
+    """Organisers see every co-host and its members, and invite new members by email."""
+    if not permissions.is_organiser(request.user):
+        raise PermissionDenied
+    organisations = queries.cohost_organisations()
+    form = CohostInviteForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        person = services.invite_cohost_member(**form.cleaned_data)
+        messages.success(
+            request, _("%(email)s is invited and will sign in by code.") % {"email": person.email}
+        )
+        return redirect("outreach:cohost-members")
+    return render(
+        request,
+        "outreach/cohost_members.html",
+        {"form": form, "organisations": organisations.prefetch_related("people")},
+    )

@@ -62,7 +62,9 @@ def seed() -> list[str]:
         kind__in=[OrganisationKind.FIRM, OrganisationKind.SUPPORT]
     ).order_by("name")
     people = [_contact(organisation) for organisation in organisations]
-    sessions = Session.objects.exclude(status=SessionStatus.DRAFT).order_by("starts_at", "pk")
+    sessions = Session.objects.exclude(
+        status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED]
+    ).order_by("starts_at", "pk")
     now = timezone.now()
     for session in sessions:
         pick = random.Random(str(session.uid))  # noqa: S311 (demo data, not security)
@@ -100,9 +102,24 @@ def seed() -> list[str]:
                     "cancelled_at": at if status == RegistrationStatus.CANCELLED else None,
                 },
             )
+    _attribute_to_cohosts()
     counts = Session.objects.annotate(
         seats=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
     ).values_list("pk", "seats")
     for pk, seats in counts:
         Session.objects.filter(pk=pk).update(confirmed_count=seats)
     return []
+
+
+def _attribute_to_cohosts():
+    """Most registrations of the national sessions came through the ministry's link; some of
+    those people agreed to share their details with the ministry."""
+    for session in Session.objects.filter(series__slug="national-sessions"):
+        cohost = session.cohosts.first()
+        for n, registration in enumerate(session.registrations.order_by("pk")):
+            through_link = n % 4 != 3
+            Registration.objects.filter(pk=registration.pk).update(
+                source="cohost" if through_link else "direct",
+                source_organisation=cohost if through_link else None,
+                shares_with_cohosts=n % 3 != 2,
+            )

@@ -76,6 +76,7 @@ class RegistrationForm(forms.Form):
         widget=forms.Select(choices=time_zone_choices()),
         help_text=_("Reminders show the time in this zone."),
     )
+    shares_with_cohosts = forms.BooleanField(required=False)
     consent = forms.BooleanField(
         label=_("I agree that my details are used as the privacy notice says."),
         error_messages={"required": _("Registering needs your agreement to the privacy notice.")},
@@ -89,9 +90,16 @@ class RegistrationForm(forms.Form):
 
     FIRM_FIELDS = ("size_band", "sector", "exporting_status")
 
-    def __init__(self, *args, person=None, language="en", **kwargs):
+    def __init__(self, *args, person=None, language="en", cohost_names=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        if cohost_names:
+            self.fields["shares_with_cohosts"].label = _(
+                "I agree that %(cohosts)s, co-host of this session, sees my name, email and "
+                "organisation."
+            ) % {"cohosts": ", ".join(cohost_names)}
+        else:
+            del self.fields["shares_with_cohosts"]
         self.fields["economy"].queryset = Economy.objects.order_by("sort_name")
         self.fields["economy"].label_from_instance = lambda e: getattr(e, f"name_{language}")
         if person is not None:
@@ -111,4 +119,5 @@ class RegistrationForm(forms.Form):
             for name in self.FIRM_FIELDS:
                 cleaned[name] = ""
             cleaned["women_led"] = cleaned["youth_led"] = False
+        cleaned.setdefault("shares_with_cohosts", False)
         return cleaned

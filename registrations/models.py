@@ -57,6 +57,18 @@ class Registration(models.Model):
         choices=RegistrationSource.choices,
         default=RegistrationSource.DIRECT,
     )
+    # The co-host whose invitation link brought the registration, if any.
+    source_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributed_registrations",
+        verbose_name=_("brought by"),
+    )
+    # Whether the person agreed to share name, email and organisation with the session's
+    # co-hosts; without it co-hosts see only anonymous facts (economy, kind, size).
+    shares_with_cohosts = models.BooleanField(_("shares details with the co-hosts"), default=False)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=20)
     consented_at = models.DateTimeField(_("consented at"))

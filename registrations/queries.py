@@ -74,3 +74,51 @@ def failed_messages(session: Session) -> QuerySet[Message]:
         .select_related("registration__person")
         .order_by("-last_attempt_at")
     )
+
+
+SMALL_NUMBER = 5
+
+
+def suppressed(count: int, *, threshold: int = SMALL_NUMBER) -> str | int:
+    """Counts below the threshold are not shown to outside audiences (they could identify)."""
+    return count if count >= threshold or count == 0 else f"<{threshold}"
+
+
+def cohost_session_counts(sessions) -> dict[int, dict[str, int]]:
+    """Per session: confirmed, waitlisted, and registrations through the co-host's link."""
+    rows = (
+        Registration.objects.filter(session__in=sessions)
+        .values("session_id")
+        .order_by()
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
+            waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+            via_link=Count("pk", filter=Q(source="cohost")),
+        )
+    )
+    return {row.pop("session_id"): row for row in rows}
+
+
+def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Registration]:
+    """The people registered for a co-hosted session, for that co-host: not cancelled."""
+    return (
+        Registration.objects.filter(session=session)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("person", "organisation__economy", "source_organisation")
+        .order_by("created_at", "pk")
+    )
+
+
+def cohost_figures(session: Session) -> dict[str, list[tuple[str, object]]]:
+    """Confirmed registrations of a session by economy, firm size and kind; small numbers
+    suppressed, since co-hosts are an outside audience."""
+    confirmed = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+    figures = {}
+    for name, field in (
+        ("economy", "organisation__economy__name"),
+        ("size", "organisation__size_band"),
+        ("kind", "organisation__kind"),
+    ):
+        rows = confirmed.values(field).order_by().annotate(n=Count("pk")).order_by("-n", field)
+        figures[name] = [(row[field], suppressed(row["n"])) for row in rows]
+    return figures

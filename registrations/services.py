@@ -47,7 +47,7 @@ class NoSeatLeft(Exception):
 def registration_state(session: Session, *, now: datetime | None = None) -> str:
     """ "open", or why not: "draft", "cancelled", "finished", "not_yet" or "closed"."""
     now = now or timezone.now()
-    if session.status == SessionStatus.DRAFT:
+    if session.status in (SessionStatus.DRAFT, SessionStatus.DECLINED):
         return "draft"
     if session.status == SessionStatus.CANCELLED:
         return "cancelled"
@@ -172,6 +172,8 @@ def register(
     person: User,
     organisation: Organisation,
     source: str = RegistrationSource.DIRECT,
+    source_organisation: Organisation | None = None,
+    shares_with_cohosts: bool = False,
     job_title: str = "",
     consent_version: str = PRIVACY_NOTICE_VERSION,
     now: datetime | None = None,
@@ -196,7 +198,16 @@ def register(
         with transaction.atomic():
             _lock_timeout()
             registration = _register_locked(
-                session, person, organisation, source, job_title, consent_version, now, existing
+                session,
+                person,
+                existing,
+                now=now,
+                organisation=organisation,
+                source=source,
+                source_organisation=source_organisation,
+                shares_with_cohosts=shares_with_cohosts,
+                job_title=job_title,
+                consent_version=consent_version,
             )
     except IntegrityError:
         # The same person's second click arrived while the first was being written.
@@ -206,7 +217,7 @@ def register(
     return registration
 
 
-def _register_locked(session, person, organisation, source, job_title, consent, now, existing):
+def _register_locked(session, person, existing, *, now, **details):
     confirmed = _claim_seat(session)  # from here the session row is locked until commit
     if confirmed and not _waitlist_is_empty(session):
         # Seats freed while people wait (capacity raised): they go first, the newcomer waits.
@@ -216,10 +227,8 @@ def _register_locked(session, person, organisation, source, job_title, consent, 
     registration = existing or Registration(session=session, person=person)
     if existing is not None:
         registration.revision += 1
-    registration.organisation = organisation
-    registration.source = source
-    registration.job_title = job_title
-    registration.consent_version = consent
+    for name, value in details.items():
+        setattr(registration, name, value)
     registration.consented_at = now
     registration.cancelled_at = None
     if confirmed:
@@ -461,11 +470,17 @@ def resend_message(
 
 @transaction.atomic
 def register_from_form(
-    session: Session, *, data: dict, person: User | None, language: str
+    session: Session,
+    *,
+    data: dict,
+    person: User | None,
+    language: str,
+    brought_by: Organisation | None = None,
 ) -> Registration:
     """Register from the public form: find or add the organisation and the person, then register.
 
     A signed-in person's profile is updated from the form; anyone else's is left as it is.
+    `brought_by` is the co-host whose invitation link the person followed.
     All of it is one transaction: a refused registration leaves no new person or organisation.
     """
     organisation = find_or_create_organisation(
@@ -500,7 +515,9 @@ def register_from_form(
         session,
         person=person,
         organisation=organisation,
-        source=data.get("source", RegistrationSource.DIRECT),
+        source=RegistrationSource.COHOST if brought_by else RegistrationSource.DIRECT,
+        source_organisation=brought_by,
+        shares_with_cohosts=data.get("shares_with_cohosts", False),
         job_title=data["job_title"],
     )
 

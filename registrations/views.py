@@ -10,7 +10,7 @@ from events import calendar
 from events import permissions as events_permissions
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
-from registrations import queries, ratelimit, services
+from registrations import cohost_links, queries, ratelimit, services
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION
 
@@ -49,10 +49,16 @@ def register(request, pk):
     person = request.user if request.user.is_authenticated else None
     state = services.registration_state(session)
     initial = _initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
+    via = request.POST.get("via") or request.GET.get("via", "")
     form = RegistrationForm(
-        request.POST or None, initial=initial, person=person, language=_language()
+        request.POST or None,
+        initial=initial,
+        person=person,
+        language=_language(),
+        cohost_names=[cohost.name for cohost in session.cohosts.all()],
     )
     context = {
+        "via": via[:80],
         "session": session,
         "form": form,
         "state": state,
@@ -69,7 +75,13 @@ def register(request, pk):
     if not ratelimit.may_register(request, email):
         return render(request, "registrations/too_many.html", context, status=429)
     try:
-        services.register_from_form(session, data=data, person=person, language=_language())
+        services.register_from_form(
+            session,
+            data=data,
+            person=person,
+            language=_language(),
+            brought_by=cohost_links.organisation_from_link(session, via),
+        )
     except services.RegistrationClosed:
         context["state"] = services.registration_state(session)
         return render(request, "registrations/register.html", context, status=409)

@@ -1,0 +1,38 @@
+"""Writes to people and organisations."""
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from outreach.models import Organisation, Role, User, normalise_email
+from outreach.tasks import enqueue_on_commit
+
+
+class NotACohost(ValueError):
+    pass
+
+
+@transaction.atomic
+def invite_cohost_member(
+    *, organisation: Organisation, email: str, full_name: str, cohost_role: str, language: str
+) -> User:
+    """Make a person a member of a co-hosting organisation and send them an invitation.
+
+    A person already known joins with their account as it is (name, language kept); a new one
+    never needs a password: the invitation tells them to sign in with a code sent by email.
+    Writes the person; queues the invitation after commit.
+    """
+    if organisation.is_firm:
+        raise NotACohost(organisation)
+    from outreach.tasks import send_cohost_invitation
+
+    email = normalise_email(email)
+    person = User.objects.filter(email=email).first()
+    if person is None:
+        person = User.objects.create_user(email, full_name=full_name, language=language)
+    person.organisation = organisation
+    person.role = Role.COHOST
+    person.cohost_role = cohost_role
+    person.save(update_fields=["organisation", "role", "cohost_role"])
+    EmailAddress.objects.get_or_create(user=person, email=email, defaults={"primary": True})
+    enqueue_on_commit(send_cohost_invitation, person.pk)
+    return person

@@ -1,0 +1,120 @@
+"""A co-host's workspace: its sessions with counts, its registrants (as far as each agreed to
+share), figures, exports and invitation links. Everything starts from
+events.permissions.cohost_sessions, so another organisation's sessions are simply not found."""
+
+import csv
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from events import permissions as events_permissions
+from events.calendar import absolute_url
+from outreach import permissions as base
+from outreach.exports import safe_cell
+from registrations import cohost_links, queries
+
+
+def cohost_members_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not base.is_cohost_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@cohost_members_only
+@require_GET
+def home(request):
+    sessions = list(
+        events_permissions.cohost_sessions(request.user)
+        .order_by("-starts_at")
+        .select_related("series")
+    )
+    counts = queries.cohost_session_counts(sessions)
+    for session in sessions:
+        session.counts = counts.get(session.pk, {"confirmed": 0, "waitlisted": 0, "via_link": 0})
+    return render(
+        request,
+        "cohost/home.html",
+        {
+            "organisation": request.user.organisation,
+            "sessions": sessions,
+            "can_propose": events_permissions.can_propose_sessions(request.user),
+        },
+    )
+
+
+def _session(request, pk):
+    return get_object_or_404(events_permissions.cohost_sessions(request.user), pk=pk)
+
+
+def _row(registration) -> dict:
+    """What a co-host sees of one registrant: everything if they agreed, else anonymous facts."""
+    shared = registration.shares_with_cohosts
+    organisation = registration.organisation
+    return {
+        "name": registration.person.full_name if shared else "",
+        "email": registration.person.email if shared else "",
+        "organisation": organisation.name if shared else "",
+        "economy": organisation.economy.name,
+        "kind": organisation.get_kind_display(),
+        "size": organisation.get_size_band_display(),
+        "status": registration.get_status_display(),
+        "via_link": registration.source == "cohost",
+        "shared": shared,
+    }
+
+
+@cohost_members_only
+@require_GET
+def session(request, pk):
+    session = _session(request, pk)
+    organisation = request.user.organisation
+    registrants = [_row(r) for r in queries.cohost_registrants(session, organisation.pk)]
+    return render(
+        request,
+        "cohost/session.html",
+        {
+            "session": session,
+            "registrants": registrants,
+            "figures": queries.cohost_figures(session),
+            "invitation_url": absolute_url(cohost_links.invitation_path(session, organisation)),
+            "can_suggest": events_permissions.can_suggest_texts(request.user, session),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+COLUMNS = ["name", "email", "organisation", "economy", "kind", "size", "status"]
+
+
+@cohost_members_only
+@require_GET
+def registrants_csv(request, pk):
+    session = _session(request, pk)
+    rows = queries.cohost_registrants(session, request.user.organisation_id).iterator(
+        chunk_size=2000
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(COLUMNS)
+        for registration in rows:
+            row = _row(registration)
+            yield writer.writerow([safe_cell(row[column]) for column in COLUMNS])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="registrants-session-{session.pk}.csv"'
+    return response
