@@ -2,9 +2,8 @@ import zoneinfo
 from functools import cache
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
-
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from outreach.models import CohostRole, User
 

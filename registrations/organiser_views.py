@@ -33,6 +33,7 @@ CSV_COLUMNS = [
     ("job_title", lambda r: r.job_title),
     ("status", lambda r: r.status),
     ("source", lambda r: r.source),
+    ("brought_by", lambda r: r.source_organisation.name if r.source_organisation else ""),
     ("registered_at", lambda r: r.created_at.isoformat()),
 ]
 

@@ -45,7 +45,7 @@ def session_registrations(
 ) -> QuerySet[Registration]:
     """An organiser's view of one session's registrations, waitlist in order."""
     registrations = Registration.objects.filter(session=session).select_related(
-        "person", "organisation__economy"
+        "person", "organisation__economy", "source_organisation"
     )
     if status:
         registrations = registrations.filter(status=status)
