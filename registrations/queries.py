@@ -3,9 +3,12 @@
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from events.models import Session
 from events.queries import with_related
+from outreach.models import OrganisationKind, SizeBand
 from registrations.models import Message, MessageStatus, Registration, RegistrationStatus
 
 
@@ -109,16 +112,22 @@ def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Regis
     )
 
 
+def _language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
 def cohost_figures(session: Session) -> dict[str, list[tuple[str, object]]]:
     """Confirmed registrations of a session by economy, firm size and kind; small numbers
     suppressed, since co-hosts are an outside audience."""
     confirmed = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+    sizes = dict(SizeBand.choices)
+    kinds = dict(OrganisationKind.choices)
     figures = {}
-    for name, field in (
-        ("economy", "organisation__economy__name"),
-        ("size", "organisation__size_band"),
-        ("kind", "organisation__kind"),
+    for name, field, label in (
+        ("economy", f"organisation__economy__name_{_language()}", lambda value: value),
+        ("size", "organisation__size_band", lambda value: sizes.get(value, _("Not a firm"))),
+        ("kind", "organisation__kind", lambda value: kinds.get(value, value)),
     ):
         rows = confirmed.values(field).order_by().annotate(n=Count("pk")).order_by("-n", field)
-        figures[name] = [(row[field], suppressed(row["n"])) for row in rows]
+        figures[name] = [(label(row[field]), suppressed(row["n"])) for row in rows]
     return figures
