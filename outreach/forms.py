@@ -1,4 +1,3 @@
-import zoneinfo
 from functools import cache
 
 from django import forms
@@ -6,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from outreach.models import CohostRole, User
+from outreach.timezones import known_zones
 
 
 class SignupDetailsForm(forms.Form):
@@ -34,7 +34,7 @@ AREAS = (
 @cache
 def time_zone_choices() -> list[tuple[str, str]]:
     """IANA zones by area (no legacy aliases such as US/Eastern), and UTC."""
-    zones = sorted(z for z in zoneinfo.available_timezones() if z.startswith(AREAS))
+    zones = sorted(z for z in known_zones() if z.startswith(AREAS))
     return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
 
 

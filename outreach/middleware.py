@@ -2,6 +2,8 @@ import zoneinfo
 
 from django.utils import timezone
 
+from outreach.timezones import is_known_zone
+
 TIME_ZONE_COOKIE = "tz"
 
 
@@ -11,7 +13,7 @@ def viewer_time_zone(request) -> tuple[str, str]:
     if user is not None and user.is_authenticated and user.time_zone:
         return user.time_zone, "profile"
     chosen = request.COOKIES.get(TIME_ZONE_COOKIE, "")
-    if chosen and chosen in zoneinfo.available_timezones():
+    if chosen and is_known_zone(chosen):
         return chosen, "browser"
     return "UTC", "default"
 

@@ -1,7 +1,6 @@
 """Foundations: economies, organisations and people."""
 
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -12,6 +11,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from outreach.timezones import is_known_zone
 
 
 class Economy(models.Model):
@@ -209,7 +210,7 @@ def normalise_email(email: str) -> str:
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if not is_known_zone(value):
         raise ValidationError(_("%(zone)s is not a known time zone."), params={"zone": value})
 
 

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import UTC, datetime
+from functools import cache
 
 from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
 from django.utils.translation import gettext as _
@@ -65,5 +66,11 @@ def format_moment(moment: datetime, zone: zoneinfo.ZoneInfo, language: str) -> s
     )
 
 
+@cache
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name; read from disk once (zoneinfo scans the files on every call)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def is_known_zone(name: str) -> bool:
-    return name in zoneinfo.available_timezones()
+    return name in known_zones()

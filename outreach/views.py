@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from outreach import permissions, queries, services
 from outreach.forms import CohostInviteForm, ProfileForm
 from outreach.middleware import TIME_ZONE_COOKIE
+from outreach.timezones import is_known_zone
 
 
 @login_required
@@ -37,7 +36,7 @@ def set_time_zone(request):
     ):
         target = reverse("events:home")
     response = redirect(target)
-    if zone in zoneinfo.available_timezones():
+    if is_known_zone(zone):
         response.set_cookie(TIME_ZONE_COOKIE, zone, max_age=365 * 24 * 3600, samesite="Lax")
     else:
         messages.error(request, _("That time zone is not known."))

@@ -1,0 +1,567 @@
+"""The permission matrix: every URL pattern of the project against every role.
+
+The patterns are read from the URL configuration when this module is collected, so a view added
+without a decision here fails `test_every_url_pattern_has_a_decision`. Each decision is the answer
+the view should give (read from the views and the permission modules, not copied from a run); a
+302 to the sign-in page is checked by its Location too.
+
+A second table covers the other half of the requirement: a member of ministry A reaches none of
+ministry B's objects, whatever id they put in the address or in the export's parameters.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from events.models import TextSuggestion
+from outreach.models import CohostRole, OrganisationKind, Role
+from registrations.models import Message, MessageKind, MessageStatus
+from tests.factories import (
+    OrganisationFactory,
+    OrganiserFactory,
+    RegistrationFactory,
+    SeriesFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+ROLES = (
+    "anonymous",
+    "participant",
+    "cohost_a_manager",
+    "cohost_a_viewer",
+    "cohost_b",
+    "analyst",
+    "organiser",
+)
+
+
+# --- The URL configuration, walked once at collection -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str | None  # "namespace:name", or None for the few unnamed admin patterns
+    route: str  # the whole route, prefixes included: "en/sessions/<int:pk>/"
+    kwargs: frozenset[str]  # the names of the arguments the address carries
+
+    @property
+    def key(self) -> str:
+        return self.name or self.route
+
+
+def _walk(resolver, namespaces=(), route="", kwargs=frozenset()):
+    for entry in resolver.url_patterns:
+        here = route + str(entry.pattern)
+        names = kwargs | frozenset(entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry, inner, here, names)
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespaces, entry.name)) if entry.name else None
+            yield Pattern(name, here, names)
+
+
+PATTERNS = sorted(set(_walk(get_resolver())), key=lambda p: p.key)
+
+
+def _is_admin(pattern: Pattern) -> bool:
+    return (pattern.name or "").startswith("admin:") or (
+        pattern.name is None and pattern.route.startswith("admin/")
+    )
+
+
+# --- Expected answers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 whose Location starts with `to`."""
+
+    to: str
+
+    def __repr__(self):
+        return f"302→{self.to}"
+
+
+LOGIN = Redirect("/en/accounts/login/")
+ADMIN_LOGIN = Redirect("/admin/login/")
+
+
+def everyone(answer) -> dict:
+    return dict.fromkeys(ROLES, answer)
+
+
+def signed_in(answer, *, anonymous=LOGIN) -> dict:
+    return {**everyone(answer), "anonymous": anonymous}
+
+
+def organisers_only(answer) -> dict:
+    """events.organiser_views.organisers_only: sign in first, then organisers only."""
+    return {**everyone(403), "anonymous": LOGIN, "organiser": answer}
+
+
+def cohost_members_only(answers: dict) -> dict:
+    """registrations.cohost_views.cohost_members_only / events.cohost_views.cohost_managers_only:
+    sign in first; programme staff and participants are refused; co-hosts get `answers`."""
+    return {**everyone(403), "anonymous": LOGIN, **answers}
+
+
+MANAGE_REGISTRATIONS = Redirect("/en/manage/sessions/")  # back to the session's registrations
+PROPOSALS = Redirect("/en/manage/proposals/")
+
+# GET unless a method is named; views that only take POST are checked both ways.
+EXPECTED: dict[str, dict] = {
+    # Public pages: session A is published, so everyone sees it.
+    "events:home": everyone(200),
+    "events:catalogue": everyone(200),
+    "events:session-detail": everyone(200),
+    "events:session-ics": everyone(200),
+    "feeds:all": everyone(200),
+    "feeds:language": everyone(200),
+    "feeds:series": everyone(200),
+    # The personal feed's token is the secret: whoever holds it reads the feed.
+    "personal-feeds:person": everyone(200),
+    "registrations:register": everyone(200),
+    "registrations:thanks": everyone(200),
+    # The cancel link from an email works without signing in (the token is the secret).
+    "registrations:cancel": everyone(200),
+    "registrations:my-sessions": signed_in(200),
+    "outreach:profile": signed_in(200),
+    "outreach:set-time-zone": {
+        "GET": everyone(405),
+        "POST": everyone(Redirect("/en/")),  # no zone given: back home with a message
+    },
+    "outreach:cohost-members": organisers_only(200),
+    # Organisers' screens for sessions (events/organiser_views.py).
+    "events:manage-sessions": organisers_only(200),
+    "events:session-create": organisers_only(200),
+    "events:plan-quarter": organisers_only(200),
+    "events:session-edit": organisers_only(200),
+    "events:session-reschedule": organisers_only(200),
+    "events:session-cancel": organisers_only(200),
+    "events:proposals": organisers_only(200),
+    "events:session-duplicate": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
+    },
+    "events:session-publish": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
+    },
+    "events:proposal-decline": {"GET": organisers_only(405), "POST": organisers_only(PROPOSALS)},
+    "events:suggestion-review": {"GET": organisers_only(405), "POST": organisers_only(PROPOSALS)},
+    # Organisers' screens for registrations (registrations/organiser_views.py).
+    "registrations:manage": organisers_only(200),
+    "registrations:manage-csv": organisers_only(200),
+    "registrations:manage-action": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(MANAGE_REGISTRATIONS),  # no action: "Unknown action", back
+    },
+    "registrations:retry-message": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(MANAGE_REGISTRATIONS),
+    },
+    "registrations:fill-from-waitlist": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(MANAGE_REGISTRATIONS),
+    },
+    # The co-host workspace. Session A is co-hosted by ministry A only: B's member does not
+    # find it (404), A's members see it; only managers propose and suggest.
+    "cohost:home": cohost_members_only(
+        {"cohost_a_manager": 200, "cohost_a_viewer": 200, "cohost_b": 200}
+    ),
+    "cohost:session": cohost_members_only(
+        {"cohost_a_manager": 200, "cohost_a_viewer": 200, "cohost_b": 404}
+    ),
+    "cohost:registrants-csv": cohost_members_only(
+        {"cohost_a_manager": 200, "cohost_a_viewer": 200, "cohost_b": 404}
+    ),
+    "cohost:propose": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 200}),
+    "cohost:suggest": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 404}),
+    # allauth. Nobody in the demo has a password (sign-in is by emailed code).
+    "account_login": signed_in(Redirect("/en/profile/"), anonymous=200),
+    "account_signup": signed_in(Redirect("/en/profile/"), anonymous=200),
+    "account_request_login_code": signed_in(Redirect("/en/profile/"), anonymous=200),
+    # No code was asked for: back to asking for one (or, signed in, to the profile).
+    "account_confirm_login_code": signed_in(
+        Redirect("/en/profile/"), anonymous=Redirect("/en/accounts/login/code/")
+    ),
+    "account_logout": signed_in(200, anonymous=Redirect("/")),  # asks before signing out
+    "account_inactive": everyone(200),
+    "account_email": signed_in(200),
+    "account_email_verification_sent": signed_in(Redirect("/en/accounts/email/")),
+    # allauth refuses to re-authenticate someone who has neither password nor other method.
+    "account_reauthenticate": signed_in(403),
+    "account_change_password": signed_in(Redirect("/en/accounts/password/set/")),
+    "account_set_password": signed_in(200),
+    "account_reset_password": everyone(200),
+    "account_reset_password_done": everyone(200),
+    "account_reset_password_from_key": everyone(200),  # a bad key: the "link is invalid" page
+    "account_reset_password_from_key_done": everyone(200),
+}
+
+# The Django admin, by rule: no demo role is staff, so every admin page sends to the admin's own
+# sign-in page, which itself answers everyone; signing out of an admin one is not in sends home.
+ADMIN_EXPECTED = {
+    "admin:login": everyone(200),
+    "admin:logout": everyone(Redirect("/admin/")),
+}
+ADMIN_DEFAULT = everyone(ADMIN_LOGIN)
+
+# Application permission bugs found while writing this matrix: (url name, method, role) → reason.
+# The table above holds the correct answer; these cases fail until the view is fixed.
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
+
+
+def _by_method(entry: dict) -> dict[str, dict]:
+    return entry if set(entry) <= {"GET", "POST"} else {"GET": entry}
+
+
+def decision(pattern: Pattern) -> dict[str, dict] | None:
+    if _is_admin(pattern):
+        return {"GET": ADMIN_EXPECTED.get(pattern.name, ADMIN_DEFAULT)}
+    entry = EXPECTED.get(pattern.name)
+    return _by_method(entry) if entry is not None else None
+
+
+# --- The objects the addresses point at ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _world_for_the_module(django_db_setup, django_db_blocker):
+    """Built once: every test then runs in a savepoint inside this transaction, rolled back, so a
+    POST that changes something (publish, cancel, decline) leaves the next test the same world."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(_world_for_the_module, db):
+    return _world_for_the_module
+
+
+def _build_world() -> dict:
+    ministry_a = OrganisationFactory(name="Ministry A", kind=OrganisationKind.GOVERNMENT)
+    ministry_b = OrganisationFactory(name="Ministry B", kind=OrganisationKind.GOVERNMENT)
+
+    def cohost(organisation, role):
+        return UserFactory(role=Role.COHOST, cohost_role=role, organisation=organisation)
+
+    people = {
+        "participant": UserFactory(role=Role.PARTICIPANT, full_name="Alma Registrant-of-A"),
+        "cohost_a_manager": cohost(ministry_a, CohostRole.MANAGER),
+        "cohost_a_viewer": cohost(ministry_a, CohostRole.VIEWER),
+        "cohost_b": cohost(ministry_b, CohostRole.MANAGER),
+        "analyst": OrganiserFactory(role=Role.ANALYST),
+        "organiser": OrganiserFactory(),
+    }
+    series = SeriesFactory()
+    session_a = SessionFactory(series=series, title_en="Session of ministry A")
+    session_a.cohosts.set([ministry_a])
+    session_b = SessionFactory(series=series, title_en="Session of ministry B")
+    session_b.cohosts.set([ministry_b])
+    proposal_a = SessionFactory(status="draft", proposed_by=ministry_a, title_en="Proposal A")
+    proposal_a.cohosts.set([ministry_a])
+    draft_b = SessionFactory(status="draft", proposed_by=ministry_b, title_en="Proposal B")
+    draft_b.cohosts.set([ministry_b])
+    registration_a = RegistrationFactory(
+        session=session_a,
+        person=people["participant"],
+        shares_with_cohosts=True,
+    )
+    registration_b = RegistrationFactory(
+        session=session_b,
+        person=UserFactory(full_name="Bruno Registrant-of-B", email="bruno@b.example"),
+        shares_with_cohosts=True,
+    )
+
+    def failed_message(registration, key):
+        return Message.objects.create(
+            registration=registration,
+            kind=MessageKind.CONFIRMATION,
+            key=key,
+            status=MessageStatus.FAILED,
+            session_sequence=registration.session.sequence,
+        )
+
+    def suggestion(session, organisation, person):
+        return TextSuggestion.objects.create(
+            session=session,
+            organisation=organisation,
+            suggested_by=person,
+            field="title",
+            language="en",
+            text="A clearer title",
+        )
+
+    return {
+        "people": people,
+        "series": series,
+        "a": {
+            "session": session_a,
+            "proposal": proposal_a,
+            "registration": registration_a,
+            "message": failed_message(registration_a, "matrix-a"),
+            "suggestion": suggestion(session_a, ministry_a, people["cohost_a_manager"]),
+        },
+        "b": {
+            "session": session_b,
+            "proposal": draft_b,
+            "registration": registration_b,
+            "message": failed_message(registration_b, "matrix-b"),
+            "suggestion": suggestion(session_b, ministry_b, people["cohost_b"]),
+        },
+    }
+
+
+# What each kind of argument stands for; the admin's arguments are placeholders (nobody gets
+# past its sign-in page, so the object never has to exist).
+ADMIN_ARGUMENTS = {"object_id": "1", "content_type_id": "1", "id": "1", "app_label": "outreach"}
+
+
+def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "session") -> dict:
+    """The URL arguments of `pattern` pointing at ministry `side`'s objects."""
+    objects = world[side]
+    if pattern.name in {"events:proposal-decline"}:
+        pk = objects["proposal"].pk
+    elif pattern.name == "events:suggestion-review":
+        pk = objects["suggestion"].pk
+    else:
+        pk = objects[session].pk
+    values = {
+        "pk": pk,
+        "registration_pk": objects["registration"].pk,
+        "message_pk": objects["message"].pk,
+        "token": (
+            world["people"]["participant"].calendar_token
+            if pattern.name == "personal-feeds:person"
+            else objects["registration"].token
+        ),
+        "language": "en",
+        "slug": world["series"].slug,
+        "uidb36": "0",
+        "key": "not-a-real-key",
+        **ADMIN_ARGUMENTS,
+    }
+    return {name: values[name] for name in pattern.kwargs}
+
+
+def address(pattern: Pattern, world: dict, side: str = "a", **options) -> str:
+    if pattern.name is not None:
+        return reverse(pattern.name, kwargs=arguments(pattern, world, side, **options))
+    # The unnamed admin patterns: "<model>/<path:object_id>/" and the final catch-all.
+    path = pattern.route.replace("(?P<url>.*)$", "no-such-page/")
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ADMIN_ARGUMENTS[m.group(1)], path)
+
+
+def request(client, world: dict, role: str, method: str, url: str, data=None):
+    if role != "anonymous":
+        client.force_login(world["people"][role])
+    return client.get(url, data) if method == "GET" else client.post(url, data or {})
+
+
+def check(response, expected, label: str):
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, f"{label}: {response.status_code}, want {expected}"
+        assert response["Location"].startswith(expected.to), (
+            f"{label}: redirects to {response['Location']}, want {expected}"
+        )
+    else:
+        assert response.status_code == expected, f"{label}: {response.status_code}, want {expected}"
+
+
+# --- The URL configuration and the table agree --------------------------------------------------
+
+
+def test_every_url_pattern_has_a_decision():
+    undecided = [f"{p.key}  ({p.route})" for p in PATTERNS if decision(p) is None]
+    assert not undecided, "URL patterns without an expected answer per role:\n" + "\n".join(
+        undecided
+    )
+
+
+def test_the_table_names_only_existing_urls():
+    names = {p.name for p in PATTERNS}
+    stale = sorted((set(EXPECTED) | set(ADMIN_EXPECTED) | set(CROSS_ORGANISATION)) - names)
+    stale += sorted({name for name, _method, _role in KNOWN_BUGS} - names)
+    assert not stale, f"Entries for URL names that do not exist: {stale}"
+
+
+def test_every_decision_covers_every_role():
+    incomplete = [
+        f"{p.key} {method}: {sorted(set(ROLES) ^ set(answers))}"
+        for p in PATTERNS
+        if (decisions := decision(p)) is not None
+        for method, answers in decisions.items()
+        if set(answers) != set(ROLES)
+    ]
+    assert not incomplete, incomplete
+
+
+# --- The matrix ---------------------------------------------------------------------------------
+
+
+def _matrix_cases():
+    for pattern in PATTERNS:
+        for method, answers in (decision(pattern) or {}).items():
+            for role in ROLES:
+                case_id = f"{pattern.key}|{method}|{role}"
+                reason = KNOWN_BUGS.get((pattern.name, method, role))
+                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                yield pytest.param(pattern, method, role, answers[role], id=case_id, marks=marks)
+
+
+@pytest.mark.parametrize(("pattern", "method", "role", "expected"), list(_matrix_cases()))
+def test_matrix(client, world, pattern, method, role, expected):
+    url = address(pattern, world)
+
+    response = request(client, world, role, method, url)
+
+    check(response, expected, f"{method} {url} as {role}")
+
+
+# --- Ministry A never reaches ministry B's objects ----------------------------------------------
+
+PUBLIC = "public"  # a published session is public; B's draft is not found
+COHOST = "cohost"  # co-host pages: not found (404), for managers and viewers alike
+COHOST_MANAGERS = "cohost managers"  # managers don't find it; viewers are refused first (403)
+ORGANISERS = "organisers"  # organisers' pages: refused (403) before any lookup
+
+# Every URL whose address carries an object id, with the methods it takes.
+CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
+    "events:session-detail": (PUBLIC, ("GET",)),
+    "events:session-ics": (PUBLIC, ("GET",)),
+    "registrations:register": (PUBLIC, ("GET",)),
+    "registrations:thanks": (PUBLIC, ("GET",)),
+    "cohost:session": (COHOST, ("GET",)),
+    "cohost:registrants-csv": (COHOST, ("GET",)),
+    "cohost:suggest": (COHOST_MANAGERS, ("GET", "POST")),
+    "events:session-edit": (ORGANISERS, ("GET", "POST")),
+    "events:session-reschedule": (ORGANISERS, ("GET", "POST")),
+    "events:session-cancel": (ORGANISERS, ("GET", "POST")),
+    "events:session-duplicate": (ORGANISERS, ("POST",)),
+    "events:session-publish": (ORGANISERS, ("POST",)),
+    "events:proposal-decline": (ORGANISERS, ("POST",)),
+    "events:suggestion-review": (ORGANISERS, ("POST",)),
+    "registrations:manage": (ORGANISERS, ("GET",)),
+    "registrations:manage-csv": (ORGANISERS, ("GET",)),
+    "registrations:manage-action": (ORGANISERS, ("POST",)),
+    "registrations:retry-message": (ORGANISERS, ("POST",)),
+    "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
+}
+
+
+def cross_expected(kind: str, role: str, target: str) -> int:
+    if kind == PUBLIC:
+        return 200 if target == "session" else 404
+    if kind == COHOST_MANAGERS and role == "cohost_a_viewer":
+        return 403
+    return 404 if kind in {COHOST, COHOST_MANAGERS} else 403
+
+
+def test_every_address_with_an_id_is_checked_across_organisations():
+    with_ids = {p.name for p in PATTERNS if "pk" in p.kwargs and not _is_admin(p)}
+    assert with_ids - set(CROSS_ORGANISATION) == set()
+
+
+def _cross_cases():
+    by_name = {p.name: p for p in PATTERNS}
+    for name, (kind, methods) in CROSS_ORGANISATION.items():
+        # Session B is published; B's proposal is a draft only ministry B and organisers see.
+        targets = ["session"] if name == "events:suggestion-review" else ["session", "proposal"]
+        for target in targets:
+            for method in methods:
+                for role in ("cohost_a_manager", "cohost_a_viewer"):
+                    case_id = f"{name}|{method}|{role}|B {target}"
+                    reason = KNOWN_BUGS.get((name, method, f"{role} on B"))
+                    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                    yield pytest.param(
+                        by_name.get(name), method, role, target, kind, id=case_id, marks=marks
+                    )
+
+
+@pytest.mark.parametrize(("pattern", "method", "role", "target", "kind"), list(_cross_cases()))
+def test_ministry_a_never_reaches_ministry_b(client, world, pattern, method, role, target, kind):
+    url = address(pattern, world, "b", session=target)
+
+    response = request(client, world, role, method, url)
+
+    check(response, cross_expected(kind, role, target), f"{method} {url} as {role}")
+    if not (kind == PUBLIC and target == "session"):
+        assert b"ministry B" not in response.content
+
+
+def _csv_rows(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+@pytest.mark.parametrize("role", ["cohost_a_manager", "cohost_a_viewer"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"session": "B"},
+        {"pk": "B"},
+        {"session": "B", "status": "confirmed", "q": "Bruno"},
+    ],
+    ids=["plain", "session=B", "pk=B", "session=B&filters"],
+)
+def test_ministry_a_export_never_holds_ministry_b_registrants(client, world, role, query):
+    """Parameters cannot widen the export: it is session A's registrants, and only them."""
+    session_b = world["b"]["session"]
+    params = {key: (session_b.pk if value == "B" else value) for key, value in query.items()}
+    client.force_login(world["people"][role])
+
+    response = client.get(
+        reverse("cohost:registrants-csv", args=[world["a"]["session"].pk]), params
+    )
+
+    assert response.status_code == 200
+    rows = _csv_rows(response)
+    assert "Bruno Registrant-of-B" not in {row["name"] for row in rows}
+    assert "bruno@b.example" not in {row["email"] for row in rows}
+    assert [row["name"] for row in rows] == ["Alma Registrant-of-A"]
+
+
+@pytest.mark.parametrize("role", ["cohost_a_manager", "cohost_a_viewer"])
+def test_ministry_a_cannot_export_session_b_by_its_id(client, world, role):
+    client.force_login(world["people"][role])
+
+    for session in (world["b"]["session"], world["b"]["proposal"]):
+        response = client.get(reverse("cohost:registrants-csv", args=[session.pk]))
+        assert response.status_code == 404
+        assert b"Bruno" not in response.content
+
+
+def test_organiser_ids_of_another_session_are_not_found(client, world):
+    """The nested ids must belong to the session in the address (guessing does not help)."""
+    client.force_login(world["people"]["organiser"])
+    session_a = world["a"]["session"]
+
+    for name, kwargs in [
+        ("registrations:manage-action", {"registration_pk": world["b"]["registration"].pk}),
+        ("registrations:retry-message", {"message_pk": world["b"]["message"].pk}),
+    ]:
+        response = client.post(reverse(name, kwargs={"pk": session_a.pk, **kwargs}), {})
+        assert response.status_code == 404, name
+
+
+@pytest.mark.parametrize("role", ["cohost_a_manager", "cohost_a_viewer"])
+def test_ministry_a_workspace_lists_none_of_ministry_b(client, world, role):
+    client.force_login(world["people"][role])
+
+    response = client.get(reverse("cohost:home"))
+
+    assert response.status_code == 200
+    assert b"Session of ministry A" in response.content
+    assert b"Proposal A" in response.content
+    assert b"ministry B" not in response.content
+    assert b"Proposal B" not in response.content
