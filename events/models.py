@@ -102,6 +102,10 @@ class Session(models.Model):
         Topic, blank=True, related_name="sessions", verbose_name=_("topics")
     )
     join_url = models.URLField(_("join link"), max_length=500, blank=True)
+    # A registrant attended when the video platform counts at least this many minutes.
+    attendance_threshold_minutes = models.PositiveIntegerField(
+        _("minutes that count as attending"), default=10
+    )
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
@@ -170,6 +174,10 @@ class Session(models.Model):
     @property
     def display_description(self) -> str:
         return self.localized("description")
+
+    @property
+    def duration_minutes(self) -> int:
+        return max(int((self.ends_at - self.starts_at).total_seconds() // 60), 0)
 
     @property
     def seats_left(self) -> int:

@@ -11,6 +11,10 @@ class NotACohost(ValueError):
     pass
 
 
+class ProgrammeStaff(ValueError):
+    """Programme staff cannot be turned into co-host members by an invitation."""
+
+
 @transaction.atomic
 def invite_cohost_member(
     *, organisation: Organisation, email: str, full_name: str, cohost_role: str, language: str
@@ -27,6 +31,8 @@ def invite_cohost_member(
 
     email = normalise_email(email)
     person = User.objects.filter(email=email).first()
+    if person is not None and person.role in (Role.ORGANISER, Role.ANALYST):
+        raise ProgrammeStaff(person)
     if person is None:
         person = User.objects.create_user(email, full_name=full_name, language=language)
     person.organisation = organisation

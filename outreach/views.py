@@ -52,11 +52,16 @@ def cohost_members(request):
     organisations = queries.cohost_organisations()
     form = CohostInviteForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        person = services.invite_cohost_member(**form.cleaned_data)
-        messages.success(
-            request, _("%(email)s is invited and will sign in by code.") % {"email": person.email}
-        )
-        return redirect("outreach:cohost-members")
+        try:
+            person = services.invite_cohost_member(**form.cleaned_data)
+        except services.ProgrammeStaff:
+            form.add_error("email", _("This address belongs to programme staff."))
+        else:
+            messages.success(
+                request,
+                _("%(email)s is invited and will sign in by code.") % {"email": person.email},
+            )
+            return redirect("outreach:cohost-members")
     return render(
         request,
         "outreach/cohost_members.html",

@@ -38,7 +38,7 @@ def home(request):
         .order_by("-starts_at")
         .select_related("series")
     )
-    counts = queries.cohost_session_counts(sessions)
+    counts = queries.cohost_session_counts(sessions, request.user.organisation_id)
     for session in sessions:
         session.counts = counts.get(session.pk, {"confirmed": 0, "waitlisted": 0, "via_link": 0})
     return render(
@@ -56,9 +56,10 @@ def _session(request, pk):
     return get_object_or_404(events_permissions.cohost_sessions(request.user), pk=pk)
 
 
-def _row(registration) -> dict:
-    """What a co-host sees of one registrant: everything if they agreed, else anonymous facts."""
-    shared = registration.shares_with_cohosts
+def _row(registration, organisation_id: int) -> dict:
+    """What a co-host sees of one registrant: everything if they agreed to share with this
+    co-host, else anonymous facts."""
+    shared = organisation_id in {o.pk for o in registration.shared_with.all()}
     organisation = registration.organisation
     return {
         "name": registration.person.full_name if shared else "",
@@ -78,7 +79,9 @@ def _row(registration) -> dict:
 def session(request, pk):
     session = _session(request, pk)
     organisation = request.user.organisation
-    registrants = [_row(r) for r in queries.cohost_registrants(session, organisation.pk)]
+    registrants = [
+        _row(r, organisation.pk) for r in queries.cohost_registrants(session, organisation.pk)
+    ]
     return render(
         request,
         "cohost/session.html",
@@ -104,15 +107,14 @@ COLUMNS = ["name", "email", "organisation", "economy", "kind", "size", "status"]
 @require_GET
 def registrants_csv(request, pk):
     session = _session(request, pk)
-    rows = queries.cohost_registrants(session, request.user.organisation_id).iterator(
-        chunk_size=2000
-    )
+    organisation_id = request.user.organisation_id
+    rows = queries.cohost_registrants(session, organisation_id).iterator(chunk_size=2000)
     writer = csv.writer(_Echo())
 
     def lines():
         yield writer.writerow(COLUMNS)
         for registration in rows:
-            row = _row(registration)
+            row = _row(registration, organisation_id)
             yield writer.writerow([safe_cell(row[column]) for column in COLUMNS])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

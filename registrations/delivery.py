@@ -43,6 +43,10 @@ def still_wanted(message: Message) -> bool:
         return True
     if message.kind == MessageKind.WAITLISTED:
         return registration.status == RegistrationStatus.WAITLISTED
+    if message.kind in {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}:
+        from registrations.surveys import invitation_is_open
+
+        return invitation_is_open(registration)
     if registration.status != RegistrationStatus.CONFIRMED:
         return False
     if session.status == SessionStatus.CANCELLED:

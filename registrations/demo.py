@@ -118,8 +118,10 @@ def _attribute_to_cohosts():
         cohost = session.cohosts.first()
         for n, registration in enumerate(session.registrations.order_by("pk")):
             through_link = n % 4 != 3
+            shares = n % 3 != 2
             Registration.objects.filter(pk=registration.pk).update(
                 source="cohost" if through_link else "direct",
                 source_organisation=cohost if through_link else None,
-                shares_with_cohosts=n % 3 != 2,
+                shares_with_cohosts=shares,
             )
+            registration.shared_with.set([cohost] if shares else [])

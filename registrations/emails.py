@@ -21,6 +21,15 @@ INVITING = {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.RESCHEDU
 WITH_JOIN_LINK = INVITING | {MessageKind.REMINDER}
 # Messages that take the event out of the person's calendar (METHOD:CANCEL).
 CANCELLING = {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}
+SURVEYS = {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}
+# Messages sent while the session is ahead, which offer the one-click cancel link.
+CANCEL_OFFERED = {
+    MessageKind.CONFIRMATION,
+    MessageKind.WAITLISTED,
+    MessageKind.PROMOTED,
+    MessageKind.REMINDER,
+    MessageKind.RESCHEDULED,
+}
 
 
 def absolute(path: str) -> str:
@@ -29,6 +38,13 @@ def absolute(path: str) -> str:
 
 def cancel_url(registration: Registration) -> str:
     return absolute(reverse("registrations:cancel", kwargs={"token": registration.token}))
+
+
+def survey_url(registration: Registration) -> str:
+    invitation = registration.survey_invitations.order_by("-created_at").first()
+    if invitation is None:
+        return ""
+    return absolute(reverse("registrations:survey", kwargs={"token": invitation.token}))
 
 
 def invitation(registration: Registration, *, method: str) -> bytes:
@@ -94,6 +110,20 @@ def _texts(message: Message, title: str) -> tuple[str, list[str]]:
                 "You will find other sessions on our site."
             )
         ]
+    if kind == MessageKind.SURVEY:
+        return _("What was it worth to you? %(title)s") % {"title": title}, [
+            _(
+                "Thank you for attending. Five short questions tell us what the session was worth "
+                "to your firm; your answers shape the next sessions."
+            )
+        ]
+    if kind == MessageKind.SURVEY_REMINDER:
+        return _("A reminder: two minutes for %(title)s") % {"title": title}, [
+            _(
+                "You have not answered our short survey yet. It takes two minutes and helps us "
+                "make the sessions more useful to firms like yours."
+            )
+        ]
     return _("Registration cancelled: %(title)s") % {"title": title}, [
         _(
             "Your registration is cancelled and your seat goes to someone else. You can register "
@@ -125,7 +155,8 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "join_url": join_url,
             "session_url": absolute(session.get_absolute_url()),
             "my_sessions_url": absolute(reverse("registrations:my-sessions")),
-            "cancel_url": cancel_url(registration) if message.kind not in CANCELLING else "",
+            "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
+            "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
             "language_code": person.language,
         }
         email = EmailMultiAlternatives(

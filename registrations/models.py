@@ -69,7 +69,15 @@ class Registration(models.Model):
     # Whether the person agreed to share name, email and organisation with the session's
     # co-hosts; without it co-hosts see only anonymous facts (economy, kind, size).
     shares_with_cohosts = models.BooleanField(_("shares details with the co-hosts"), default=False)
+    # The co-hosts named in the question the person agreed to: only they see the details, not
+    # a co-host added to the session later.
+    shared_with = models.ManyToManyField(
+        Organisation, blank=True, related_name="shared_registrations", verbose_name=_("shared with")
+    )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    # What the attendance report or the check-in says: None until then.
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    minutes_attended = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
     consent_version = models.CharField(_("privacy notice version"), max_length=20)
     consented_at = models.DateTimeField(_("consented at"))
     # Secret for the one-click cancel link in every message.
@@ -113,6 +121,8 @@ class MessageKind(models.TextChoices):
     RESCHEDULED = "rescheduled", _("Change of time")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled")
+    SURVEY = "survey", _("Survey invitation")
+    SURVEY_REMINDER = "survey_reminder", _("Survey reminder")
 
 
 class MessageStatus(models.TextChoices):
@@ -174,3 +184,194 @@ class ReminderRun(models.Model):
 
     def __str__(self):
         return f"{self.session_id} -{self.minutes_before}min @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class AttendanceImport(models.Model):
+    """One attendance report imported for a session. The same file twice changes nothing."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendance_imports"
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    platform = models.CharField(max_length=10)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "sha256"], name="one_import_per_file")
+        ]
+
+    def __str__(self):
+        return f"{self.session_id}: {self.filename}"
+
+
+class AttendanceRecord(models.Model):
+    """A person in an attendance report or at the check-in desk: matched to a registration,
+    or kept unmatched for an organiser to link by hand."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    source = models.ForeignKey(
+        AttendanceImport, on_delete=models.CASCADE, null=True, blank=True, related_name="records"
+    )
+    registration = models.OneToOneField(
+        Registration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attendance_record",
+    )
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    minutes = models.PositiveIntegerField(default=0)
+    joins = models.PositiveIntegerField(default=0)
+    attended = models.BooleanField(default=False)
+    matched_by = models.CharField(max_length=10, blank=True)  # email, name, hand, check-in
+
+    class Meta:
+        ordering = ["name", "email", "pk"]
+
+    def __str__(self):
+        return self.name or self.email
+
+
+# --- Surveys -------------------------------------------------------------------------------
+
+
+class Survey(models.Model):
+    """Questions asked after a session (or after every session of a series)."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="surveys"
+    )
+    series = models.ForeignKey(
+        "events.Series", on_delete=models.CASCADE, null=True, blank=True, related_name="surveys"
+    )
+    is_default = models.BooleanField(
+        _("used for sessions without a survey of their own"), default=False
+    )
+    # Anonymous: a response keeps the economy, firm size and kind, never who answered.
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    open_days = models.PositiveIntegerField(_("days the survey stays open"), default=14)
+    reminder_days = models.PositiveIntegerField(_("days before the reminder"), default=3)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_survey"
+            )
+        ]
+
+    def __str__(self):
+        return self.slug
+
+
+class QuestionKind(models.TextChoices):
+    SCALE = "scale", _("Scale from 1 to 5")
+    YES_NO = "yes_no", _("Yes or no")
+    SINGLE = "single", _("One choice")
+    MULTIPLE = "multiple", _("Several choices")
+    NPS = "nps", _("From 0 to 10")
+    TEXT = "text", _("Free text")
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(help_text=_("A stable name for exports, e.g. satisfaction"))
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    text = models.CharField(_("question"), max_length=300)
+    required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "code"], name="question_code_per_survey")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    code = models.SlugField()
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("choice"), max_length=200)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.code
+
+
+class SurveyInvitation(models.Model):
+    """The single-use link that lets one registrant answer once, without signing in."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "registration"], name="one_invitation_per_registration"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.survey_id}/{self.registration_id}"
+
+
+class SurveyResponse(models.Model):
+    """One registrant's answers. Anonymous surveys keep the facts reports need, not the person."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="survey_responses")
+    registration = models.OneToOneField(
+        Registration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_response",
+    )
+    economy = models.ForeignKey("outreach.Economy", on_delete=models.PROTECT, related_name="+")
+    organisation_kind = models.CharField(max_length=20)
+    size_band = models.CharField(max_length=10, blank=True)
+    language = models.CharField(max_length=2)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.survey_id} @ {self.session_id}"
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)  # scale, 0 to 10
+    boolean = models.BooleanField(null=True, blank=True)  # yes / no
+    text = models.TextField(blank=True)  # free text
+    choices = models.ManyToManyField(Choice, blank=True, related_name="answers")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self):
+        return f"{self.response_id}:{self.question_id}"

@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from events.models import Session
 from events.queries import with_related
-from outreach.models import OrganisationKind, SizeBand
+from outreach.models import Organisation, OrganisationKind, SizeBand
 from registrations.models import Message, MessageStatus, Registration, RegistrationStatus
 
 
@@ -87,8 +87,8 @@ def suppressed(count: int, *, threshold: int = SMALL_NUMBER) -> str | int:
     return count if count >= threshold or count == 0 else f"<{threshold}"
 
 
-def cohost_session_counts(sessions) -> dict[int, dict[str, int]]:
-    """Per session: confirmed, waitlisted, and registrations through the co-host's link."""
+def cohost_session_counts(sessions, organisation_id: int) -> dict[int, dict[str, int]]:
+    """Per session: confirmed, waitlisted, and registrations through this co-host's link."""
     rows = (
         Registration.objects.filter(session__in=sessions)
         .values("session_id")
@@ -96,18 +96,22 @@ def cohost_session_counts(sessions) -> dict[int, dict[str, int]]:
         .annotate(
             confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
             waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
-            via_link=Count("pk", filter=Q(source="cohost")),
+            via_link=Count("pk", filter=Q(source_organisation=organisation_id)),
         )
     )
     return {row.pop("session_id"): row for row in rows}
 
 
 def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Registration]:
-    """The people registered for a co-hosted session, for that co-host: not cancelled."""
+    """The people registered for a co-hosted session, for that co-host: not cancelled, with
+    the co-hosts each agreed to share details with (only this one's matter)."""
     return (
         Registration.objects.filter(session=session)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person", "organisation__economy", "source_organisation")
+        .prefetch_related(
+            Prefetch("shared_with", queryset=Organisation.objects.filter(pk=organisation_id))
+        )
         .order_by("created_at", "pk")
     )
 

@@ -242,6 +242,10 @@ def _register_locked(session, person, existing, *, now, **details):
         registration.save(force_insert=True)
     else:
         registration.save()
+    if registration.shares_with_cohosts:
+        registration.shared_with.set(session.cohosts.all())
+    elif existing is not None:
+        registration.shared_with.clear()
     first = existing is None
     if confirmed:
         queue_message(registration, MessageKind.CONFIRMATION, first_of_registration=first)

@@ -19,3 +19,21 @@ def send_session_reminders(run_id: int) -> int:
     if run is None:
         return 0
     return send_reminder_round(run)
+
+
+@task
+def send_survey_reminders(session_id: int) -> int:
+    from events.models import Session
+    from registrations.surveys import send_reminders
+
+    session = Session.objects.filter(pk=session_id).first()
+    return send_reminders(session) if session else 0
+
+
+@task
+def invite_to_survey(session_id: int) -> int:
+    from events.models import Session
+    from registrations.surveys import invite_attendees
+
+    session = Session.objects.filter(pk=session_id).first()
+    return invite_attendees(session) if session else 0

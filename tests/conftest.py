@@ -29,8 +29,8 @@ def _english_until_asked():
 
 @pytest.fixture(autouse=True)
 def _economies_after_a_flush(request):
-    """Transactional tests empty every table when they end, the migration-loaded economies too:
-    such tests put them back first."""
+    """Transactional tests empty every table when they end, the migration-loaded economies and
+    default survey too: such tests put them back first."""
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and marker.kwargs.get("transaction", False)
     if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
@@ -41,6 +41,11 @@ def _economies_after_a_flush(request):
 
     if not Economy.objects.exists():
         Economy.objects.bulk_create(Economy(**row) for row in read_economy_rows())
+    from registrations.default_survey import create_default_survey
+    from registrations.models import Choice, Question, Survey
+
+    if not Survey.objects.filter(is_default=True).exists():
+        create_default_survey(Survey, Question, Choice)
 
 
 @pytest.fixture

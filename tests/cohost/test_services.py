@@ -186,7 +186,7 @@ def test_a_suggestion_waits_for_review_with_its_text_trimmed(ministry):
 def test_a_suggestion_for_an_unknown_text_is_refused(ministry, field, language):
     session = SessionFactory()
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown text or language"):
         suggestion_for(session, ministry, field=field, language=language)
 
 
@@ -271,9 +271,10 @@ def test_a_forged_or_foreign_link_names_no_cohost(ministry, forge):
     session.cohosts.set([ministry])
     other_session.cohosts.set([ministry])
     token = cohost_links.link_token(session, ministry)
+    other_token = cohost_links.link_token(other_session, ministry)
     via = {
         "tampered token": f"{ministry.pk}.{token[:-1]}{'A' if token[-1] != 'A' else 'B'}",
-        "another session's token": f"{ministry.pk}.{cohost_links.link_token(other_session, ministry)}",
+        "another session's token": f"{ministry.pk}.{other_token}",
         "another organisation's pk": f"{other_ministry.pk}.{token}",
         "a genuine link of an organisation that does not co-host": via_of(
             cohost_links.invitation_path(session, other_ministry)
@@ -313,7 +314,7 @@ def test_counts_per_session_of_confirmed_waitlisted_and_through_a_link(ministry)
     firm_registrant(busy, status="cancelled", confirmed_at=None)
     firm_registrant(elsewhere)
 
-    counts = queries.cohost_session_counts([busy, quiet])
+    counts = queries.cohost_session_counts([busy, quiet], ministry.pk)
 
     assert counts == {busy.pk: {"confirmed": 4, "waitlisted": 1, "via_link": 1}}
 

@@ -1,0 +1,179 @@
+"""Who really came: attendance reports imported, people checked in at the door."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Session
+from registrations import attendance_reports as reports
+from registrations.models import (
+    AttendanceImport,
+    AttendanceRecord,
+    Registration,
+    RegistrationStatus,
+)
+
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How to read a report: the platform, the account's time zone, the order of day and month
+    in its dates, and for a generic CSV which column holds what."""
+
+    time_zone: str = "UTC"
+    platform: str = "auto"
+    date_order: str = "auto"
+    mapping: dict | None = None
+
+
+def _candidates(session: Session) -> list[reports.Candidate]:
+    registrations = (
+        Registration.objects.filter(session=session)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("person")
+    )
+    return [
+        reports.Candidate(key=r.pk, name=r.person.full_name, email=r.person.email)
+        for r in registrations
+    ]
+
+
+def preview_attendance(session: Session, data: bytes, options: ReportOptions) -> list:
+    """Read a report and match it to the session's registrations, writing nothing.
+
+    Raises attendance_reports.ReportError naming the line of a malformed file.
+    """
+    if len(data) > MAX_REPORT_BYTES:
+        raise reports.ReportError(0, "The file is larger than 5 MB.")
+    report = reports.parse_report(
+        data,
+        time_zone=options.time_zone,
+        platform=options.platform,
+        mapping=options.mapping,
+        date_order=options.date_order,
+    )
+    return reports.match_attendance(
+        report, _candidates(session), threshold_minutes=session.attendance_threshold_minutes
+    )
+
+
+@transaction.atomic
+def import_attendance_report(
+    session: Session, data: bytes, *, filename: str, options: ReportOptions, by=None
+) -> tuple[AttendanceImport, bool]:
+    """Record who attended from a report; returns the import and whether anything changed.
+
+    The same file again changes nothing. A new file replaces what earlier reports said (check-ins
+    stay). Registrations found get their minutes and attended/absent; confirmed registrations not
+    in the report are absent. A malformed file raises ReportError and writes nothing.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    known = AttendanceImport.objects.filter(session=session, sha256=digest).first()
+    if known is not None:
+        return known, False
+    people = preview_attendance(session, data, options)
+    source = AttendanceImport.objects.create(
+        session=session,
+        imported_by=by,
+        filename=filename[:255],
+        sha256=digest,
+        platform=options.platform,
+    )
+    AttendanceRecord.objects.filter(session=session, source__isnull=False).delete()
+    checked_in = set(
+        AttendanceRecord.objects.filter(session=session, matched_by="check-in").values_list(
+            "registration_id", flat=True
+        )
+    )
+    records = []
+    for person in people:
+        if person.key in checked_in:
+            continue
+        records.append(
+            AttendanceRecord(
+                session=session,
+                source=source,
+                registration_id=person.key,
+                name=person.name[:200],
+                email=person.email[:254],
+                minutes=person.minutes,
+                joins=person.joins,
+                attended=person.attended,
+                matched_by=person.matched_by,
+            )
+        )
+    AttendanceRecord.objects.bulk_create(records)
+    _apply_to_registrations(session)
+    return source, True
+
+
+def _apply_to_registrations(session: Session) -> None:
+    """Copy the records onto the registrations: attended with minutes, or absent."""
+    records = AttendanceRecord.objects.filter(session=session, registration__isnull=False)
+    found = {}
+    for record in records:
+        found[record.registration_id] = record
+    registrations = Registration.objects.filter(session=session).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    for registration in registrations:
+        record = found.get(registration.pk)
+        attended = bool(record and record.attended)
+        minutes = record.minutes if record else 0
+        if (registration.attended, registration.minutes_attended) != (attended, minutes):
+            Registration.objects.filter(pk=registration.pk).update(
+                attended=attended, minutes_attended=minutes
+            )
+
+
+@transaction.atomic
+def link_by_hand(record: AttendanceRecord, registration: Registration) -> AttendanceRecord:
+    """An organiser links an unmatched person of a report to a registration of the session."""
+    if registration.session_id != record.session_id:
+        raise ValueError("The registration is for another session.")
+    AttendanceRecord.objects.filter(registration=registration).exclude(pk=record.pk).delete()
+    record.registration = registration
+    record.matched_by = "hand"
+    record.attended = record.minutes >= record.session.attendance_threshold_minutes
+    record.save(update_fields=["registration", "matched_by", "attended"])
+    _apply_to_registrations(record.session)
+    return record
+
+
+@transaction.atomic
+def check_in(registration: Registration) -> AttendanceRecord:
+    """Mark a person present at the door of an in-person session; twice changes nothing."""
+    person = registration.person
+    record, _created = AttendanceRecord.objects.update_or_create(
+        registration=registration,
+        defaults={
+            "session": registration.session,
+            "source": None,
+            "name": person.full_name,
+            "email": person.email,
+            "attended": True,
+            "matched_by": "check-in",
+            "minutes": registration.session.duration_minutes,
+        },
+    )
+    Registration.objects.filter(pk=registration.pk).update(
+        attended=True, minutes_attended=record.minutes
+    )
+    return record
+
+
+def attendance_summary(session: Session) -> dict:
+    registrations = Registration.objects.filter(session=session).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    return {
+        "attended": registrations.filter(attended=True).count(),
+        "absent": registrations.filter(attended=False).count(),
+        "unmatched": AttendanceRecord.objects.filter(
+            session=session, registration__isnull=True
+        ).count(),
+        "checked_at": timezone.now(),
+    }

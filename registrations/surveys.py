@@ -1,0 +1,157 @@
+"""After a session: invite those who attended to a short survey, once, by a single-use link."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Session
+from outreach.tasks import enqueue_on_commit
+from registrations.models import (
+    Answer,
+    Choice,
+    MessageKind,
+    QuestionKind,
+    Registration,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
+
+
+class SurveyClosed(Exception):
+    """The link was used already, has expired, or belongs to nobody."""
+
+
+def survey_for(session: Session) -> Survey | None:
+    """The session's own survey, else its series', else the programme's default."""
+    own = Survey.objects.filter(session=session).first()
+    if own is None and session.series_id:
+        own = Survey.objects.filter(series_id=session.series_id).first()
+    return own or Survey.objects.filter(is_default=True).first()
+
+
+@transaction.atomic
+def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
+    """Invite everyone who attended a finished session to its survey (once each), and schedule
+    one reminder. Returns how many were newly invited."""
+    from registrations.services import queue_message
+    from registrations.tasks import send_survey_reminders
+
+    now = now or timezone.now()
+    survey = survey_for(session)
+    if survey is None or session.ends_at > now:
+        return 0
+    invited = 0
+    attendees = Registration.objects.filter(session=session, attended=True).select_related(
+        "session"
+    )
+    for registration in attendees:
+        _invitation, created = SurveyInvitation.objects.get_or_create(
+            survey=survey,
+            registration=registration,
+            defaults={"closes_at": now + timedelta(days=survey.open_days)},
+        )
+        if created:
+            queue_message(registration, MessageKind.SURVEY)
+            invited += 1
+    if invited:
+        enqueue_on_commit(
+            send_survey_reminders, session.pk, run_after=now + timedelta(days=survey.reminder_days)
+        )
+    return invited
+
+
+def send_reminders(session: Session, *, now: datetime | None = None) -> int:
+    """One reminder to each invited person who has not answered while the survey is open."""
+    from registrations.services import queue_message
+
+    now = now or timezone.now()
+    pending = SurveyInvitation.objects.filter(
+        registration__session=session,
+        used_at__isnull=True,
+        reminded_at__isnull=True,
+        closes_at__gt=now,
+    ).select_related("registration__session")
+    count = 0
+    with transaction.atomic():
+        for invitation in pending:
+            queue_message(invitation.registration, MessageKind.SURVEY_REMINDER)
+            invitation.reminded_at = now
+            invitation.save(update_fields=["reminded_at"])
+            count += 1
+    return count
+
+
+def invitation_is_open(registration: Registration) -> bool:
+    invitation = registration.survey_invitations.order_by("-created_at").first()
+    return bool(invitation and invitation.used_at is None and invitation.closes_at > timezone.now())
+
+
+def open_invitation(token: str, *, now: datetime | None = None) -> SurveyInvitation:
+    """The invitation behind a link, if it may still be answered; else SurveyClosed."""
+    now = now or timezone.now()
+    invitation = (
+        SurveyInvitation.objects.select_related(
+            "survey", "registration__session", "registration__organisation"
+        )
+        .filter(token=token)
+        .first()
+        if token and len(token) <= 64
+        else None
+    )
+    if invitation is None or invitation.used_at is not None or invitation.closes_at <= now:
+        raise SurveyClosed
+    return invitation
+
+
+@transaction.atomic
+def submit_response(
+    invitation: SurveyInvitation, answers: dict, *, language: str, now: datetime | None = None
+) -> SurveyResponse:
+    """Record the answers of one invitation, once: the link is spent in the same transaction.
+
+    `answers` maps question codes to values already cleaned by the form (int, bool, str, or a
+    list of choice codes). An anonymous survey keeps economy, firm size and kind, not the person.
+    """
+    now = now or timezone.now()
+    invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None or invitation.closes_at <= now:
+        raise SurveyClosed
+    registration = invitation.registration
+    survey = invitation.survey
+    organisation = registration.organisation
+    response = SurveyResponse.objects.create(
+        survey=survey,
+        session=registration.session,
+        registration=None if survey.anonymous else registration,
+        economy_id=organisation.economy_id,
+        organisation_kind=organisation.kind,
+        size_band=organisation.size_band,
+        language=language,
+        submitted_at=now,
+    )
+    for question in survey.questions.all():
+        value = answers.get(question.code)
+        if value in (None, "", []):
+            continue
+        answer = Answer(response=response, question=question)
+        if question.kind in (QuestionKind.SCALE, QuestionKind.NPS):
+            answer.number = int(value)
+        elif question.kind == QuestionKind.YES_NO:
+            answer.boolean = bool(value)
+        elif question.kind == QuestionKind.TEXT:
+            answer.text = str(value)
+        answer.save()
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            codes = value if isinstance(value, list) else [value]
+            answer.choices.set(Choice.objects.filter(question=question, code__in=codes))
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    return response
+
+
+def response_rate(session: Session) -> tuple[int, int]:
+    """(responses, invitations) of a session."""
+    invitations = SurveyInvitation.objects.filter(registration__session=session)
+    return invitations.filter(used_at__isnull=False).count(), invitations.count()
