@@ -121,3 +121,56 @@ class RegistrationForm(forms.Form):
             cleaned["women_led"] = cleaned["youth_led"] = False
         cleaned.setdefault("shares_with_cohosts", False)
         return cleaned
+
+
+class AttendanceUploadForm(forms.Form):
+    """An attendance report from the video platform, and how to read it."""
+
+    report = forms.FileField(label=_("Report file (CSV)"))
+    platform = forms.ChoiceField(
+        label=_("Platform"),
+        choices=[
+            ("auto", _("Recognise it")),
+            ("zoom", "Zoom"),
+            ("teams", "Microsoft Teams"),
+            ("csv", _("Other CSV (columns named below)")),
+        ],
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone of the times in the report"),
+        max_length=64,
+        validators=[validate_time_zone],
+        widget=forms.Select(choices=time_zone_choices()),
+        help_text=_("The time zone of the account that produced the report."),
+    )
+    date_order = forms.ChoiceField(
+        label=_("Dates in the report"),
+        choices=[
+            ("auto", _("Recognise them")),
+            ("dmy", _("Day first (31/12/2026)")),
+            ("mdy", _("Month first (12/31/2026)")),
+        ],
+    )
+    name_column = forms.CharField(label=_("Column with the name"), required=False)
+    email_column = forms.CharField(label=_("Column with the email"), required=False)
+    joined_column = forms.CharField(label=_("Column with the join time"), required=False)
+    left_column = forms.CharField(label=_("Column with the leave time"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("platform") == "csv":
+            for name in ("name_column", "email_column", "joined_column", "left_column"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("Name the column for a CSV of another platform."))
+        return cleaned
+
+    def mapping(self) -> dict | None:
+        data = self.cleaned_data
+        if data["platform"] != "csv":
+            return None
+        return {
+            "name": data["name_column"],
+            "email": data["email_column"],
+            "joined_at": data["joined_column"],
+            "left_at": data["left_column"],
+        }

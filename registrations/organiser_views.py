@@ -1,6 +1,8 @@
 """Organisers' view of a session's registrations: search, filter, move, resend, export."""
 
+import base64
 import csv
+import dataclasses
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,13 +11,17 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.models import Session
 from events.organiser_views import organisers_only
 from outreach.exports import safe_cell
-from registrations import permissions, queries, services
+from registrations import attendance as attendance_service
+from registrations import permissions, queries, services, surveys
+from registrations.attendance_reports import ReportError
+from registrations.forms import AttendanceUploadForm
 from registrations.models import (
+    AttendanceRecord,
     Message,
     MessageKind,
     MessageStatus,
@@ -161,3 +167,139 @@ def fill_from_waitlist(request, pk):
         % {"count": len(promoted)},
     )
     return redirect("registrations:manage", pk=session.pk)
+
+
+# --- Attendance -----------------------------------------------------------------------------
+
+PENDING_REPORT = "pending-attendance-report"
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk):
+    """Upload a report, preview who matched, then import it; or see what was recorded."""
+    session = _session_for(request, pk)
+    form = AttendanceUploadForm(
+        request.POST if request.POST.get("step") == "preview" else None,
+        request.FILES or None,
+        initial={"time_zone": session.time_zone},
+    )
+    preview = None
+    if request.method == "POST" and request.POST.get("step") == "preview" and form.is_valid():
+        upload = form.cleaned_data["report"]
+        if upload.size > attendance_service.MAX_REPORT_BYTES:
+            form.add_error("report", _("The file is larger than 5 MB."))
+        else:
+            data = upload.read()
+            options = attendance_service.ReportOptions(
+                time_zone=form.cleaned_data["time_zone"],
+                platform=form.cleaned_data["platform"],
+                date_order=form.cleaned_data["date_order"],
+                mapping=form.mapping(),
+            )
+            try:
+                preview = attendance_service.preview_attendance(session, data, options)
+            except ReportError as error:
+                form.add_error("report", str(error))
+            else:
+                # Kept in the person's own session until they confirm; never served back.
+                request.session[PENDING_REPORT] = {
+                    "session": session.pk,
+                    "filename": upload.name,
+                    "data": base64.b64encode(data).decode(),
+                    "options": dataclasses.asdict(options),
+                }
+    elif request.method == "POST" and request.POST.get("step") == "import":
+        pending = request.session.pop(PENDING_REPORT, None)
+        if not pending or pending["session"] != session.pk:
+            messages.error(request, _("Upload the report again: the preview has expired."))
+        else:
+            try:
+                _source, changed = attendance_service.import_attendance_report(
+                    session,
+                    base64.b64decode(pending["data"]),
+                    filename=pending["filename"],
+                    options=attendance_service.ReportOptions(**pending["options"]),
+                    by=request.user,
+                )
+            except ReportError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("The attendance is recorded.")
+                    if changed
+                    else _("This report was imported already: nothing changed."),
+                )
+        return redirect("registrations:attendance", pk=session.pk)
+    records = queries.attendance_records(session)
+    return render(
+        request,
+        "registrations/manage/attendance.html",
+        {
+            "session": session,
+            "form": form,
+            "preview": preview,
+            "summary": attendance_service.attendance_summary(session),
+            "records": records,
+            "unmatched": [r for r in records if r.registration_id is None],
+            "registrations": queries.registrations_without_attendance(session),
+            "responses": surveys.response_rate(session),
+        },
+    )
+
+
+@organisers_only
+@require_POST
+def attendance_link(request, pk, record_pk):
+    session = _session_for(request, pk)
+    record = get_object_or_404(AttendanceRecord, pk=record_pk, session=session)
+    registration = get_object_or_404(
+        Registration, pk=request.POST.get("registration"), session=session
+    )
+    attendance_service.link_by_hand(record, registration)
+    messages.success(request, _("The person is linked to the registration."))
+    return redirect("registrations:attendance", pk=session.pk)
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def check_in(request, pk):
+    """A searchable list for the door of an in-person session; light enough for a phone."""
+    session = _session_for(request, pk)
+    if request.method == "POST":
+        registration = get_object_or_404(
+            Registration, pk=request.POST.get("registration"), session=session
+        )
+        attendance_service.check_in(registration)
+        messages.success(
+            request,
+            _("%(name)s is checked in.") % {"name": registration.person.full_name},
+        )
+        return redirect(f"{request.path}?q={request.POST.get('q', '')}")
+    text = request.GET.get("q", "")[:100]
+    registrations = queries.session_registrations(session, text=text).exclude(
+        status=RegistrationStatus.CANCELLED
+    )[:100]
+    return render(
+        request,
+        "registrations/manage/check_in.html",
+        {"session": session, "registrations": registrations, "text": text},
+    )
+
+
+@organisers_only
+@require_POST
+def survey_invite(request, pk):
+    session = _session_for(request, pk)
+    count = surveys.invite_attendees(session)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s person is invited to the survey.",
+            "%(count)s people are invited to the survey.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("registrations:attendance", pk=session.pk)

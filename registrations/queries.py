@@ -135,3 +135,23 @@ def cohost_figures(session: Session) -> dict[str, list[tuple[str, object]]]:
         rows = confirmed.values(field).order_by().annotate(n=Count("pk")).order_by("-n", field)
         figures[name] = [(label(row[field]), suppressed(row["n"])) for row in rows]
     return figures
+
+
+def attendance_records(session: Session) -> list:
+    from registrations.models import AttendanceRecord
+
+    return list(
+        AttendanceRecord.objects.filter(session=session)
+        .select_related("registration__person")
+        .order_by("registration", "name", "pk")
+    )
+
+
+def registrations_without_attendance(session: Session) -> QuerySet[Registration]:
+    """Registrations an unmatched report row may be linked to."""
+    return (
+        Registration.objects.filter(session=session, attendance_record__isnull=True)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("person")
+        .order_by("person__full_name")
+    )

@@ -9,6 +9,23 @@ urlpatterns = [
     path("sessions/<int:pk>/registered/", views.thanks, name="thanks"),
     path("registrations/<str:token>/cancel/", views.cancel, name="cancel"),
     path("my-sessions/", views.my_sessions, name="my-sessions"),
+    path("surveys/<str:token>/", views.survey, name="survey"),
+    path(
+        "manage/sessions/<int:pk>/attendance/",
+        organiser_views.attendance,
+        name="attendance",
+    ),
+    path(
+        "manage/sessions/<int:pk>/attendance/<int:record_pk>/link/",
+        organiser_views.attendance_link,
+        name="attendance-link",
+    ),
+    path("manage/sessions/<int:pk>/check-in/", organiser_views.check_in, name="check-in"),
+    path(
+        "manage/sessions/<int:pk>/survey/invite/",
+        organiser_views.survey_invite,
+        name="survey-invite",
+    ),
     path(
         "manage/sessions/<int:pk>/registrations/",
         organiser_views.registration_list,

@@ -10,9 +10,10 @@ from events import calendar
 from events import permissions as events_permissions
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
-from registrations import cohost_links, queries, ratelimit, services
+from registrations import cohost_links, queries, ratelimit, services, surveys
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION
+from registrations.survey_forms import SurveyForm
 
 
 def _language() -> str:
@@ -139,3 +140,25 @@ def personal_feed(request, token):
     )
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    """The survey behind a single-use link: no sign-in, one answer per invitation."""
+    try:
+        invitation = surveys.open_invitation(token)
+    except surveys.SurveyClosed:
+        return render(request, "registrations/survey_closed.html", status=404)
+    form = SurveyForm(request.POST or None, survey=invitation.survey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            surveys.submit_response(invitation, form.cleaned_data, language=_language())
+        except surveys.SurveyClosed:
+            return render(request, "registrations/survey_closed.html", status=404)
+        return render(request, "registrations/survey_thanks.html", {"invitation": invitation})
+    return render(
+        request,
+        "registrations/survey.html",
+        {"form": form, "invitation": invitation, "session": invitation.registration.session},
+        status=400 if request.method == "POST" else 200,
+    )
