@@ -103,6 +103,7 @@ def seed() -> list[str]:
                 },
             )
     _attribute_to_cohosts()
+    _attendance_and_answers(now)
     counts = Session.objects.annotate(
         seats=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
     ).values_list("pk", "seats")
@@ -125,3 +126,77 @@ def _attribute_to_cohosts():
                 shares_with_cohosts=shares,
             )
             registration.shared_with.set([cohost] if shares else [])
+
+
+def _attendance_and_answers(now):
+    """Past sessions: about three in four confirmed people came; two in five of them answered
+    the default survey, so that figures and charts are alive."""
+    from datetime import timedelta
+
+    from registrations.models import (
+        Answer,
+        Choice,
+        Question,
+        Survey,
+        SurveyInvitation,
+        SurveyResponse,
+    )
+
+    survey = Survey.objects.get(is_default=True)
+    questions = {q.code: q for q in Question.objects.filter(survey=survey)}
+    markets = list(Choice.objects.filter(question=questions["markets_considered"]))
+    past = Session.objects.filter(ends_at__lte=now, status=SessionStatus.FINISHED)
+    for session in past:
+        pick = random.Random(f"attendance-{session.uid}")  # noqa: S311 (demo data)
+        for registration in session.registrations.filter(status=RegistrationStatus.CONFIRMED):
+            came = pick.random() < 0.75
+            minutes = pick.randint(15, session.duration_minutes) if came else pick.randint(0, 6)
+            Registration.objects.filter(pk=registration.pk).update(
+                attended=came, minutes_attended=minutes
+            )
+            if not came:
+                continue
+            invitation, _created = SurveyInvitation.objects.get_or_create(
+                survey=survey,
+                registration=registration,
+                defaults={"closes_at": session.ends_at + timedelta(days=survey.open_days)},
+            )
+            if (
+                pick.random() >= 0.4
+                or SurveyResponse.objects.filter(registration=registration).exists()
+            ):
+                continue
+            organisation = registration.organisation
+            response = SurveyResponse.objects.create(
+                survey=survey,
+                session=session,
+                registration=registration,
+                economy_id=organisation.economy_id,
+                organisation_kind=organisation.kind,
+                size_band=organisation.size_band,
+                language=registration.person.language,
+                submitted_at=session.ends_at + timedelta(hours=pick.randint(2, 60)),
+            )
+            Answer.objects.create(
+                response=response,
+                question=questions["satisfaction"],
+                number=pick.choice([3, 4, 4, 5, 5]),
+            )
+            Answer.objects.create(
+                response=response,
+                question=questions["simplifies_market_research"],
+                boolean=pick.random() < 0.8,
+            )
+            Answer.objects.create(
+                response=response,
+                question=questions["informs_export_decision"],
+                boolean=pick.random() < 0.6,
+            )
+            Answer.objects.create(
+                response=response, question=questions["recommend"], number=pick.randint(6, 10)
+            )
+            considered = Answer.objects.create(
+                response=response, question=questions["markets_considered"]
+            )
+            considered.choices.set(pick.sample(markets, pick.randint(1, 3)))
+            SurveyInvitation.objects.filter(pk=invitation.pk).update(used_at=response.submitted_at)

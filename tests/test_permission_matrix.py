@@ -539,7 +539,7 @@ def _cross_cases():
                     reason = KNOWN_BUGS.get((name, method, f"{role} on B {target}"))
                     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                     yield pytest.param(
-                        by_name.get(name), method, role, target, kind, id=case_id, marks=marks
+                        by_name[name], method, role, target, kind, id=case_id, marks=marks
                     )
 
 
