@@ -183,6 +183,12 @@ TASKS = {
 
 # Reminders go out this many minutes before a session (a day and an hour by default).
 OUTREACH_REMINDER_MINUTES = [int(m) for m in env_list("OUTREACH_REMINDER_MINUTES", "1440,60")]
+# Zoom's API (optional): with these set, organisers pull a past webinar's attendance.
+ZOOM_ACCOUNT_ID = env_str("ZOOM_ACCOUNT_ID")
+ZOOM_CLIENT_ID = env_str("ZOOM_CLIENT_ID")
+ZOOM_CLIENT_SECRET = env_str("ZOOM_CLIENT_SECRET")
+ZOOM_OAUTH_URL = env_str("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
+ZOOM_API_URL = env_str("ZOOM_API_URL", "https://api.zoom.us/v2")
 # How long a registration waits for a busy session's seats before asking the person to retry.
 OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
 # A message that fails is tried again, waiting longer each time, up to this many attempts.

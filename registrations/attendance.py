@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from events.models import Session
 from registrations import attendance_reports as reports
@@ -16,6 +17,18 @@ from registrations.models import (
 )
 
 MAX_REPORT_BYTES = 5 * 1024 * 1024
+
+
+class FileTooLarge(reports.ReportError):
+    """Refused before reading: uploads are capped, and never stored or served back."""
+
+    def __init__(self):
+        self.line = 0
+        self.message = _("The file is larger than 5 MB.")
+        ValueError.__init__(self, self.message)
+
+    def __reduce__(self):
+        return type(self), ()
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
     Raises attendance_reports.ReportError naming the line of a malformed file.
     """
     if len(data) > MAX_REPORT_BYTES:
-        raise reports.ReportError(0, "The file is larger than 5 MB.")
+        raise FileTooLarge
     report = reports.parse_report(
         data,
         time_zone=options.time_zone,
@@ -57,6 +70,25 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
     )
     return reports.match_attendance(
         report, _candidates(session), threshold_minutes=session.attendance_threshold_minutes
+    )
+
+
+def import_from_zoom(
+    session: Session, webinar_id: str, *, by=None
+) -> tuple[AttendanceImport, bool]:
+    """Pull a past webinar's participants from Zoom's API and import them like a report file.
+
+    Raises zoom.ZoomError when Zoom cannot be reached or refuses; writes nothing then.
+    """
+    from registrations import zoom
+
+    report = zoom.fetch_participants(webinar_id)
+    fingerprint = "\n".join(
+        f"{j.email}|{j.name}|{j.joined_at.isoformat()}|{j.left_at.isoformat()}"
+        for j in report.joins
+    ).encode()
+    return _import_parsed(
+        session, report, data=fingerprint, filename=f"zoom-webinar-{webinar_id}", by=by
     )
 
 
@@ -70,17 +102,41 @@ def import_attendance_report(
     stay). Registrations found get their minutes and attended/absent; confirmed registrations not
     in the report are absent. A malformed file raises ReportError and writes nothing.
     """
-    digest = hashlib.sha256(data).hexdigest()
+    if AttendanceImport.objects.filter(session=session, sha256=_digest(data)).exists():
+        return AttendanceImport.objects.get(session=session, sha256=_digest(data)), False
+    if len(data) > MAX_REPORT_BYTES:
+        raise FileTooLarge
+    report = reports.parse_report(
+        data,
+        time_zone=options.time_zone,
+        platform=options.platform,
+        mapping=options.mapping,
+        date_order=options.date_order,
+    )
+    return _import_parsed(session, report, data=data, filename=filename, by=by)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def _import_parsed(
+    session: Session, report, *, data: bytes, filename: str, by
+) -> tuple[AttendanceImport, bool]:
+    digest = _digest(data)
     known = AttendanceImport.objects.filter(session=session, sha256=digest).first()
     if known is not None:
         return known, False
-    people = preview_attendance(session, data, options)
+    people = reports.match_attendance(
+        report, _candidates(session), threshold_minutes=session.attendance_threshold_minutes
+    )
     source = AttendanceImport.objects.create(
         session=session,
         imported_by=by,
         filename=filename[:255],
         sha256=digest,
-        platform=options.platform,
+        platform=report.platform,
     )
     AttendanceRecord.objects.filter(session=session, source__isnull=False).delete()
     checked_in = set(

@@ -17,7 +17,7 @@ from events.models import Session
 from events.organiser_views import organisers_only
 from outreach.exports import safe_cell
 from registrations import attendance as attendance_service
-from registrations import permissions, queries, services, surveys
+from registrations import permissions, queries, services, surveys, zoom
 from registrations.attendance_reports import ReportError
 from registrations.forms import AttendanceUploadForm
 from registrations.models import (
@@ -209,6 +209,21 @@ def attendance(request, pk):
                     "data": base64.b64encode(data).decode(),
                     "options": dataclasses.asdict(options),
                 }
+    elif request.method == "POST" and request.POST.get("step") == "zoom":
+        try:
+            _source, changed = attendance_service.import_from_zoom(
+                session, zoom.webinar_id_from(session.join_url), by=request.user
+            )
+        except zoom.ZoomError as error:
+            messages.error(request, _("Zoom: %(problem)s") % {"problem": error})
+        else:
+            messages.success(
+                request,
+                _("The attendance is recorded.")
+                if changed
+                else _("This report was imported already: nothing changed."),
+            )
+        return redirect("registrations:attendance", pk=session.pk)
     elif request.method == "POST" and request.POST.get("step") == "import":
         pending = request.session.pop(PENDING_REPORT, None)
         if not pending or pending["session"] != session.pk:
@@ -245,6 +260,7 @@ def attendance(request, pk):
             "unmatched": [r for r in records if r.registration_id is None],
             "registrations": queries.registrations_without_attendance(session),
             "responses": surveys.response_rate(session),
+            "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
         },
     )
 

@@ -1,0 +1,161 @@
+"""Zoom's API, against a fake Zoom server on this machine: never the internet."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from registrations import attendance, zoom
+from registrations.models import AttendanceImport
+from tests.factories import RegistrationFactory, SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "": {
+        "next_page_token": "page2",
+        "participants": [
+            {
+                "name": "Ana Pérez",
+                "user_email": "ANA@example.cl ",
+                "join_time": "2026-11-10T14:00:05Z",
+                "leave_time": "2026-11-10T14:20:00Z",
+            },
+            {
+                "name": "Ana Pérez",
+                "user_email": "ana@example.cl",
+                "join_time": "2026-11-10T14:15:00Z",
+                "leave_time": "2026-11-10T14:40:00Z",
+            },
+        ],
+    },
+    "page2": {
+        "next_page_token": "",
+        "participants": [
+            {
+                "name": "Walk In",
+                "user_email": "",
+                "join_time": "2026-11-10T14:00:00Z",
+                "leave_time": "2026-11-10T14:05:00Z",
+            },
+        ],
+    },
+}
+
+
+class FakeZoom(BaseHTTPRequestHandler):
+    """Token endpoint, a paginated participants report, and one passing 503."""
+
+    failures_left = 0
+    calls: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body):
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self):
+        type(self).calls.append(self.path)
+        query = parse_qs(urlsplit(self.path).query)
+        if query.get("grant_type") != ["account_credentials"]:
+            return self._send(400, {"reason": "bad grant"})
+        if self.headers.get("Authorization", "").startswith("Basic "):
+            return self._send(200, {"access_token": "secret-token", "expires_in": 3600})
+        return self._send(401, {"reason": "no credentials"})
+
+    def do_GET(self):
+        type(self).calls.append(self.path)
+        if self.headers.get("Authorization") != "Bearer secret-token":
+            return self._send(401, {})
+        if type(self).failures_left:
+            type(self).failures_left -= 1
+            return self._send(503, {})
+        parts = urlsplit(self.path)
+        if not parts.path.endswith("/report/webinars/85012345678/participants"):
+            return self._send(404, {"code": 3001})
+        token = parse_qs(parts.query).get("next_page_token", [""])[0]
+        return self._send(200, PAGES[token])
+
+
+@pytest.fixture
+def fake_zoom(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeZoom)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    settings.ZOOM_ACCOUNT_ID = "account"
+    settings.ZOOM_CLIENT_ID = "client"
+    settings.ZOOM_CLIENT_SECRET = "secret"
+    settings.ZOOM_OAUTH_URL = f"{base}/oauth/token"
+    settings.ZOOM_API_URL = f"{base}/v2"
+    FakeZoom.failures_left = 0
+    FakeZoom.calls = []
+    yield FakeZoom
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webinar_id_is_read_from_the_join_link():
+    assert zoom.webinar_id_from("https://us02web.zoom.us/j/85012345678?pwd=abc") == "85012345678"
+    assert zoom.webinar_id_from("https://meet.example.org/room") == ""
+
+
+def test_participants_are_fetched_across_pages(fake_zoom):
+    report = zoom.fetch_participants("85012345678")
+
+    assert [(j.name, j.email) for j in report.joins] == [
+        ("Ana Pérez", "ANA@example.cl "),
+        ("Ana Pérez", "ana@example.cl"),
+        ("Walk In", ""),
+    ]
+    assert [c.split("?")[0] for c in fake_zoom.calls] == [
+        "/oauth/token",
+        "/v2/report/webinars/85012345678/participants",
+        "/v2/report/webinars/85012345678/participants",
+    ]
+
+
+def test_a_passing_server_error_is_retried(fake_zoom):
+    fake_zoom.failures_left = 1
+
+    report = zoom.fetch_participants("85012345678")
+
+    assert len(report.joins) == 3
+
+
+def test_an_unknown_webinar_is_a_clear_error(fake_zoom):
+    with pytest.raises(zoom.ZoomError, match="no past webinar 999999999"):
+        zoom.fetch_participants("999999999")
+
+
+def test_an_unreachable_zoom_is_a_clear_error_and_writes_nothing(settings):
+    settings.ZOOM_OAUTH_URL = "http://127.0.0.1:9/oauth/token"  # nothing listens on port 9
+    settings.ZOOM_ACCOUNT_ID = settings.ZOOM_CLIENT_ID = settings.ZOOM_CLIENT_SECRET = "x"
+    session = SessionFactory(join_url="https://us02web.zoom.us/j/85012345678")
+
+    with pytest.raises(zoom.ZoomError, match="cannot be reached"):
+        attendance.import_from_zoom(session, "85012345678")
+
+    assert AttendanceImport.objects.count() == 0
+
+
+def test_pulled_participants_are_matched_and_counted_once(fake_zoom):
+    session = SessionFactory(join_url="https://us02web.zoom.us/j/85012345678")
+    ana = RegistrationFactory(session=session, person=UserFactory(email="ana@example.cl"))
+
+    _source, changed = attendance.import_from_zoom(session, "85012345678")
+    _again, changed_again = attendance.import_from_zoom(session, "85012345678")
+
+    ana.refresh_from_db()
+    assert (changed, changed_again) == (True, False)
+    # 14:00:05-14:20 and 14:15-14:40 overlap: 40 minutes, not 45.
+    assert (ana.attended, ana.minutes_attended) == (True, 40)
+    assert session.attendance.filter(registration__isnull=True).count() == 1
