@@ -1,5 +1,6 @@
 """Who really came: attendance reports imported, people checked in at the door."""
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -102,8 +103,6 @@ def import_attendance_report(
     stay). Registrations found get their minutes and attended/absent; confirmed registrations not
     in the report are absent. A malformed file raises ReportError and writes nothing.
     """
-    if AttendanceImport.objects.filter(session=session, sha256=_digest(data)).exists():
-        return AttendanceImport.objects.get(session=session, sha256=_digest(data)), False
     if len(data) > MAX_REPORT_BYTES:
         raise FileTooLarge
     report = reports.parse_report(
@@ -113,7 +112,9 @@ def import_attendance_report(
         mapping=options.mapping,
         date_order=options.date_order,
     )
-    return _import_parsed(session, report, data=data, filename=filename, by=by)
+    # The same bytes read with other options (corrected column names) are another import.
+    fingerprint = data + repr(sorted(dataclasses.asdict(options).items())).encode()
+    return _import_parsed(session, report, data=fingerprint, filename=filename, by=by)
 
 
 def _digest(data: bytes) -> str:

@@ -3,6 +3,7 @@
 import base64
 import csv
 import dataclasses
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -292,7 +293,7 @@ def check_in(request, pk):
             request,
             _("%(name)s is checked in.") % {"name": registration.person.full_name},
         )
-        return redirect(f"{request.path}?q={request.POST.get('q', '')}")
+        return redirect(f"{request.path}?{urlencode({'q': request.POST.get('q', '')})}")
     text = request.GET.get("q", "")[:100]
     registrations = queries.session_registrations(session, text=text).exclude(
         status=RegistrationStatus.CANCELLED

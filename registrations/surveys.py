@@ -43,9 +43,10 @@ def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
     if survey is None or session.ends_at > now:
         return 0
     invited = 0
-    attendees = Registration.objects.filter(session=session, attended=True).select_related(
-        "session"
-    )
+    # A person is invited once per session, whatever survey the session has by now.
+    attendees = Registration.objects.filter(
+        session=session, attended=True, survey_invitations=None
+    ).select_related("session")
     for registration in attendees:
         _invitation, created = SurveyInvitation.objects.get_or_create(
             survey=survey,
@@ -102,6 +103,8 @@ def open_invitation(token: str, *, now: datetime | None = None) -> SurveyInvitat
     )
     if invitation is None or invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
+    if SurveyResponse.objects.filter(registration=invitation.registration).exists():
+        raise SurveyClosed
     return invitation
 
 
@@ -119,6 +122,8 @@ def submit_response(
     if invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
     registration = invitation.registration
+    if SurveyResponse.objects.filter(registration=registration).exists():
+        raise SurveyClosed
     survey = invitation.survey
     organisation = registration.organisation
     response = SurveyResponse.objects.create(
@@ -129,7 +134,11 @@ def submit_response(
         organisation_kind=organisation.kind,
         size_band=organisation.size_band,
         language=language,
-        submitted_at=now,
+        # An anonymous answer keeps only its day: an exact time would match it to the
+        # moment its invitation was spent, and so to the person.
+        submitted_at=now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if survey.anonymous
+        else now,
     )
     for question in survey.questions.all():
         value = answers.get(question.code)
