@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outreach",
     "events",
     "registrations",
+    "impact",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +222,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/chartjs-chart-geo", BASE_DIR / "node_modules" / "chartjs-chart-geo" / "build"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -24,6 +24,7 @@ urlpatterns = [
         path("", include("registrations.urls")),
         path("", include((outreach_patterns, "outreach"))),
         path("cohost/", include((cohost_patterns, "cohost"))),
+        path("impact/", include("impact.urls")),
         path("accounts/", include("allauth.urls")),
     ),
 ]
