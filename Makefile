@@ -56,6 +56,8 @@ messages: setup
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3
 
-# Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL), gunicorn on loopback.
+# Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL): registrations through gunicorn
+# on loopback, then impact figures and exports on 1,000,000 synthetic registrations.
 bench: setup
 	@$(PY) bench/run.py
+	@$(PY) bench/impact.py
