@@ -5,18 +5,19 @@ Definitions (the same in the dashboard, every export and the tests):
   drafts, declined proposals and cancelled sessions are not held;
 - registrations: registrations of held sessions that were not cancelled;
 - attendees: those registrations marked attended (by a report or the check-in);
-- attendance rate: attendees / confirmed registrations;
+- attendance rate: confirmed registrations that attended / confirmed registrations;
 - unique organisations and firms: distinct organisations among the registrations (firms: of
   kind firm), so a firm attending many sessions counts once;
 - economies reached: distinct economies of organisations with at least one attendee;
 - shares of women-led, youth-led and micro firms: among the unique firms;
 - survey indicators: over the answers given to held sessions' surveys, with their number.
 Filters on economy, region, group, firm size and kind apply to the registrant's organisation
-(for survey answers, to the facts the response kept).
+(for survey answers, to the facts the response kept). Periods and quarters are read in UTC,
+whoever looks: a figure never depends on the viewer's time zone.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
@@ -59,9 +60,10 @@ def held_sessions(
     now = now or timezone.now()
     sessions = Session.objects.filter(status__in=HELD, ends_at__lte=now)
     if filters.start:
-        sessions = sessions.filter(starts_at__date__gte=filters.start)
+        sessions = sessions.filter(starts_at__gte=datetime.combine(filters.start, time.min, UTC))
     if filters.end:
-        sessions = sessions.filter(starts_at__date__lt=filters.end + timedelta(days=1))
+        day_after = filters.end + timedelta(days=1)
+        sessions = sessions.filter(starts_at__lt=datetime.combine(day_after, time.min, UTC))
     if filters.language:
         sessions = sessions.filter(language=filters.language)
     if filters.series:
@@ -137,6 +139,9 @@ def headline_figures(
         registrations=Count("pk"),
         confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
         attendees=Count("pk", filter=Q(attended=True)),
+        confirmed_attendees=Count(
+            "pk", filter=Q(attended=True, status=RegistrationStatus.CONFIRMED)
+        ),
         organisations=Count("organisation", distinct=True),
         economies_reached=Count("organisation__economy", distinct=True, filter=Q(attended=True)),
     )
@@ -156,7 +161,7 @@ def headline_figures(
         "sessions": sessions.count(),
         "registrations": counts["registrations"],
         "attendees": counts["attendees"],
-        "attendance_rate": _share(counts["attendees"], counts["confirmed"]),
+        "attendance_rate": _share(counts["confirmed_attendees"], counts["confirmed"]),
         "organisations": counts["organisations"],
         "firms": firms["firms"],
         "economies_reached": counts["economies_reached"],
@@ -236,7 +241,8 @@ def breakdown(
     registrations = registrations_in_scope(filters, audience, now=now)
     if by == "quarter":
         registrations = registrations.annotate(
-            year=ExtractYear("session__starts_at"), quarter=ExtractQuarter("session__starts_at")
+            year=ExtractYear("session__starts_at", tzinfo=UTC),
+            quarter=ExtractQuarter("session__starts_at", tzinfo=UTC),
         )
     keys = DIMENSIONS[by]
     rows = (

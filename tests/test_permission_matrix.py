@@ -207,6 +207,14 @@ EXPECTED: dict[str, dict] = {
     ),
     "cohost:propose": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 200}),
     "cohost:suggest": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 404}),
+    # The impact dashboard and its drill-downs (impact/views.py): sign in first; programme
+    # staff read everything, co-host members their own sessions' figures; participants are
+    # refused. Session A is co-hosted by ministry A only: B's member does not find it.
+    "impact:dashboard": {**signed_in(200), "participant": 403},
+    "impact:economy": {**signed_in(200), "participant": 403},
+    "impact:session": {**signed_in(200), "participant": 403, "cohost_b": 404},
+    # The programme reach page is public: headline counts, small numbers suppressed.
+    "impact:reach": everyone(200),
     # allauth. Nobody in the demo has a password (sign-in is by emailed code).
     "account_login": signed_in(Redirect("/en/profile/"), anonymous=200),
     "account_signup": signed_in(Redirect("/en/profile/"), anonymous=200),
@@ -227,6 +235,9 @@ EXPECTED: dict[str, dict] = {
     "account_reset_password_done": everyone(200),
     "account_reset_password_from_key": everyone(200),  # a bad key: the "link is invalid" page
     "account_reset_password_from_key_done": everyone(200),
+    # Impact exports (impact/export_views.py): programme staff only, organisers and analysts.
+    "impact:export-aggregate": {**organisers_only(200), "analyst": 200},
+    "impact:export-rows": {**organisers_only(200), "analyst": 200},
 }
 
 # The Django admin, by rule: no demo role is staff, so every admin page (the unnamed ones too)
@@ -390,6 +401,10 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "slug": world["series"].slug,
         "uidb36": "0",
         "key": "not-a-real-key",
+        "code": "CL",  # impact:economy
+        "by": "economy",  # impact:export-aggregate
+        "what": "registrations",  # impact:export-rows
+        "fmt": "csv",
         **ADMIN_ARGUMENTS,
     }
     missing = {name for name in pattern.kwargs if values.get(name) is None}
@@ -493,6 +508,7 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "cohost:session": (COHOST, ("GET",)),
     "cohost:registrants-csv": (COHOST, ("GET",)),
     "cohost:suggest": (COHOST_MANAGERS, ("GET", "POST")),
+    "impact:session": (COHOST, ("GET",)),
     "events:session-edit": (ORGANISERS, ("GET", "POST")),
     "events:session-reschedule": (ORGANISERS, ("GET", "POST")),
     "events:session-cancel": (ORGANISERS, ("GET", "POST")),

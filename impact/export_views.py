@@ -1,0 +1,95 @@
+"""Exports of impact figures for programme staff: aggregates as CSV, XLSX or JSON, and the rows
+behind them as CSV or XLSX, with the dashboard's filters from the query string."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from impact import exports
+from impact.filters import FilterError, filters_from
+from impact.queries import Audience
+from outreach.permissions import is_programme_staff
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def staff_only(view):
+    """Sign in first; then organisers and analysts only (they see every organisation)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_programme_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _bad_filters(error: FilterError) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _("These filters cannot be used: %(problem)s") % {"problem": error},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _file_response(rows, fmt: str, name: str):
+    """CSV streamed line by line; XLSX built in a temporary file, then streamed from it."""
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_stream(rows, bom=True), content_type=CONTENT_TYPES["csv"]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return FileResponse(
+        exports.xlsx_file(rows, sheet=name),
+        as_attachment=True,
+        filename=f"{name}.xlsx",
+        content_type=CONTENT_TYPES["xlsx"],
+    )
+
+
+@staff_only
+@require_GET
+def export_aggregate(request, by: str, fmt: str):
+    """Headline figures or one breakdown (economy, region, quarter, …) as CSV, XLSX or JSON."""
+    if by not in exports.AGGREGATES or fmt not in exports.AGGREGATE_FORMATS:
+        raise Http404
+    try:
+        filters = filters_from(request.GET)
+    except FilterError as error:
+        return _bad_filters(error)
+    audience = Audience.staff()
+    if fmt == "json":
+        return JsonResponse(
+            exports.aggregate_json(filters, by, audience), json_dumps_params={"indent": 1}
+        )
+    return _file_response(exports.aggregate_rows(filters, by, audience), fmt, f"impact-{by}")
+
+
+@staff_only
+@require_GET
+def export_rows(request, what: str, fmt: str):
+    """Registrations, attendance (with walk-ins) or survey answers, one row each."""
+    if what not in exports.ROW_EXPORTS or fmt not in exports.ROW_FORMATS:
+        raise Http404
+    try:
+        filters = filters_from(request.GET)
+    except FilterError as error:
+        return _bad_filters(error)
+    rows = exports.export_rows(what, filters, Audience.staff())
+    return _file_response(rows, fmt, f"impact-{what}")
