@@ -399,8 +399,47 @@ def dashboard(request, audience: Audience):
             "sessions": _session_rows(filters, audience),
             "columns": _columns(),
             "atlas": static(WORLD_50M),
+            "exports": _export_links(filters) if audience.cohost_id is None else [],
         },
     )
+
+
+def _export_links(filters) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Staff download the same figures (with the same filters) as CSV, XLSX or JSON."""
+    query = _query(filters)
+    aggregates = [
+        (
+            label,
+            [
+                (fmt.upper(), reverse("impact:export-aggregate", args=[by, fmt]) + query)
+                for fmt in ("csv", "xlsx", "json")
+            ],
+        )
+        for by, label in (
+            ("headline", _("Headline figures")),
+            ("economy", _("By economy")),
+            ("region", _("By region")),
+            ("quarter", _("By quarter")),
+            ("language", _("By language")),
+            ("size", _("By firm size")),
+            ("kind", _("By kind of organisation")),
+        )
+    ]
+    rows = [
+        (
+            label,
+            [
+                (fmt.upper(), reverse("impact:export-rows", args=[what, fmt]) + query)
+                for fmt in ("csv", "xlsx")
+            ],
+        )
+        for what, label in (
+            ("registrations", _("Registrations, one per row")),
+            ("attendance", _("Attendance, one per row")),
+            ("answers", _("Survey answers, one per row")),
+        )
+    ]
+    return aggregates + rows
 
 
 @impact_readers_only
