@@ -240,24 +240,12 @@ def timed(function, repeat: int = 3) -> float:
 
 def export_memory() -> tuple[float, int, float]:
     """Stream every registration as CSV; return seconds, rows and the growth of peak RSS (MB)."""
+    from impact.exports import csv_stream, registration_export_rows
     from impact.filters import ImpactFilters
     from impact.queries import Audience
 
-    try:
-        from impact.exports import registrations_csv_lines as lines
-    except ImportError:  # the export module is not there yet: the same stream, by hand
-        import csv
-
-        from impact.queries import registration_rows
-
-        class Echo:
-            def write(self, value):
-                return value
-
-        def lines(filters, audience):
-            writer = csv.writer(Echo())
-            for row in registration_rows(filters, audience).iterator(chunk_size=2000):
-                yield writer.writerow(row.values())
+    def lines(filters, audience):
+        return csv_stream(registration_export_rows(filters, audience))
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
