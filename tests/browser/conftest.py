@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.tasks.signals import task_enqueued
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -36,3 +37,34 @@ def serious_accessibility_violations(page) -> list[dict]:
 
 def describe(violations) -> str:
     return json.dumps(violations, indent=2)
+
+
+def assert_accessible(page) -> None:
+    violations = serious_accessibility_violations(page)
+    assert violations == [], describe(violations)
+
+
+@pytest.fixture
+def queued_tasks():
+    """The tasks enqueued from any thread, the live server's included.
+
+    The in-memory DummyBackend keeps one list of results per thread, so the test thread cannot
+    read what the live server queued; the task_enqueued signal reaches every thread's receiver.
+    """
+    queued = []
+
+    def record(sender, task_result, **kwargs):
+        queued.append(task_result)
+
+    task_enqueued.connect(record, weak=False)
+    yield queued
+    task_enqueued.disconnect(record)
+
+
+def run_due_tasks(queued: list) -> list[str]:
+    """Run the queued tasks that are due now (not reminders, which wait), as a worker would."""
+    due = [result for result in queued if result.task.run_after is None]
+    for result in due:
+        queued.remove(result)
+        result.task.call(*result.args, **result.kwargs)
+    return [result.task.name for result in due]

@@ -4,12 +4,11 @@ import re
 
 import pytest
 from django.core import mail
-from django.tasks.signals import task_enqueued
 from icalendar import Calendar
 from playwright.sync_api import expect
 
 from registrations.models import MessageKind, MessageStatus, Registration, RegistrationStatus
-from tests.browser.conftest import describe, serious_accessibility_violations
+from tests.browser.conftest import assert_accessible, run_due_tasks
 from tests.factories import SessionFactory
 
 pytestmark = [
@@ -21,37 +20,6 @@ TITLE = "Exportación a la UE: reglas de origen"
 JOIN_URL = "https://meet.example.org/j/only-for-registrants"
 SITE_URL = "https://outreach.example"
 EMAIL = "ana.perez@frutasdelsur.cl"
-
-
-def assert_accessible(page) -> None:
-    violations = serious_accessibility_violations(page)
-    assert violations == [], describe(violations)
-
-
-@pytest.fixture
-def queued_tasks():
-    """The tasks enqueued from any thread, the live server's included.
-
-    The in-memory DummyBackend keeps one list of results per thread, so the test thread cannot
-    read what the live server queued; the task_enqueued signal reaches every thread's receiver.
-    """
-    queued = []
-
-    def record(sender, task_result, **kwargs):
-        queued.append(task_result)
-
-    task_enqueued.connect(record, weak=False)
-    yield queued
-    task_enqueued.disconnect(record)
-
-
-def run_due_tasks(queued: list) -> list[str]:
-    """Run the queued tasks that are due now (not reminders, which wait), as a worker would."""
-    due = [result for result in queued if result.task.run_after is None]
-    for result in due:
-        queued.remove(result)
-        result.task.call(*result.args, **result.kwargs)
-    return [result.task.name for result in due]
 
 
 def test_a_person_registers_in_spanish_and_cancels_from_the_emails_link(
