@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls
-from outreach import views
+from outreach import health, views
 from registrations import cohost_urls as registrations_cohost_urls
 
 # The co-host workspace gathers views of two layers under one namespace.
@@ -17,6 +17,7 @@ outreach_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
     path("feeds/", include("events.feed_urls")),
     path("feeds/people/", include("registrations.feed_urls")),
     *i18n_patterns(

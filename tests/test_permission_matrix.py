@@ -131,6 +131,8 @@ EXPECTED: dict[str, dict] = {
     "events:catalogue": everyone(200),
     "events:session-detail": everyone(200),
     "events:session-ics": everyone(200),
+    # The health check tells a load balancer whether the database and the queue answer.
+    "health": everyone(200),
     "feeds:all": everyone(200),
     "feeds:language": everyone(200),
     "feeds:series": everyone(200),
