@@ -9,6 +9,8 @@ urlpatterns = [
     path("sessions/<int:pk>/registered/", views.thanks, name="thanks"),
     path("registrations/<str:token>/cancel/", views.cancel, name="cancel"),
     path("my-sessions/", views.my_sessions, name="my-sessions"),
+    path("my-data.json", views.my_data, name="my-data"),
+    path("erase-me/", views.erase_me, name="erase-me"),
     path("surveys/<str:token>/", views.survey, name="survey"),
     path(
         "manage/sessions/<int:pk>/attendance/",

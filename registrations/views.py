@@ -1,5 +1,8 @@
 """Public registration pages: register, thanks, cancel by link, my sessions, my calendar."""
 
+import json
+
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +13,7 @@ from events import calendar
 from events import permissions as events_permissions
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
-from registrations import cohost_links, queries, ratelimit, services, surveys
+from registrations import cohost_links, privacy, queries, ratelimit, services, surveys
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION
 from registrations.survey_forms import SurveyForm
@@ -162,3 +165,26 @@ def survey(request, token):
         {"form": form, "invitation": invitation, "session": invitation.registration.session},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_GET
+def my_data(request):
+    """Everything held about the signed-in person, as a JSON file."""
+    response = HttpResponse(
+        json.dumps(privacy.personal_data(request.user), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-outreach-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erase_me(request):
+    """Erase the signed-in person after they confirm; they are signed out."""
+    if request.method == "POST":
+        privacy.erase_person(request.user)
+        logout(request)
+        return render(request, "registrations/erased.html")
+    return render(request, "registrations/erase_confirm.html")

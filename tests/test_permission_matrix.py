@@ -143,6 +143,9 @@ EXPECTED: dict[str, dict] = {
     # The cancel link from an email works without signing in (the token is the secret).
     "registrations:cancel": everyone(200),
     "registrations:my-sessions": signed_in(200),
+    # A person's own data: only ever their own, whoever asks.
+    "registrations:my-data": signed_in(200),
+    "registrations:erase-me": signed_in(200),
     "outreach:profile": signed_in(200),
     "outreach:set-time-zone": {
         "GET": everyone(405),
