@@ -141,6 +141,8 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         zone = zoneinfo.ZoneInfo(person.time_zone or "UTC")
         title = session.localized("title", person.language)
         subject, paragraphs = _texts(message, title)
+        # A title typed with a line break must not become a second mail header.
+        subject = " ".join(subject.split())
         join_url = ""
         if message.kind in WITH_JOIN_LINK and session.format != SessionFormat.IN_PERSON:
             join_url = session.join_url

@@ -399,3 +399,16 @@ def test_the_organiser_list_keeps_its_query_count(client):
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_a_title_with_line_breaks_cannot_inject_mail_headers(run_tasks):
+    session = SessionFactory(title_en="Trade\r\nBcc: everyone@example.org")
+    person = UserFactory()
+
+    services.register(session, person=person, organisation=person.organisation)
+    run_tasks(include_deferred=False)
+
+    (message,) = mail.outbox
+    assert message.subject == "You are registered: Trade Bcc: everyone@example.org"
+    assert message.message()["Bcc"] is None
+    assert message.bcc == []
