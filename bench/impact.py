@@ -240,9 +240,10 @@ def timed(function, repeat: int = 3) -> float:
 
 def export_memory() -> tuple[float, int, float]:
     """Stream every registration as CSV; return seconds, rows and the growth of peak RSS (MB)."""
-    from impact.exports import csv_stream, registration_export_rows
+    from impact.exports import registration_export_rows
     from impact.filters import ImpactFilters
     from impact.queries import Audience
+    from outreach.exports import csv_stream
 
     def lines(filters, audience):
         return csv_stream(registration_export_rows(filters, audience))

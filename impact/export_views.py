@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
+from outreach.exports import csv_stream
 from outreach.permissions import is_programme_staff
 
 CONTENT_TYPES = {
@@ -51,7 +52,7 @@ def _file_response(rows, fmt: str, name: str):
     """CSV streamed line by line; XLSX built in a temporary file, then streamed from it."""
     if fmt == "csv":
         response = StreamingHttpResponse(
-            exports.csv_stream(rows, bom=True), content_type=CONTENT_TYPES["csv"]
+            csv_stream(rows, bom=True), content_type=CONTENT_TYPES["csv"]
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response

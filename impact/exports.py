@@ -16,7 +16,6 @@ so a wide table would need every survey's codes before its first row; the long o
 keeps the same columns whatever the surveys, and pivots in any spreadsheet.
 """
 
-import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
@@ -360,23 +359,6 @@ def in_utc(rows: Iterator[list]) -> Iterator[list]:
 
 
 # --- Writers ---------------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file whose write returns what it was given, so csv.writer hands back each line."""
-
-    def write(self, value):
-        return value
-
-
-def csv_stream(rows: Iterable[list], *, bom: bool = False) -> Iterator[bytes]:
-    """UTF-8 CSV lines, one at a time, for a StreamingHttpResponse or a file. With `bom`, a
-    byte-order mark first: Excel reads the file as UTF-8 only with it (for "Économie")."""
-    writer = csv.writer(_Echo())
-    if bom:
-        yield "\ufeff".encode()
-    for row in rows:
-        yield writer.writerow(row).encode()
 
 
 XLSX_OPTIONS = {

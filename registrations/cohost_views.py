@@ -2,7 +2,6 @@
 share), figures, exports and invitation links. Everything starts from
 events.permissions.cohost_sessions, so another organisation's sessions are simply not found."""
 
-import csv
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET
 from events import permissions as events_permissions
 from events.calendar import absolute_url
 from outreach import permissions as base
-from outreach.exports import safe_cell
+from outreach.exports import csv_stream, safe_cell
 from registrations import cohost_links, queries
 
 
@@ -95,11 +94,6 @@ def session(request, pk):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 COLUMNS = ["name", "email", "organisation", "economy", "kind", "size", "status"]
 
 
@@ -108,15 +102,14 @@ COLUMNS = ["name", "email", "organisation", "economy", "kind", "size", "status"]
 def registrants_csv(request, pk):
     session = _session(request, pk)
     organisation_id = request.user.organisation_id
-    rows = queries.cohost_registrants(session, organisation_id).iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
+    registrants = queries.cohost_registrants(session, organisation_id)
 
-    def lines():
-        yield writer.writerow(COLUMNS)
-        for registration in rows:
+    def rows():
+        yield COLUMNS
+        for registration in registrants.iterator(chunk_size=2000):
             row = _row(registration, organisation_id)
-            yield writer.writerow([safe_cell(row[column]) for column in COLUMNS])
+            yield [safe_cell(row[column]) for column in COLUMNS]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="registrants-session-{session.pk}.csv"'
     return response

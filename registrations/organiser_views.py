@@ -1,7 +1,6 @@
 """Organisers' view of a session's registrations: search, filter, move, resend, export."""
 
 import base64
-import csv
 import dataclasses
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events.models import Session
 from events.organiser_views import organisers_only
-from outreach.exports import safe_cell
+from outreach.exports import csv_stream, safe_cell
 from registrations import attendance as attendance_service
 from registrations import permissions, queries, services, surveys, zoom
 from registrations.attendance_reports import ReportError
@@ -85,25 +84,19 @@ def registration_list(request, pk):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @organisers_only
 @require_GET
 def registration_csv(request, pk):
     """The filtered registrations as CSV, streamed, safe to open in a spreadsheet."""
     session = _session_for(request, pk)
-    rows = queries.session_registrations(session, **_filters(request)).iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
+    registrations = queries.session_registrations(session, **_filters(request))
 
-    def lines():
-        yield writer.writerow([name for name, _value in CSV_COLUMNS])
-        for registration in rows:
-            yield writer.writerow([safe_cell(value(registration)) for _name, value in CSV_COLUMNS])
+    def rows():
+        yield [name for name, _value in CSV_COLUMNS]
+        for registration in registrations.iterator(chunk_size=2000):
+            yield [safe_cell(value(registration)) for _name, value in CSV_COLUMNS]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="registrations-session-{session.pk}.csv"'
     )

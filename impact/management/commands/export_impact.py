@@ -11,6 +11,7 @@ from django.utils import translation
 from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
+from outreach.exports import csv_stream
 
 # Command-line option → the query parameter filters_from reads.
 FILTER_OPTIONS = {
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             elif fmt == "csv":
                 # A file gets a byte-order mark so that Excel reads it as UTF-8; a pipe does not.
                 rows = exports.aggregate_rows(filters, by, audience)
-                self._write_text(exports.csv_stream(rows, bom=bool(output)), output)
+                self._write_text(csv_stream(rows, bom=bool(output)), output)
             else:
                 rows = exports.aggregate_rows(filters, by, audience)
                 with exports.xlsx_file(rows, sheet=f"impact-{by}") as workbook:
