@@ -168,22 +168,23 @@ def _import_parsed(
 
 
 def _apply_to_registrations(session: Session) -> None:
-    """Copy the records onto the registrations: attended with minutes, or absent."""
-    records = AttendanceRecord.objects.filter(session=session, registration__isnull=False)
-    found = {}
-    for record in records:
-        found[record.registration_id] = record
+    """Copy the records onto the registrations: attended with minutes, or absent. Only the
+    registrations whose facts change are written, in one batch."""
+    found = {
+        record.registration_id: record
+        for record in AttendanceRecord.objects.filter(session=session, registration__isnull=False)
+    }
     registrations = Registration.objects.filter(session=session).exclude(
         status=RegistrationStatus.CANCELLED
     )
-    for registration in registrations:
+    changed = []
+    for registration in registrations.only("pk", "attended", "minutes_attended"):
         record = found.get(registration.pk)
-        attended = bool(record and record.attended)
-        minutes = record.minutes if record else 0
-        if (registration.attended, registration.minutes_attended) != (attended, minutes):
-            Registration.objects.filter(pk=registration.pk).update(
-                attended=attended, minutes_attended=minutes
-            )
+        facts = (bool(record and record.attended), record.minutes if record else 0)
+        if (registration.attended, registration.minutes_attended) != facts:
+            registration.attended, registration.minutes_attended = facts
+            changed.append(registration)
+    Registration.objects.bulk_update(changed, ["attended", "minutes_attended"], batch_size=500)
 
 
 @transaction.atomic
