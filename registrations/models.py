@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Session
-from outreach.models import Organisation
+from outreach.models import Economy, Organisation, OrganisationKind, SizeBand
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 
@@ -48,6 +48,21 @@ class Registration(models.Model):
         related_name="registrations",
         verbose_name=_("organisation"),
     )
+    # The organisation's facts when the person registered, kept here so that impact figures
+    # count the firm as it was then (a firm that grows later stays micro in last year's report)
+    # and read one table. Set by record_organisation_facts().
+    economy = models.ForeignKey(
+        Economy,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("economy"),
+    )
+    organisation_kind = models.CharField(
+        _("kind of organisation"), max_length=20, choices=OrganisationKind.choices
+    )
+    size_band = models.CharField(_("size"), max_length=10, choices=SizeBand.choices, blank=True)
+    women_led = models.BooleanField(_("women-led"), default=False)
+    youth_led = models.BooleanField(_("youth-led"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
     )
@@ -111,6 +126,21 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.person} @ {self.session}"
+
+    def record_organisation_facts(self) -> None:
+        """Copy the organisation's facts as they are now (on registering for it)."""
+        organisation = self.organisation
+        self.economy_id = organisation.economy_id
+        self.organisation_kind = organisation.kind
+        self.size_band = organisation.size_band
+        self.women_led = organisation.women_led
+        self.youth_led = organisation.youth_led
+
+    def save(self, *args, **kwargs):
+        if self.economy_id is None:
+            # Every way a registration is born (the form, an organiser, a walk-in) records them.
+            self.record_organisation_facts()
+        super().save(*args, **kwargs)
 
 
 class MessageKind(models.TextChoices):

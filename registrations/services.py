@@ -229,6 +229,7 @@ def _register_locked(session, person, existing, *, now, **details):
         registration.revision += 1
     for name, value in details.items():
         setattr(registration, name, value)
+    registration.record_organisation_facts()
     registration.consented_at = now
     registration.cancelled_at = None
     if confirmed:

@@ -74,6 +74,9 @@ def many_registrations(session, count: int, *, code="CL") -> None:
             consent_version="2026-11",
             consented_at=now,
             confirmed_at=now,
+            economy=organisation.economy,
+            organisation_kind=organisation.kind,
+            size_band=organisation.size_band,
         )
         for person in people
     )
