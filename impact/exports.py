@@ -32,6 +32,7 @@ from impact.queries import (
     DIMENSIONS,
     Audience,
     breakdown,
+    has_facts_filter,
     headline_figures,
     held_sessions,
     registration_rows,
@@ -230,12 +231,12 @@ def _registration_values(row: dict) -> dict:
         "session_language": row["session__language"],
         "session_starts_at": row["session__starts_at"],
         "organisation": row["organisation_name"],
-        "economy": row["organisation__economy_id"],
-        "region": row["organisation__economy__region"],
-        "kind": row["organisation__kind"],
-        "size_band": row["organisation__size_band"],
-        "women_led": row["organisation__women_led"],
-        "youth_led": row["organisation__youth_led"],
+        "economy": row["economy_id"],
+        "region": row["economy__region"],
+        "kind": row["organisation_kind"],
+        "size_band": row["size_band"],
+        "women_led": row["women_led"],
+        "youth_led": row["youth_led"],
         "status": row["status"],
         "source": row["source"],
         "attended": row["attended"],
@@ -253,10 +254,6 @@ def registration_export_rows(
         yield [cell(values[code]) for code, _label in REGISTRATION_COLUMNS]
 
 
-def _has_organisation_filter(filters: ImpactFilters) -> bool:
-    return any((filters.economy, filters.region, filters.group, filters.size_band, filters.kind))
-
-
 def attendance_export_rows(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> Iterator[list]:
@@ -268,7 +265,7 @@ def attendance_export_rows(
         values = _registration_values(row)
         values["walk_in"] = False
         yield [cell(values[code]) for code, _label in ATTENDANCE_COLUMNS]
-    if _has_organisation_filter(filters):
+    if has_facts_filter(filters):
         return
     walk_ins = (
         AttendanceRecord.objects.filter(

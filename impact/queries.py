@@ -9,16 +9,27 @@ Definitions (the same in the dashboard, every export and the tests):
 - unique organisations and firms: distinct organisations among the registrations (firms: of
   kind firm), so a firm attending many sessions counts once;
 - economies reached: distinct economies of organisations with at least one attendee;
-- shares of women-led, youth-led and micro firms: among the unique firms;
+- shares of women-led, youth-led and micro firms: among the unique firms, a firm counting as
+  women-led (youth-led, micro) if it was so at one of its registrations counted;
 - survey indicators: over the answers given to held sessions' surveys, with their number.
-Filters on economy, region, group, firm size and kind apply to the registrant's organisation
-(for survey answers, to the facts the response kept). Periods and quarters are read in UTC,
-whoever looks: a figure never depends on the viewer's time zone.
+Filters on economy, region, group, firm size and kind apply to the organisation's facts as they
+were when the person registered (kept on the registration; for survey answers, the facts the
+response kept). A firm that grew counts as micro in the periods it registered as micro. Periods
+and quarters are read in UTC, whoever looks: a figure never depends on the viewer's time zone.
+
+How they are computed: registrations are first grouped per organisation (and economy, and the
+breakdown's key), then those groups are summed and counted. On PostgreSQL the first step streams
+through the covering index registration_impact in organisation order instead of hashing a
+hundred thousand groups; see STREAMING_GROUPS.
 """
 
+from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
@@ -26,7 +37,7 @@ from django.utils import timezone
 from events.models import Session, SessionStatus
 from impact.filters import GROUPS, ImpactFilters
 from outreach.economies import REGIONS
-from outreach.models import OrganisationKind, SizeBand
+from outreach.models import Economy, OrganisationKind, SizeBand
 from registrations.models import Answer, Registration, RegistrationStatus, SurveyResponse
 
 SMALL_NUMBER = 5
@@ -79,55 +90,151 @@ def held_sessions(
     return sessions
 
 
-def _organisation_filter(filters: ImpactFilters, prefix: str) -> Q:
-    """The organisation facts filters, on `prefix` (organisation__ for registrations)."""
+def _facts_filter(filters: ImpactFilters) -> Q:
+    """The organisation facts filters, on a registration's or a survey response's own copy of
+    them (both name them economy, organisation_kind and size_band). Regions and groups become
+    lists of economies, so that no row needs a join to be kept or dropped."""
     condition = Q()
     if filters.economy:
-        condition &= Q(**{f"{prefix}economy_id": filters.economy})
-    if filters.region:
-        field = "region" if filters.region in REGIONS else "sub_region"
-        condition &= Q(**{f"{prefix}economy__{field}": filters.region})
-    if filters.group:
-        condition &= Q(**{f"{prefix}economy__{GROUPS[filters.group]}": True})
+        condition &= Q(economy_id=filters.economy)
+    if filters.region or filters.group:
+        economies = Economy.objects.all()
+        if filters.region:
+            field = "region" if filters.region in REGIONS else "sub_region"
+            economies = economies.filter(**{field: filters.region})
+        if filters.group:
+            economies = economies.filter(**{GROUPS[filters.group]: True})
+        condition &= Q(economy_id__in=list(economies.values_list("code", flat=True)))
     if filters.size_band:
-        condition &= Q(**{f"{prefix}size_band": filters.size_band})
+        condition &= Q(size_band=filters.size_band)
     if filters.kind:
-        condition &= Q(**{f"{prefix}kind": filters.kind})
+        condition &= Q(organisation_kind=filters.kind)
     return condition
+
+
+def has_facts_filter(filters: ImpactFilters) -> bool:
+    return any((filters.economy, filters.region, filters.group, filters.size_band, filters.kind))
 
 
 def registrations_in_scope(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> QuerySet[Registration]:
+    # The held sessions as a list of ids (a few thousand at most): PostgreSQL then checks each
+    # registration against a hashed list while reading the index in order, with no join.
+    sessions = list(held_sessions(filters, audience, now=now).values_list("pk", flat=True))
     return (
-        Registration.objects.filter(session__in=held_sessions(filters, audience, now=now))
+        Registration.objects.filter(session_id__in=sessions)
         .exclude(status=RegistrationStatus.CANCELLED)
-        .filter(_organisation_filter(filters, "organisation__"))
+        .filter(_facts_filter(filters))
     )
 
 
 def responses_in_scope(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> QuerySet[SurveyResponse]:
-    condition = Q()
-    if filters.economy:
-        condition &= Q(economy_id=filters.economy)
-    if filters.region:
-        field = "region" if filters.region in REGIONS else "sub_region"
-        condition &= Q(**{f"economy__{field}": filters.region})
-    if filters.group:
-        condition &= Q(**{f"economy__{GROUPS[filters.group]}": True})
-    if filters.size_band:
-        condition &= Q(size_band=filters.size_band)
-    if filters.kind:
-        condition &= Q(organisation_kind=filters.kind)
     return SurveyResponse.objects.filter(
         session__in=held_sessions(filters, audience, now=now)
-    ).filter(condition)
+    ).filter(_facts_filter(filters))
 
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+# Planner settings for the few queries that read every registration or answer in scope. JIT
+# compiling costs more than it saves on queries of this size. Grouping a million registrations
+# by organisation is fastest as a stream over the index registration_impact, which is in
+# organisation order; left alone, PostgreSQL hashes the hundred thousand groups instead, which
+# takes about twice as long.
+WITHOUT_JIT = {"jit": "off"}
+STREAMING_GROUPS = {"enable_hashagg": "off", "jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def _planner_settings(settings: dict):
+    """PostgreSQL settings for the queries run inside, and only for them: they are set for the
+    transaction (a savepoint inside a request's) and set back before it goes on."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+        for name in settings:
+            cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+
+
+# Per organisation (and economy, and a breakdown's key): how many registrations, how many of
+# them confirmed, attended, of a firm, of a women-led, youth-led or micro firm. They count the
+# (never empty) organisation column rather than ids so that the index holds all they read.
+PER_ORGANISATION = {
+    "n_registrations": Count("organisation"),
+    "n_confirmed": Count("organisation", filter=Q(status=RegistrationStatus.CONFIRMED)),
+    "n_attendees": Count("organisation", filter=Q(attended=True)),
+    "n_confirmed_attendees": Count(
+        "organisation", filter=Q(attended=True, status=RegistrationStatus.CONFIRMED)
+    ),
+    "n_firm": Count("organisation", filter=Q(organisation_kind=OrganisationKind.FIRM)),
+    "n_women_led": Count(
+        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, women_led=True)
+    ),
+    "n_youth_led": Count(
+        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, youth_led=True)
+    ),
+    "n_micro": Count(
+        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, size_band=SizeBand.MICRO)
+    ),
+}
+
+# What the second step computes over the groups, the same for the headline and every row of a
+# breakdown. Organisations are counted distinct: one may sit in two groups (a different
+# economy or size at two registrations) and still counts once. (Sums are cast back to whole
+# numbers: PostgreSQL's SUM of counts is a decimal.)
+OVER_ORGANISATIONS = """
+    CAST(COALESCE(SUM(n_registrations), 0) AS BIGINT) AS registrations,
+    CAST(COALESCE(SUM(n_confirmed), 0) AS BIGINT) AS confirmed,
+    CAST(COALESCE(SUM(n_attendees), 0) AS BIGINT) AS attendees,
+    CAST(COALESCE(SUM(n_confirmed_attendees), 0) AS BIGINT) AS confirmed_attendees,
+    COUNT(DISTINCT org_id) AS organisations,
+    COUNT(DISTINCT CASE WHEN n_firm > 0 THEN org_id END) AS firms,
+    COUNT(DISTINCT CASE WHEN n_women_led > 0 THEN org_id END) AS women_led,
+    COUNT(DISTINCT CASE WHEN n_youth_led > 0 THEN org_id END) AS youth_led,
+    COUNT(DISTINCT CASE WHEN n_micro > 0 THEN org_id END) AS micro,
+    COUNT(DISTINCT CASE WHEN n_attendees > 0 THEN economy_code END) AS economies_reached
+"""
+
+
+def _over_organisations(
+    registrations: QuerySet[Registration], dimension: "Dimension | None" = None
+) -> list[dict]:
+    """Both steps in one query: registrations grouped per organisation, economy and the
+    dimension's keys, then summed and counted per the dimension's columns (or in all).
+
+    The outer SQL is this module's own text around SQL that Django compiled with its values
+    left as parameters, so nothing a user typed is pasted into it.
+    """
+    keys = dimension.keys if dimension else {}
+    columns = dimension.columns if dimension else {}
+    grouped = (
+        registrations.values(org_id=F("organisation_id"), economy_code=F("economy_id"), **keys)
+        .order_by()
+        .annotate(**PER_ORGANISATION)
+    )
+    try:
+        inner, params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # no session in scope: nothing to count
+        return []
+    select = "".join(f"{sql} AS {alias}, " for alias, sql in columns.items())
+    sql = f"SELECT {select}{OVER_ORGANISATIONS} FROM ({inner}) per_org"  # noqa: S608
+    if dimension and dimension.joins_economy:
+        sql += f" JOIN {Economy._meta.db_table} economy ON economy.code = per_org.economy_code"
+    if columns:
+        sql += f" GROUP BY {', '.join(columns.values())}"
+    with _planner_settings(STREAMING_GROUPS), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def headline_figures(
@@ -135,26 +242,10 @@ def headline_figures(
 ) -> dict:
     """The dashboard's figures, in a handful of aggregate queries whatever the data size."""
     registrations = registrations_in_scope(filters, audience, now=now)
-    counts = registrations.aggregate(
-        registrations=Count("pk"),
-        confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
-        attendees=Count("pk", filter=Q(attended=True)),
-        confirmed_attendees=Count(
-            "pk", filter=Q(attended=True, status=RegistrationStatus.CONFIRMED)
-        ),
-        organisations=Count("organisation", distinct=True),
-        economies_reached=Count("organisation__economy", distinct=True, filter=Q(attended=True)),
-    )
-    firms = registrations.filter(organisation__kind=OrganisationKind.FIRM).aggregate(
-        firms=Count("organisation", distinct=True),
-        women_led=Count("organisation", distinct=True, filter=Q(organisation__women_led=True)),
-        youth_led=Count("organisation", distinct=True, filter=Q(organisation__youth_led=True)),
-        micro=Count(
-            "organisation", distinct=True, filter=Q(organisation__size_band=SizeBand.MICRO)
-        ),
-    )
+    counts = _over_organisations(registrations) or [{}]
+    counts = defaultdict(int, counts[0])
     sessions = held_sessions(filters, audience, now=now)
-    if any((filters.economy, filters.region, filters.group, filters.size_band, filters.kind)):
+    if has_facts_filter(filters):
         # Sessions held for the registrants asked about: those with at least one of them.
         sessions = sessions.filter(pk__in=registrations.values("session"))
     return {
@@ -163,11 +254,11 @@ def headline_figures(
         "attendees": counts["attendees"],
         "attendance_rate": _share(counts["confirmed_attendees"], counts["confirmed"]),
         "organisations": counts["organisations"],
-        "firms": firms["firms"],
+        "firms": counts["firms"],
         "economies_reached": counts["economies_reached"],
-        "women_led_share": _share(firms["women_led"], firms["firms"]),
-        "youth_led_share": _share(firms["youth_led"], firms["firms"]),
-        "micro_share": _share(firms["micro"], firms["firms"]),
+        "women_led_share": _share(counts["women_led"], counts["firms"]),
+        "youth_led_share": _share(counts["youth_led"], counts["firms"]),
+        "micro_share": _share(counts["micro"], counts["firms"]),
         **survey_indicators(filters, audience, now=now),
     }
 
@@ -176,51 +267,75 @@ def survey_indicators(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> dict:
     """Shares of yes, average satisfaction and likelihood to recommend, each with its count."""
-    answers = Answer.objects.filter(response__in=responses_in_scope(filters, audience, now=now))
-    figures = answers.aggregate(
-        simplifies_yes=Count(
-            "pk", filter=Q(question__code="simplifies_market_research", boolean=True)
-        ),
-        simplifies_n=Count(
-            "pk", filter=Q(question__code="simplifies_market_research", boolean__isnull=False)
-        ),
-        informs_yes=Count("pk", filter=Q(question__code="informs_export_decision", boolean=True)),
-        informs_n=Count(
-            "pk", filter=Q(question__code="informs_export_decision", boolean__isnull=False)
-        ),
-        satisfaction=Avg("number", filter=Q(question__code="satisfaction")),
-        satisfaction_n=Count("pk", filter=Q(question__code="satisfaction", number__isnull=False)),
-        recommend=Avg("number", filter=Q(question__code="recommend")),
-        recommend_n=Count("pk", filter=Q(question__code="recommend", number__isnull=False)),
+    answers = (
+        Answer.objects.filter(
+            response__in=responses_in_scope(filters, audience, now=now),
+            question__code__in=(
+                "simplifies_market_research",
+                "informs_export_decision",
+                "satisfaction",
+                "recommend",
+            ),
+        )
+        .values("question__code")
+        .order_by()
+        .annotate(
+            yes=Count("pk", filter=Q(boolean=True)),
+            yes_or_no=Count("boolean"),
+            average=Avg("number"),
+            numbers=Count("number"),
+        )
     )
+    with _planner_settings(WITHOUT_JIT):
+        per_question = {row["question__code"]: row for row in answers}
+    empty = {"yes": 0, "yes_or_no": 0, "average": None, "numbers": 0}
+    simplifies = per_question.get("simplifies_market_research", empty)
+    informs = per_question.get("informs_export_decision", empty)
+    satisfaction = per_question.get("satisfaction", empty)
+    recommend = per_question.get("recommend", empty)
     return {
-        "simplifies_market_research_share": _share(
-            figures["simplifies_yes"], figures["simplifies_n"]
-        ),
-        "simplifies_market_research_answers": figures["simplifies_n"],
-        "informs_export_decision_share": _share(figures["informs_yes"], figures["informs_n"]),
-        "informs_export_decision_answers": figures["informs_n"],
-        "satisfaction_average": round(figures["satisfaction"], 2)
-        if figures["satisfaction"] is not None
-        else None,
-        "satisfaction_answers": figures["satisfaction_n"],
-        "recommend_average": round(figures["recommend"], 2)
-        if figures["recommend"] is not None
-        else None,
-        "recommend_answers": figures["recommend_n"],
+        "simplifies_market_research_share": _share(simplifies["yes"], simplifies["yes_or_no"]),
+        "simplifies_market_research_answers": simplifies["yes_or_no"],
+        "informs_export_decision_share": _share(informs["yes"], informs["yes_or_no"]),
+        "informs_export_decision_answers": informs["yes_or_no"],
+        "satisfaction_average": _average(satisfaction),
+        "satisfaction_answers": satisfaction["numbers"],
+        "recommend_average": _average(recommend),
+        "recommend_answers": recommend["numbers"],
     }
+
+
+def _average(row: dict) -> float | None:
+    return round(row["average"], 2) if row["average"] is not None else None
 
 
 # --- Breakdowns ----------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class Dimension:
+    """How a breakdown groups: the keys the first step groups by besides organisation and
+    economy, and the columns the second step groups by (alias → SQL over the first step)."""
+
+    keys: dict
+    columns: dict
+    joins_economy: bool = False
+
+
 DIMENSIONS = {
-    "economy": ("organisation__economy_id",),
-    "region": ("organisation__economy__region",),
-    "quarter": ("year", "quarter"),
-    "language": ("session__language",),
-    "size": ("organisation__size_band",),
-    "kind": ("organisation__kind",),
-    "session": ("session_id",),
+    "economy": Dimension(keys={}, columns={"economy": "economy_code"}),
+    "region": Dimension(keys={}, columns={"region": "economy.region"}, joins_economy=True),
+    "quarter": Dimension(
+        keys={
+            "year": ExtractYear("session__starts_at", tzinfo=UTC),
+            "quarter": ExtractQuarter("session__starts_at", tzinfo=UTC),
+        },
+        columns={"year": "year", "quarter": "quarter"},
+    ),
+    "language": Dimension(keys={"dim": F("session__language")}, columns={"language": "dim"}),
+    "size": Dimension(keys={"dim": F("size_band")}, columns={"size": "dim"}),
+    "kind": Dimension(keys={"dim": F("organisation_kind")}, columns={"kind": "dim"}),
+    "session": Dimension(keys={"dim": F("session_id")}, columns={"session": "dim"}),
 }
 
 
@@ -235,31 +350,14 @@ def breakdown(
     filters: ImpactFilters, by: str, audience: Audience, *, now: datetime | None = None
 ) -> list[dict]:
     """Registrations, attendees, organisations and firms per value of one dimension, in one
-    query. Rows are sorted by attendees, most first (quarters in time order)."""
+    query (two steps, see the module's docstring). Rows are sorted by attendees, most first
+    (quarters in time order)."""
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot break down by {by!r}.")
-    registrations = registrations_in_scope(filters, audience, now=now)
-    if by == "quarter":
-        registrations = registrations.annotate(
-            year=ExtractYear("session__starts_at", tzinfo=UTC),
-            quarter=ExtractQuarter("session__starts_at", tzinfo=UTC),
-        )
-    keys = DIMENSIONS[by]
-    rows = (
-        registrations.values(*keys)
-        .order_by()
-        .annotate(
-            registrations=Count("pk"),
-            attendees=Count("pk", filter=Q(attended=True)),
-            organisations=Count("organisation", distinct=True),
-            firms=Count(
-                "organisation", distinct=True, filter=Q(organisation__kind=OrganisationKind.FIRM)
-            ),
-        )
-    )
+    rows = _over_organisations(registrations_in_scope(filters, audience, now=now), DIMENSIONS[by])
     result = []
     for row in rows:
-        key = f"{row['year']}-Q{row['quarter']}" if by == "quarter" else row[keys[0]]
+        key = f"{row['year']}-Q{row['quarter']}" if by == "quarter" else row[by]
         result.append(
             {
                 "key": key if key is not None else "",
@@ -288,12 +386,12 @@ def registration_rows(filters: ImpactFilters, audience: Audience, *, now: dateti
             "session_id",
             "session__language",
             "session__starts_at",
-            "organisation__economy_id",
-            "organisation__economy__region",
-            "organisation__kind",
-            "organisation__size_band",
-            "organisation__women_led",
-            "organisation__youth_led",
+            "economy_id",
+            "economy__region",
+            "organisation_kind",
+            "size_band",
+            "women_led",
+            "youth_led",
             "status",
             "attended",
             "minutes_attended",
