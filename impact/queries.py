@@ -165,48 +165,78 @@ def _planner_settings(settings: dict):
             cursor.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
-# Per organisation (and economy, and a breakdown's key): how many registrations, how many of
-# them confirmed, attended, of a firm, of a women-led, youth-led or micro firm. They count the
-# (never empty) organisation column rather than ids so that the index holds all they read.
-PER_ORGANISATION = {
-    "n_registrations": Count("organisation"),
-    "n_confirmed": Count("organisation", filter=Q(status=RegistrationStatus.CONFIRMED)),
-    "n_attendees": Count("organisation", filter=Q(attended=True)),
-    "n_confirmed_attendees": Count(
-        "organisation", filter=Q(attended=True, status=RegistrationStatus.CONFIRMED)
-    ),
-    "n_firm": Count("organisation", filter=Q(organisation_kind=OrganisationKind.FIRM)),
-    "n_women_led": Count(
-        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, women_led=True)
-    ),
-    "n_youth_led": Count(
-        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, youth_led=True)
-    ),
-    "n_micro": Count(
-        "organisation", filter=Q(organisation_kind=OrganisationKind.FIRM, size_band=SizeBand.MICRO)
-    ),
-}
+# The first step, per organisation (and economy, and a breakdown's key): how many
+# registrations, how many of them confirmed, attended, of a firm, of a women-led, youth-led or
+# micro firm. They count the (never empty) organisation column rather than ids so that the
+# index holds all they read.
+_REGISTRATIONS = Count("organisation")
+_CONFIRMED = Count("organisation", filter=Q(status=RegistrationStatus.CONFIRMED))
+_ATTENDEES = Count("organisation", filter=Q(attended=True))
+_CONFIRMED_ATTENDEES = Count(
+    "organisation", filter=Q(attended=True, status=RegistrationStatus.CONFIRMED)
+)
+_FIRM = Q(organisation_kind=OrganisationKind.FIRM)
+_FIRMS = Count("organisation", filter=_FIRM)
+_WOMEN_LED = Count("organisation", filter=_FIRM & Q(women_led=True))
+_YOUTH_LED = Count("organisation", filter=_FIRM & Q(youth_led=True))
+_MICRO = Count("organisation", filter=_FIRM & Q(size_band=SizeBand.MICRO))
 
-# What the second step computes over the groups, the same for the headline and every row of a
-# breakdown. Organisations are counted distinct: one may sit in two groups (a different
-# economy or size at two registrations) and still counts once. (Sums are cast back to whole
-# numbers: PostgreSQL's SUM of counts is a decimal.)
-OVER_ORGANISATIONS = """
-    CAST(COALESCE(SUM(n_registrations), 0) AS BIGINT) AS registrations,
-    CAST(COALESCE(SUM(n_confirmed), 0) AS BIGINT) AS confirmed,
-    CAST(COALESCE(SUM(n_attendees), 0) AS BIGINT) AS attendees,
-    CAST(COALESCE(SUM(n_confirmed_attendees), 0) AS BIGINT) AS confirmed_attendees,
-    COUNT(DISTINCT org_id) AS organisations,
-    COUNT(DISTINCT CASE WHEN n_firm > 0 THEN org_id END) AS firms,
-    COUNT(DISTINCT CASE WHEN n_women_led > 0 THEN org_id END) AS women_led,
-    COUNT(DISTINCT CASE WHEN n_youth_led > 0 THEN org_id END) AS youth_led,
-    COUNT(DISTINCT CASE WHEN n_micro > 0 THEN org_id END) AS micro,
-    COUNT(DISTINCT CASE WHEN n_attendees > 0 THEN economy_code END) AS economies_reached
-"""
+# The second step, over the groups. Organisations are counted distinct: one may sit in two
+# groups (a different economy or size at two registrations) and still counts once. Sums are
+# cast back to whole numbers: PostgreSQL's SUM of counts is a decimal.
+_SUM = "CAST(COALESCE(SUM({}), 0) AS BIGINT) AS {}"
+_DISTINCT = "COUNT(DISTINCT CASE WHEN {} > 0 THEN org_id END) AS {}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the two steps compute: aggregates per organisation, then SQL over them."""
+
+    per_organisation: dict
+    over_organisations: tuple[str, ...]
+
+
+HEADLINE_COUNTS = Counts(
+    per_organisation={
+        "n_registrations": _REGISTRATIONS,
+        "n_confirmed": _CONFIRMED,
+        "n_attendees": _ATTENDEES,
+        "n_confirmed_attendees": _CONFIRMED_ATTENDEES,
+        "n_firms": _FIRMS,
+        "n_women_led": _WOMEN_LED,
+        "n_youth_led": _YOUTH_LED,
+        "n_micro": _MICRO,
+    },
+    over_organisations=(
+        _SUM.format("n_registrations", "registrations"),
+        _SUM.format("n_confirmed", "confirmed"),
+        _SUM.format("n_attendees", "attendees"),
+        _SUM.format("n_confirmed_attendees", "confirmed_attendees"),
+        "COUNT(DISTINCT org_id) AS organisations",
+        _DISTINCT.format("n_firms", "firms"),
+        _DISTINCT.format("n_women_led", "women_led"),
+        _DISTINCT.format("n_youth_led", "youth_led"),
+        _DISTINCT.format("n_micro", "micro"),
+        "COUNT(DISTINCT CASE WHEN n_attendees > 0 THEN economy_code END) AS economies_reached",
+    ),
+)
+BREAKDOWN_COUNTS = Counts(
+    per_organisation={
+        "n_registrations": _REGISTRATIONS,
+        "n_attendees": _ATTENDEES,
+        "n_firms": _FIRMS,
+    },
+    over_organisations=(
+        _SUM.format("n_registrations", "registrations"),
+        _SUM.format("n_attendees", "attendees"),
+        "COUNT(DISTINCT org_id) AS organisations",
+        _DISTINCT.format("n_firms", "firms"),
+    ),
+)
 
 
 def _over_organisations(
-    registrations: QuerySet[Registration], dimension: "Dimension | None" = None
+    registrations: QuerySet[Registration], counts: Counts, dimension: "Dimension | None" = None
 ) -> list[dict]:
     """Both steps in one query: registrations grouped per organisation, economy and the
     dimension's keys, then summed and counted per the dimension's columns (or in all).
@@ -219,14 +249,15 @@ def _over_organisations(
     grouped = (
         registrations.values(org_id=F("organisation_id"), economy_code=F("economy_id"), **keys)
         .order_by()
-        .annotate(**PER_ORGANISATION)
+        .annotate(**counts.per_organisation)
     )
     try:
         inner, params = grouped.query.sql_with_params()
     except EmptyResultSet:  # no session in scope: nothing to count
         return []
-    select = "".join(f"{sql} AS {alias}, " for alias, sql in columns.items())
-    sql = f"SELECT {select}{OVER_ORGANISATIONS} FROM ({inner}) per_org"  # noqa: S608
+    select = [f"{sql} AS {alias}" for alias, sql in columns.items()]
+    select += counts.over_organisations
+    sql = f"SELECT {', '.join(select)} FROM ({inner}) per_org"  # noqa: S608
     if dimension and dimension.joins_economy:
         sql += f" JOIN {Economy._meta.db_table} economy ON economy.code = per_org.economy_code"
     if columns:
@@ -242,7 +273,7 @@ def headline_figures(
 ) -> dict:
     """The dashboard's figures, in a handful of aggregate queries whatever the data size."""
     registrations = registrations_in_scope(filters, audience, now=now)
-    counts = _over_organisations(registrations) or [{}]
+    counts = _over_organisations(registrations, HEADLINE_COUNTS) or [{}]
     counts = defaultdict(int, counts[0])
     sessions = held_sessions(filters, audience, now=now)
     if has_facts_filter(filters):
@@ -354,7 +385,9 @@ def breakdown(
     (quarters in time order)."""
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot break down by {by!r}.")
-    rows = _over_organisations(registrations_in_scope(filters, audience, now=now), DIMENSIONS[by])
+    rows = _over_organisations(
+        registrations_in_scope(filters, audience, now=now), BREAKDOWN_COUNTS, DIMENSIONS[by]
+    )
     result = []
     for row in rows:
         key = f"{row['year']}-Q{row['quarter']}" if by == "quarter" else row[by]
