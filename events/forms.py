@@ -166,6 +166,41 @@ class SessionForm(forms.ModelForm):
         }
 
 
+class SeriesForm(forms.ModelForm):
+    """A series' texts in three languages and how long its registrants' details are kept."""
+
+    class Meta:
+        model = Series
+        fields = [
+            "title_en",
+            "title_fr",
+            "title_es",
+            "description_en",
+            "description_fr",
+            "description_es",
+            "retention_months",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+            "description_fr": forms.Textarea(attrs={"rows": 3}),
+            "description_es": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "title_en": _("Title in English"),
+            "title_fr": _("Title in French"),
+            "title_es": _("Title in Spanish"),
+            "description_en": _("Description in English"),
+            "description_fr": _("Description in French"),
+            "description_es": _("Description in Spanish"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"title_{code}") for code in LANGUAGE_CODES):
+            self.add_error("title_en", _("A series needs a title in at least one language."))
+        return cleaned
+
+
 class RescheduleForm(forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     starts_at = WallClockField(label=_("New start"))

@@ -1,9 +1,12 @@
 """Series and sessions: what the programme offers, when, in which language, for whom."""
 
+import calendar
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -14,6 +17,17 @@ from django.utils.translation import pgettext_lazy
 from outreach.models import Economy, Organisation, validate_time_zone
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+MAX_RETENTION_MONTHS = 240
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months later (earlier when negative); the 31st
+    becomes the month's last day when that month is shorter."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class Topic(models.Model):
@@ -35,15 +49,46 @@ class Series(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # How long registrants' details are kept after each session of the series ends; then
+    # registrations.privacy.apply_retention anonymises them. Empty: kept.
+    retention_months = models.PositiveSmallIntegerField(
+        _("months to keep registrants' details"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_MONTHS)],
+        help_text=_(
+            "Counted from the end of each session; then its registrations are anonymised "
+            "(the figures stay). Leave empty to keep them."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = pgettext_lazy("programme", "series")
         verbose_name_plural = pgettext_lazy("programme", "series")
         ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(retention_months__isnull=True)
+                | Q(retention_months__gte=1, retention_months__lte=MAX_RETENTION_MONTHS),
+                name="series_retention_between_one_month_and_twenty_years",
+            )
+        ]
 
     def __str__(self):
         return self.title
+
+    def retention_cutoff(self, now: datetime) -> datetime | None:
+        """Sessions of the series that ended at or before this moment are past retention."""
+        if self.retention_months is None:
+            return None
+        return add_months(now, -self.retention_months)
+
+    def retention_ends(self, ended_at: datetime) -> datetime | None:
+        """When the details of a session that ended at `ended_at` are due to be anonymised."""
+        if self.retention_months is None:
+            return None
+        return add_months(ended_at, self.retention_months)
 
 
 class SessionFormat(models.TextChoices):

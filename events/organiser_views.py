@@ -1,5 +1,7 @@
-"""The organisers' screens for sessions: list, create, edit, duplicate, publish, reschedule,
-cancel, and plan a quarter. Every view asks events.permissions first."""
+"""The organisers' screens for sessions and series: list, create, edit, duplicate, publish,
+reschedule, cancel, plan a quarter, set a series' retention period. Every view asks
+events.permissions first, and records what it changed in the audit log, in the same
+transaction."""
 
 from functools import wraps
 
@@ -7,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events import permissions, queries, services
-from events.forms import PlanQuarterForm, RescheduleForm, SessionForm
-from events.models import Session, SessionStatus, TextSuggestion
+from events.forms import PlanQuarterForm, RescheduleForm, SeriesForm, SessionForm
+from events.models import Series, Session, SessionStatus, SuggestionStatus, TextSuggestion
+from outreach import audit
+from outreach.models import AuditAction
 
 
 def organisers_only(view):
@@ -53,7 +58,9 @@ def session_list(request):
 def session_create(request):
     form = SessionForm(request.POST or None, initial={"time_zone": request.user.time_zone})
     if request.method == "POST" and form.is_valid():
-        session = services.save_session(form.instance, **form.related())
+        with transaction.atomic():
+            session = services.save_session(form.instance, **form.related())
+            audit.record(request.user, AuditAction.SESSION_CREATED, session)
         messages.success(request, _("The session is saved as a draft."))
         return redirect("events:session-edit", pk=session.pk)
     return render(request, "events/manage/session_form.html", {"form": form, "session": None})
@@ -65,7 +72,11 @@ def session_edit(request, pk):
     session = get_object_or_404(Session, pk=pk)
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
-        services.save_session(form.instance, **form.related())
+        with transaction.atomic():
+            services.save_session(form.instance, **form.related())
+            audit.record(
+                request.user, AuditAction.SESSION_EDITED, session, fields=form.changed_data
+            )
         messages.success(request, _("The session is saved."))
         return redirect("events:session-edit", pk=session.pk)
     return render(request, "events/manage/session_form.html", {"form": form, "session": session})
@@ -74,7 +85,10 @@ def session_edit(request, pk):
 @organisers_only
 @require_POST
 def session_duplicate(request, pk):
-    copy = services.duplicate_session(get_object_or_404(Session, pk=pk))
+    original = get_object_or_404(Session, pk=pk)
+    with transaction.atomic():
+        copy = services.duplicate_session(original)
+        audit.record(request.user, AuditAction.SESSION_DUPLICATED, copy, original=original.pk)
     messages.success(request, _("This is a draft copy: change its time before publishing it."))
     return redirect("events:session-edit", pk=copy.pk)
 
@@ -84,7 +98,9 @@ def session_duplicate(request, pk):
 def session_publish(request, pk):
     session = get_object_or_404(Session, pk=pk)
     try:
-        services.publish_session(session)
+        with transaction.atomic():
+            services.publish_session(session)
+            audit.record(request.user, AuditAction.SESSION_PUBLISHED, session)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -99,12 +115,21 @@ def session_reschedule(request, pk):
     session = get_object_or_404(Session, pk=pk)
     form = RescheduleForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
+        before = {"starts_at": session.starts_at, "ends_at": session.ends_at}
         try:
-            services.reschedule_session(
-                session,
-                starts_at=form.cleaned_data["starts_at"],
-                ends_at=form.cleaned_data["ends_at"],
-            )
+            with transaction.atomic():
+                services.reschedule_session(
+                    session,
+                    starts_at=form.cleaned_data["starts_at"],
+                    ends_at=form.cleaned_data["ends_at"],
+                )
+                audit.record(
+                    request.user,
+                    AuditAction.SESSION_RESCHEDULED,
+                    session,
+                    before=before,
+                    after={"starts_at": session.starts_at, "ends_at": session.ends_at},
+                )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -122,7 +147,9 @@ def session_cancel(request, pk):
     session = get_object_or_404(Session, pk=pk)
     if request.method == "POST":
         if session.status != SessionStatus.CANCELLED:
-            services.cancel_session(session)
+            with transaction.atomic():
+                services.cancel_session(session)
+                audit.record(request.user, AuditAction.SESSION_CANCELLED, session)
             messages.success(request, _("The session is cancelled."))
         return redirect("events:session-edit", pk=pk)
     return render(request, "events/manage/session_cancel.html", {"session": session})
@@ -137,7 +164,15 @@ def plan_quarter(request):
     quarter = 1 if next_quarter == 5 else next_quarter
     form = PlanQuarterForm(request.POST or None, year=year, quarter=quarter)
     if request.method == "POST" and form.is_valid():
-        sessions = services.plan_quarter(**form.plan())
+        plan = form.plan()
+        with transaction.atomic():
+            sessions = services.plan_quarter(**plan)
+            audit.record(
+                request.user,
+                AuditAction.QUARTER_PLANNED,
+                plan["series"],
+                sessions=[session.pk for session in sessions],
+            )
         messages.success(
             request,
             _("%(count)s draft sessions are planned: review and publish each.")
@@ -164,7 +199,14 @@ def proposals(request):
 @require_POST
 def proposal_decline(request, pk):
     session = get_object_or_404(Session, pk=pk, proposed_by__isnull=False, status="draft")
-    services.decline_proposal(session)
+    with transaction.atomic():
+        services.decline_proposal(session)
+        audit.record(
+            request.user,
+            AuditAction.PROPOSAL_DECLINED,
+            session,
+            proposed_by=session.proposed_by_id,
+        )
     messages.success(request, _("The proposal is declined."))
     return redirect("events:proposals")
 
@@ -174,8 +216,51 @@ def proposal_decline(request, pk):
 def suggestion_review(request, pk):
     suggestion = get_object_or_404(TextSuggestion, pk=pk)
     accept = request.POST.get("decision") == "accept"
-    services.review_suggestion(suggestion, accept=accept)
+    was_pending = suggestion.status == SuggestionStatus.PENDING
+    with transaction.atomic():
+        services.review_suggestion(suggestion, accept=accept)
+        # Reviewing a suggestion twice changes nothing, and so records nothing.
+        if was_pending:
+            audit.record(
+                request.user,
+                AuditAction.SUGGESTION_ACCEPTED if accept else AuditAction.SUGGESTION_DECLINED,
+                suggestion,
+                field=suggestion.field,
+                language=suggestion.language,
+            )
     messages.success(
         request, _("The suggestion is applied.") if accept else _("The suggestion is declined.")
     )
     return redirect("events:proposals")
+
+
+# --- Series ---------------------------------------------------------------------------------
+
+
+@organisers_only
+@require_GET
+def series_list(request):
+    return render(
+        request, "events/manage/series_list.html", {"series_list": list(queries.all_series())}
+    )
+
+
+@organisers_only
+@require_http_methods(["GET", "POST"])
+def series_edit(request, slug):
+    """A series' texts and retention period (after which registrations are anonymised)."""
+    series = get_object_or_404(Series, slug=slug)
+    form = SeriesForm(request.POST or None, instance=series)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            audit.record(
+                request.user,
+                AuditAction.SERIES_EDITED,
+                series,
+                fields=form.changed_data,
+                retention_months=series.retention_months,
+            )
+        messages.success(request, _("The series is saved."))
+        return redirect("events:series-list")
+    return render(request, "events/manage/series_form.html", {"form": form, "series": series})

@@ -33,6 +33,8 @@ urlpatterns = [
         organiser_views.proposal_decline,
         name="proposal-decline",
     ),
+    path("manage/series/", organiser_views.series_list, name="series-list"),
+    path("manage/series/<slug:slug>/edit/", organiser_views.series_edit, name="series-edit"),
     path(
         "manage/suggestions/<int:pk>/",
         organiser_views.suggestion_review,

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET
 from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
+from outreach import audit
 from outreach.exports import csv_stream
+from outreach.models import AuditAction
 from outreach.permissions import is_programme_staff
 
 CONTENT_TYPES = {
@@ -75,6 +77,13 @@ def export_aggregate(request, by: str, fmt: str):
     except FilterError as error:
         return _bad_filters(error)
     audience = Audience.staff()
+    audit.record(
+        request.user,
+        AuditAction.EXPORT_DOWNLOADED,
+        export=f"impact-{by}",
+        format=fmt,
+        filters=filters.as_query(),
+    )
     if fmt == "json":
         return JsonResponse(
             exports.aggregate_json(filters, by, audience), json_dumps_params={"indent": 1}
@@ -92,5 +101,12 @@ def export_rows(request, what: str, fmt: str):
         filters = filters_from(request.GET)
     except FilterError as error:
         return _bad_filters(error)
+    audit.record(
+        request.user,
+        AuditAction.EXPORT_DOWNLOADED,
+        export=f"impact-{what}",
+        format=fmt,
+        filters=filters.as_query(),
+    )
     rows = exports.export_rows(what, filters, Audience.staff())
     return _file_response(rows, fmt, f"impact-{what}")

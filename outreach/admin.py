@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from modeltranslation.admin import TranslationAdmin
 
-from outreach.models import Economy, Organisation, User
+from outreach.models import AuditEntry, Economy, Organisation, User
 
 
 @admin.register(Economy)
@@ -33,3 +33,23 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "role"]})]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only: nobody adds, changes or deletes an entry by hand."""
+
+    list_display = ["created_at", "actor_email", "actor_organisation", "action", "object_repr"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["actor_email", "object_repr"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor_organisation"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

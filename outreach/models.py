@@ -276,3 +276,99 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+# --- Audit log ------------------------------------------------------------------------------
+
+
+class AuditAction(models.TextChoices):
+    """What organisers and co-host members did (and the commands that act for them)."""
+
+    SESSION_CREATED = "session_created", _("Session created")
+    SESSION_EDITED = "session_edited", _("Session edited")
+    SESSION_PUBLISHED = "session_published", _("Session published")
+    SESSION_RESCHEDULED = "session_rescheduled", _("Session moved to a new time")
+    SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SESSION_DUPLICATED = "session_duplicated", _("Session duplicated")
+    QUARTER_PLANNED = "quarter_planned", _("Quarter planned")
+    SERIES_EDITED = "series_edited", _("Series edited")
+    PROPOSAL_MADE = "proposal_made", _("Session proposed by a co-host")
+    PROPOSAL_DECLINED = "proposal_declined", _("Proposal declined")
+    SUGGESTION_MADE = "suggestion_made", _("Wording suggested by a co-host")
+    SUGGESTION_ACCEPTED = "suggestion_accepted", _("Suggested wording accepted")
+    SUGGESTION_DECLINED = "suggestion_declined", _("Suggested wording declined")
+    REGISTRATION_CONFIRMED = "registration_confirmed", _("Seat given by an organiser")
+    REGISTRATION_WAITLISTED = "registration_waitlisted", _("Moved to the waitlist by an organiser")
+    REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled by an organiser")
+    WAITLIST_FILLED = "waitlist_filled", _("Free seats given to the waitlist")
+    MESSAGE_RESENT = "message_resent", _("Message sent again")
+    ATTENDANCE_IMPORTED = "attendance_imported", _("Attendance imported")
+    ATTENDANCE_LINKED = "attendance_linked", _("Attendance linked by hand")
+    CHECKED_IN = "checked_in", _("Checked in at the door")
+    SURVEY_SENT = "survey_sent", _("Attendees invited to the survey")
+    EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded")
+    COHOST_MEMBER_INVITED = "cohost_member_invited", _("Co-host member invited")
+    PERSON_ERASED = "person_erased", _("Person erased")
+    RETENTION_APPLIED = "retention_applied", _("Retention periods applied")
+
+
+class AuditEntry(models.Model):
+    """Who changed, exported or erased what, and when. Written by outreach.audit.record in the
+    transaction of the change; never edited. Holds no registrant's personal data."""
+
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # As it was at the time: the person's account may change or go later.
+    actor_email = models.EmailField(_("by (email at the time)"), blank=True)
+    actor_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for the organisation"),
+    )
+    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kind of object"),
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_newest_first"),
+            models.Index(fields=["action", "-created_at"], name="audit_by_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def detail_items(self) -> list[tuple[str, str]]:
+        """The details as (name, text) pairs to show: lists joined, nested values flattened."""
+
+        def text(value) -> str:
+            if isinstance(value, list):
+                return ", ".join(text(item) for item in value)
+            if isinstance(value, dict):
+                return "; ".join(f"{key} {text(item)}" for key, item in value.items())
+            return "" if value is None else str(value)
+
+        return [(key, text(value)) for key, value in (self.details or {}).items()]

@@ -12,6 +12,7 @@ cohost_patterns = registrations_cohost_urls.urlpatterns + events_cohost_urls.url
 outreach_patterns = [
     path("profile/", views.profile, name="profile"),
     path("manage/cohosts/", views.cohost_members, name="cohost-members"),
+    path("manage/audit/", views.audit_log, name="audit-log"),
     path("time-zone/", views.set_time_zone, name="set-time-zone"),
 ]
 

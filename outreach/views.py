@@ -1,16 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from outreach import permissions, queries, services
+from outreach import audit, permissions, queries, services
 from outreach.forms import CohostInviteForm, ProfileForm
 from outreach.middleware import TIME_ZONE_COOKIE
+from outreach.models import AuditAction
 from outreach.timezones import is_known_zone
 
 
@@ -53,7 +56,15 @@ def cohost_members(request):
     form = CohostInviteForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
-            person = services.invite_cohost_member(**form.cleaned_data)
+            with transaction.atomic():
+                person = services.invite_cohost_member(**form.cleaned_data)
+                audit.record(
+                    request.user,
+                    AuditAction.COHOST_MEMBER_INVITED,
+                    person,
+                    organisation=person.organisation_id,
+                    cohost_role=person.cohost_role,
+                )
         except services.ProgrammeStaff:
             form.add_error("email", _("This address belongs to programme staff."))
         else:
@@ -66,4 +77,29 @@ def cohost_members(request):
         request,
         "outreach/cohost_members.html",
         {"form": form, "organisations": organisations.prefetch_related("people")},
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def audit_log(request):
+    """Organisers read who changed, exported or erased what, and when; newest first."""
+    if not permissions.is_organiser(request.user):
+        raise PermissionDenied
+    people = list(audit.actors())
+    form = audit.AuditFilterForm(request.GET or None, people=people)
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value is shown as an error and left out; the others apply
+        filters = {name: value for name, value in form.cleaned_data.items() if value}
+    page = Paginator(audit.entries(**filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "outreach/audit_log.html",
+        {"form": form, "page": page, "entries": list(page.object_list), "query": query.urlencode()},
     )

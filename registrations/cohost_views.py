@@ -12,8 +12,10 @@ from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
 from events.calendar import absolute_url
+from outreach import audit
 from outreach import permissions as base
 from outreach.exports import csv_stream, safe_cell
+from outreach.models import AuditAction
 from registrations import cohost_links, queries
 
 
@@ -57,8 +59,10 @@ def _session(request, pk):
 
 def _row(registration, organisation_id: int) -> dict:
     """What a co-host sees of one registrant: everything if they agreed to share with this
-    co-host, else anonymous facts."""
-    shared = organisation_id in {o.pk for o in registration.shared_with.all()}
+    co-host, else anonymous facts (an anonymised registration has no one left to share)."""
+    shared = registration.person_id is not None and organisation_id in {
+        o.pk for o in registration.shared_with.all()
+    }
     organisation = registration.organisation
     return {
         "name": registration.person.full_name if shared else "",
@@ -103,6 +107,7 @@ def registrants_csv(request, pk):
     session = _session(request, pk)
     organisation_id = request.user.organisation_id
     registrants = queries.cohost_registrants(session, organisation_id)
+    audit.record(request.user, AuditAction.EXPORT_DOWNLOADED, session, export="cohost-registrants")
 
     def rows():
         yield COLUMNS

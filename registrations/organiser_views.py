@@ -1,4 +1,9 @@
-"""Organisers' view of a session's registrations: search, filter, move, resend, export."""
+"""Organisers' view of a session's registrations: search, filter, move, resend, export.
+
+What changes or leaves the database is recorded in the audit log, in the same transaction.
+Registrations anonymised by the retention period are shown without a person and cannot be
+changed; a session past its retention period takes no new personal data (attendance, check-in).
+"""
 
 import base64
 import dataclasses
@@ -7,17 +12,20 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.models import Session
 from events.organiser_views import organisers_only
+from outreach import audit
 from outreach.exports import csv_stream, safe_cell
+from outreach.models import AuditAction
 from registrations import attendance as attendance_service
-from registrations import permissions, queries, services, surveys, zoom
+from registrations import permissions, privacy, queries, services, surveys, zoom
 from registrations.attendance_reports import ReportError
 from registrations.forms import AttendanceUploadForm
 from registrations.models import (
@@ -30,8 +38,8 @@ from registrations.models import (
 )
 
 CSV_COLUMNS = [
-    ("name", lambda r: r.person.full_name),
-    ("email", lambda r: r.person.email),
+    ("name", lambda r: r.person.full_name if r.person else ""),
+    ("email", lambda r: r.person.email if r.person else ""),
     ("organisation", lambda r: r.organisation.name),
     ("economy", lambda r: r.organisation.economy_id),
     ("kind", lambda r: r.organisation.kind),
@@ -89,7 +97,18 @@ def registration_list(request, pk):
 def registration_csv(request, pk):
     """The filtered registrations as CSV, streamed, safe to open in a spreadsheet."""
     session = _session_for(request, pk)
-    registrations = queries.session_registrations(session, **_filters(request))
+    filters = _filters(request)
+    registrations = queries.session_registrations(session, **filters)
+    # The search words may be a person's name: the log keeps only that there were some.
+    audit.record(
+        request.user,
+        AuditAction.EXPORT_DOWNLOADED,
+        session,
+        export="registrations",
+        status=filters["status"],
+        economy=filters["economy"],
+        search=bool(filters["text"]),
+    )
 
     def rows():
         yield [name for name, _value in CSV_COLUMNS]
@@ -103,34 +122,63 @@ def registration_csv(request, pk):
     return response
 
 
+# What an organiser may do to a registration: the service, its audit action, what they are told.
+MOVES = {
+    "confirm": (
+        services.confirm_by_hand,
+        AuditAction.REGISTRATION_CONFIRMED,
+        gettext_lazy("The person has a seat now and is told so."),
+    ),
+    "waitlist": (
+        services.waitlist_by_hand,
+        AuditAction.REGISTRATION_WAITLISTED,
+        gettext_lazy("The person is at the end of the waitlist now."),
+    ),
+    "cancel": (
+        services.cancel_registration,
+        AuditAction.REGISTRATION_CANCELLED,
+        gettext_lazy("The registration is cancelled."),
+    ),
+}
+
+
 @organisers_only
 @require_POST
 def registration_action(request, pk, registration_pk):
     session = _session_for(request, pk)
     registration = get_object_or_404(Registration, pk=registration_pk, session=session)
     action = request.POST.get("action")
-    if action == "confirm":
-        try:
-            services.confirm_by_hand(registration)
-            messages.success(request, _("The person has a seat now and is told so."))
-        except services.NoSeatLeft:
-            messages.error(request, _("No seat is free: raise the capacity first."))
-    elif action == "waitlist":
-        services.waitlist_by_hand(registration)
-        messages.success(request, _("The person is at the end of the waitlist now."))
-    elif action == "cancel":
-        services.cancel_registration(registration)
-        messages.success(request, _("The registration is cancelled."))
+    if action not in {*MOVES, "resend"}:
+        messages.error(request, _("Unknown action."))
+    elif registration.is_anonymised:
+        messages.error(request, _("This registration is anonymised: it can no longer change."))
     elif action == "resend":
         kind = (
             MessageKind.CONFIRMATION
             if registration.status == RegistrationStatus.CONFIRMED
             else MessageKind.WAITLISTED
         )
-        services.resend_message(registration, kind)
+        with transaction.atomic():
+            services.resend_message(registration, kind)
+            audit.record(request.user, AuditAction.MESSAGE_RESENT, registration, kind=kind)
         messages.success(request, _("The message is on its way again."))
     else:
-        messages.error(request, _("Unknown action."))
+        move, audit_action, done = MOVES[action]
+        try:
+            with transaction.atomic():
+                moved = move(registration)
+                if moved.status != registration.status:
+                    audit.record(
+                        request.user,
+                        audit_action,
+                        registration,
+                        before=registration.status,
+                        after=moved.status,
+                    )
+        except services.NoSeatLeft:
+            messages.error(request, _("No seat is free: raise the capacity first."))
+        else:
+            messages.success(request, done)
     return redirect("registrations:manage", pk=session.pk)
 
 
@@ -141,7 +189,15 @@ def retry_message(request, pk, message_pk):
     message = get_object_or_404(
         Message, pk=message_pk, registration__session=session, status=MessageStatus.FAILED
     )
-    services.retry_message(message)
+    with transaction.atomic():
+        services.retry_message(message)
+        audit.record(
+            request.user,
+            AuditAction.MESSAGE_RESENT,
+            message.registration,
+            kind=message.kind,
+            retry=True,
+        )
     messages.success(request, _("The message is on its way again."))
     return redirect("registrations:manage", pk=session.pk)
 
@@ -150,7 +206,10 @@ def retry_message(request, pk, message_pk):
 @require_POST
 def fill_from_waitlist(request, pk):
     session = _session_for(request, pk)
-    promoted = services.promote_from_waitlist(session)
+    with transaction.atomic():
+        promoted = services.promote_from_waitlist(session)
+        if promoted:
+            audit.record(request.user, AuditAction.WAITLIST_FILLED, session, promoted=len(promoted))
     messages.success(
         request,
         ngettext(
@@ -168,11 +227,27 @@ def fill_from_waitlist(request, pk):
 PENDING_REPORT = "pending-attendance-report"
 
 
+def _refused_past_retention(request, session: Session) -> bool:
+    """A session past its retention period takes no new personal data: say so, refuse."""
+    if not privacy.is_past_retention(session):
+        return False
+    messages.error(
+        request,
+        _(
+            "This session is past its series' retention period: its registrations are "
+            "anonymised, so attendance, check-ins and survey invitations are closed."
+        ),
+    )
+    return True
+
+
 @organisers_only
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk):
     """Upload a report, preview who matched, then import it; or see what was recorded."""
     session = _session_for(request, pk)
+    if request.method == "POST" and _refused_past_retention(request, session):
+        return redirect("registrations:attendance", pk=session.pk)
     form = AttendanceUploadForm(
         request.POST if request.POST.get("step") == "preview" else None,
         request.FILES or None,
@@ -205,9 +280,14 @@ def attendance(request, pk):
                 }
     elif request.method == "POST" and request.POST.get("step") == "zoom":
         try:
-            _source, changed = attendance_service.import_from_zoom(
-                session, zoom.webinar_id_from(session.join_url), by=request.user
-            )
+            with transaction.atomic():
+                _source, changed = attendance_service.import_from_zoom(
+                    session, zoom.webinar_id_from(session.join_url), by=request.user
+                )
+                if changed:
+                    audit.record(
+                        request.user, AuditAction.ATTENDANCE_IMPORTED, session, platform="zoom"
+                    )
         except zoom.ZoomError as error:
             messages.error(request, _("Zoom: %(problem)s") % {"problem": error})
         else:
@@ -223,14 +303,23 @@ def attendance(request, pk):
         if not pending or pending["session"] != session.pk:
             messages.error(request, _("Upload the report again: the preview has expired."))
         else:
+            options = attendance_service.ReportOptions(**pending["options"])
             try:
-                _source, changed = attendance_service.import_attendance_report(
-                    session,
-                    base64.b64decode(pending["data"]),
-                    filename=pending["filename"],
-                    options=attendance_service.ReportOptions(**pending["options"]),
-                    by=request.user,
-                )
+                with transaction.atomic():
+                    _source, changed = attendance_service.import_attendance_report(
+                        session,
+                        base64.b64decode(pending["data"]),
+                        filename=pending["filename"],
+                        options=options,
+                        by=request.user,
+                    )
+                    if changed:
+                        audit.record(
+                            request.user,
+                            AuditAction.ATTENDANCE_IMPORTED,
+                            session,
+                            platform=options.platform,
+                        )
             except ReportError as error:
                 messages.error(request, str(error))
             else:
@@ -252,7 +341,9 @@ def attendance(request, pk):
             "summary": attendance_service.attendance_summary(session),
             "records": records,
             "unmatched": [r for r in records if r.registration_id is None],
-            "registrations": queries.registrations_without_attendance(session),
+            "registrations": queries.registrations_without_attendance(session).filter(
+                person__isnull=False
+            ),
             "responses": surveys.response_rate(session),
             "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
         },
@@ -267,7 +358,11 @@ def attendance_link(request, pk, record_pk):
     registration = get_object_or_404(
         Registration, pk=request.POST.get("registration"), session=session
     )
-    attendance_service.link_by_hand(record, registration)
+    if _refused_past_retention(request, session):
+        return redirect("registrations:attendance", pk=session.pk)
+    with transaction.atomic():
+        attendance_service.link_by_hand(record, registration)
+        audit.record(request.user, AuditAction.ATTENDANCE_LINKED, registration, record=record.pk)
     messages.success(request, _("The person is linked to the registration."))
     return redirect("registrations:attendance", pk=session.pk)
 
@@ -281,16 +376,22 @@ def check_in(request, pk):
         registration = get_object_or_404(
             Registration, pk=request.POST.get("registration"), session=session
         )
-        attendance_service.check_in(registration)
+        if _refused_past_retention(request, session):
+            return redirect(request.path)
+        with transaction.atomic():
+            attendance_service.check_in(registration)
+            audit.record(request.user, AuditAction.CHECKED_IN, registration)
         messages.success(
             request,
             _("%(name)s is checked in.") % {"name": registration.person.full_name},
         )
         return redirect(f"{request.path}?{urlencode({'q': request.POST.get('q', '')})}")
     text = request.GET.get("q", "")[:100]
-    registrations = queries.session_registrations(session, text=text).exclude(
-        status=RegistrationStatus.CANCELLED
-    )[:100]
+    registrations = (
+        queries.session_registrations(session, text=text)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .filter(person__isnull=False)[:100]
+    )
     return render(
         request,
         "registrations/manage/check_in.html",
@@ -302,7 +403,12 @@ def check_in(request, pk):
 @require_POST
 def survey_invite(request, pk):
     session = _session_for(request, pk)
-    count = surveys.invite_attendees(session)
+    if _refused_past_retention(request, session):
+        return redirect("registrations:attendance", pk=session.pk)
+    with transaction.atomic():
+        count = surveys.invite_attendees(session)
+        if count:
+            audit.record(request.user, AuditAction.SURVEY_SENT, session, invited=count)
     messages.success(
         request,
         ngettext(

@@ -24,6 +24,7 @@ def can_see_join_link(user, session: Session, registration: Registration | None)
         return True
     return (
         registration is not None
+        and registration.person_id is not None
         and registration.person_id == getattr(user, "pk", None)
         and registration.status == RegistrationStatus.CONFIRMED
     )

@@ -368,9 +368,12 @@ def queue_message(
     The key (kind, registration, session version, and `unique` where a kind may recur) makes
     a message exist once: queuing it again returns None and sends nothing more.
     `first_of_registration` skips that check for a registration inserted just now.
+    An anonymised registration has nobody to write to: nothing is queued.
     """
     from registrations.tasks import send_message
 
+    if registration.person_id is None:
+        return None
     session = registration.session
     key = f"{kind}:{registration.pk}:{session.sequence}.{registration.revision}"
     if unique:

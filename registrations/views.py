@@ -4,6 +4,7 @@ import json
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -11,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events import calendar
 from events import permissions as events_permissions
+from outreach import audit
 from outreach.middleware import viewer_time_zone
-from outreach.models import User
+from outreach.models import AuditAction, User
 from registrations import cohost_links, privacy, queries, ratelimit, services, surveys
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION
@@ -184,7 +186,10 @@ def my_data(request):
 def erase_me(request):
     """Erase the signed-in person after they confirm; they are signed out."""
     if request.method == "POST":
-        privacy.erase_person(request.user)
+        with transaction.atomic():
+            privacy.erase_person(request.user)
+            # The entry proves the erasure was asked for, by person #id; it keeps no email.
+            audit.record(request.user, AuditAction.PERSON_ERASED, request.user, asked_by="self")
         logout(request)
         return render(request, "registrations/erased.html")
     return render(request, "registrations/erase_confirm.html")

@@ -152,6 +152,8 @@ EXPECTED: dict[str, dict] = {
         "POST": everyone(Redirect("/en/")),  # no zone given: back home with a message
     },
     "outreach:cohost-members": organisers_only(200),
+    # The audit log: organisers only; analysts and co-host members are refused.
+    "outreach:audit-log": organisers_only(200),
     # Organisers' screens for sessions (events/organiser_views.py).
     "events:manage-sessions": organisers_only(200),
     "events:session-create": organisers_only(200),
@@ -160,6 +162,12 @@ EXPECTED: dict[str, dict] = {
     "events:session-reschedule": organisers_only(200),
     "events:session-cancel": organisers_only(200),
     "events:proposals": organisers_only(200),
+    # Series and their retention periods (events/organiser_views.py).
+    "events:series-list": organisers_only(200),
+    "events:series-edit": {
+        "GET": organisers_only(200),
+        "POST": organisers_only(200),  # no title given: the form again, with the error
+    },
     "events:session-duplicate": {
         "GET": organisers_only(405),
         "POST": organisers_only(Redirect("/en/manage/sessions/")),

@@ -11,7 +11,9 @@ from django.utils import translation
 from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
+from outreach import audit
 from outreach.exports import csv_stream
+from outreach.models import AuditAction
 
 # Command-line option → the query parameter filters_from reads.
 FILTER_OPTIONS = {
@@ -77,6 +79,14 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         by, fmt, output = options["by"], options["fmt"], options["output"]
         audience = Audience.staff()
+        audit.record(
+            None,
+            AuditAction.EXPORT_DOWNLOADED,
+            command="export_impact",
+            export=f"impact-{by}",
+            format=fmt,
+            filters=filters.as_query(),
+        )
         with translation.override(options["labels"]):
             if fmt == "json":
                 data = json.dumps(exports.aggregate_json(filters, by, audience), indent=1)

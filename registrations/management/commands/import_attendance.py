@@ -1,9 +1,12 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from events.models import Session
-from registrations import attendance
+from outreach import audit
+from outreach.models import AuditAction
+from registrations import attendance, privacy
 from registrations.attendance_reports import ReportError
 
 
@@ -24,6 +27,11 @@ class Command(BaseCommand):
         session = Session.objects.filter(pk=session_id).first()
         if session is None:
             raise CommandError(f"No session {session_id}.")
+        if privacy.is_past_retention(session):
+            raise CommandError(
+                f"Session {session_id} is past its series' retention period: its registrations "
+                "are anonymised and take no attendance."
+            )
         try:
             data = file.read_bytes()
         except OSError as error:
@@ -35,9 +43,18 @@ class Command(BaseCommand):
             if dry_run:
                 people = attendance.preview_attendance(session, data, report_options)
             else:
-                _source, changed = attendance.import_attendance_report(
-                    session, data, filename=file.name, options=report_options
-                )
+                with transaction.atomic():
+                    _source, changed = attendance.import_attendance_report(
+                        session, data, filename=file.name, options=report_options
+                    )
+                    if changed:
+                        audit.record(
+                            None,
+                            AuditAction.ATTENDANCE_IMPORTED,
+                            session,
+                            command="import_attendance",
+                            platform=platform,
+                        )
                 people = attendance.preview_attendance(session, data, report_options)
         except ReportError as error:
             raise CommandError(str(error)) from None
