@@ -1,6 +1,6 @@
 """GET /health/: is the database answering, and is the task queue being worked through?"""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -23,29 +23,80 @@ def _database() -> bool:
 
 
 def _tasks() -> dict:
-    """The database queue's oldest waiting task; other backends report their name only."""
-    backend = type(task_backends["default"]).__name__
-    if backend != "DatabaseBackend":
-        return {"backend": backend, "ok": True}
-    from django.db.models import Min, Q
+    """How long the oldest due task has waited, for the database and the Redis queues; other
+    backends report their name only."""
+    backend = task_backends["default"]
+    name = type(backend).__name__
+    if name == "DatabaseBackend":
+        found = _database_queue()
+    elif name == "RQBackend":
+        found = _redis_queue(backend)
+    else:
+        return {"backend": name, "ok": True}
+    if found is None:
+        return {"backend": name, "ok": False}
+    waiting = found.pop("oldest_waiting_seconds")
+    return {
+        "backend": name,
+        "ok": waiting < STALE_TASKS.total_seconds(),
+        "oldest_waiting_seconds": int(waiting),
+        **found,
+    }
+
+
+def _database_queue() -> dict | None:
+    from django.db.models import Count, Min, Q
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     # A task due "as soon as possible" carries the largest date as run_after: it has been due
     # since it was enqueued.
+    now = timezone.now()
     try:
-        oldest = DBTaskResult.objects.filter(status="READY").aggregate(
+        found = DBTaskResult.objects.filter(status="READY").aggregate(
             asap=Min("enqueued_at", filter=Q(run_after=get_date_max())),
             deferred=Min("run_after", filter=Q(run_after__lt=get_date_max())),
+            waiting=Count("pk", filter=Q(run_after=get_date_max()) | Q(run_after__lte=now)),
         )
     except DatabaseError:
-        return {"backend": backend, "ok": False}
-    now = timezone.now()
-    due = [moment for moment in oldest.values() if moment is not None and moment <= now]
-    waiting = (now - min(due)).total_seconds() if due else 0
+        return None
+    due = [found[key] for key in ("asap", "deferred") if found[key] and found[key] <= now]
     return {
-        "backend": backend,
-        "ok": waiting < STALE_TASKS.total_seconds(),
-        "oldest_waiting_seconds": int(waiting),
+        "oldest_waiting_seconds": (now - min(due)).total_seconds() if due else 0,
+        "waiting": found["waiting"],
+    }
+
+
+def _redis_queue(backend) -> dict | None:
+    """RQ's queues: jobs waiting, the oldest one's age, deferred jobs overdue (no worker runs
+    the scheduler) and the workers registered in Redis."""
+    import django_rq
+    from redis.exceptions import RedisError
+    from rq import Worker
+    from rq.registry import ScheduledJobRegistry
+
+    now = timezone.now()
+    since = []
+    waiting = workers = 0
+    try:
+        for queue_name in sorted(backend.queues):
+            queue = django_rq.get_queue(queue_name)
+            waiting += queue.count
+            workers += Worker.count(queue=queue)
+            head = queue.get_jobs(0, 1)
+            if head and head[0].enqueued_at:
+                since.append(head[0].enqueued_at)
+            overdue = queue.connection.zrangebyscore(
+                ScheduledJobRegistry(queue=queue).key, 0, now.timestamp(), 0, 1, withscores=True
+            )
+            if overdue:
+                since.append(datetime.fromtimestamp(overdue[0][1], tz=UTC))
+    except RedisError:
+        return None
+    since = [moment if moment.tzinfo else moment.replace(tzinfo=UTC) for moment in since]
+    return {
+        "oldest_waiting_seconds": max(0, (now - min(since)).total_seconds()) if since else 0,
+        "waiting": waiting,
+        "workers": workers,
     }
 
 

@@ -1,5 +1,6 @@
 """Settings for Outreach, read from the environment once each (see .env.example)."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -177,12 +178,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background work ----------------------------------------------------------------------
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+# The queue is chosen by settings alone: django-tasks-db keeps it in our own database (one
+# `db_worker` or many, on many machines, claiming rows with SKIP LOCKED on PostgreSQL);
+# django-tasks-rq keeps it in Redis (`pip install 'outreach[rq]'`, workers are
+# `manage.py rqworker --with-scheduler`, the scheduler moving deferred tasks when they are due).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASK_QUEUES = ["default"]
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": TASK_QUEUES}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    TASKS_REDIS_URL = env_str("TASKS_REDIS_URL")
+    if not TASKS_REDIS_URL.startswith(("redis://", "rediss://")):
+        raise ConfigurationError(
+            "TASKS_REDIS_URL must be a redis:// address when TASKS_BACKEND is "
+            f"django_tasks_rq.RQBackend, not {TASKS_REDIS_URL!r}."
+        )
+    if find_spec("django_tasks_rq") is None:
+        raise ConfigurationError(
+            "TASKS_BACKEND is django_tasks_rq.RQBackend but django-tasks-rq is not installed: "
+            "pip install 'outreach[rq]'."
+        )
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        name: {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": env_int("TASKS_RQ_JOB_TIMEOUT", 300)}
+        for name in TASK_QUEUES
     }
-}
+    # Workers run django.tasks' task functions, which need the backend's own job class.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+elif TASKS_BACKEND not in {
+    "django_tasks_db.DatabaseBackend",
+    "django.tasks.backends.immediate.ImmediateBackend",
+    "django.tasks.backends.dummy.DummyBackend",
+}:
+    raise ConfigurationError(
+        "TASKS_BACKEND must be django_tasks_db.DatabaseBackend (the default) or "
+        f"django_tasks_rq.RQBackend, not {TASKS_BACKEND!r}."
+    )
 
 # Reminders go out this many minutes before a session (a day and an hour by default).
 OUTREACH_REMINDER_MINUTES = [int(m) for m in env_list("OUTREACH_REMINDER_MINUTES", "1440,60")]
@@ -196,6 +226,20 @@ ZOOM_API_URL = env_str("ZOOM_API_URL", "https://api.zoom.us/v2")
 OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
 # A message that fails is tried again, waiting longer each time, up to this many attempts.
 OUTREACH_MESSAGE_ATTEMPTS = env_int("OUTREACH_MESSAGE_ATTEMPTS", 5)
+# A message claimed by a worker this long ago and still not sent was left by a worker that died:
+# it is sent again. Keep it well above the mail server's timeout, or a slow send goes out twice.
+OUTREACH_MESSAGE_LEASE_SECONDS = env_int("OUTREACH_MESSAGE_LEASE_SECONDS", 600)
+# While messages are on their way, a worker looks this often for ones a dead worker left.
+OUTREACH_RECOVERY_INTERVAL_SECONDS = env_int("OUTREACH_RECOVERY_INTERVAL_SECONDS", 120)
+_mail_timeout = MAILERS["default"].get("OPTIONS", {}).get("timeout", 0)
+_shortest_lease = 3 * _mail_timeout  # connecting, sending and closing may each take that long
+if _shortest_lease > OUTREACH_MESSAGE_LEASE_SECONDS:
+    raise ConfigurationError(
+        f"OUTREACH_MESSAGE_LEASE_SECONDS ({OUTREACH_MESSAGE_LEASE_SECONDS}) must be at least three "
+        f"times EMAIL_TIMEOUT ({_mail_timeout}): a slow send would be taken for an abandoned one."
+    )
+if OUTREACH_RECOVERY_INTERVAL_SECONDS < 1:
+    raise ConfigurationError("OUTREACH_RECOVERY_INTERVAL_SECONDS must be 1 or more.")
 # Registering is limited per email address and per network (an IPv4 /24 or IPv6 /48).
 OUTREACH_REGISTER_LIMIT_PER_EMAIL = env_str("OUTREACH_REGISTER_LIMIT_PER_EMAIL", "10/h")
 OUTREACH_REGISTER_LIMIT_PER_NETWORK = env_str("OUTREACH_REGISTER_LIMIT_PER_NETWORK", "60/10m")

@@ -30,3 +30,6 @@ urlpatterns = [
         path("accounts/", include("allauth.urls")),
     ),
 ]
+
+# An unreachable database answers 503 with Retry-After; any other error Django's own 500.
+handler500 = "outreach.unavailable.server_error"

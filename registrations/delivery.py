@@ -1,25 +1,71 @@
-"""Sending a queued message once: claim it, check it is still wanted, send, record."""
+"""Sending a queued message once: claim it, check it is still wanted, send, record.
+
+What is promised
+----------------
+A message is claimed before it is sent: one UPDATE moves it from pending (or failed) to sending
+and counts the attempt, so two workers running its task at the same moment never both send it.
+Once the mail server has accepted it, one more UPDATE marks it sent. No transaction is held open
+while the mail server is talked to: it would pin a row lock for seconds (on SQLite, the whole
+database) and a database blink would undo a send that already happened.
+
+A worker that dies mid-send (killed, out of memory, machine lost) leaves its message "sending",
+and its task is never run again (django-tasks-db leaves the task RUNNING; RQ moves the job to its
+failed registry). A claim older than OUTREACH_MESSAGE_LEASE_SECONDS is therefore taken as
+abandoned: `resend_abandoned_messages`, which a worker runs every
+OUTREACH_RECOVERY_INTERVAL_SECONDS while messages are on their way, queues it again. A message
+whose task was lost before it was ever tried (a queue that lost its data) is queued again after
+LOST_TASK_AFTER. So no message is lost.
+
+Exactly once holds except in one window, which no sender can close at the SMTP boundary: the mail
+server has accepted the message, then the worker dies (or loses the database) before "sent" is
+committed. That message goes out again once its lease ends: at least once, never lost. The window
+is kept to the single UPDATE that follows the send, retried briefly if the database blinks. The
+lease must stay well above the mail server's timeout (settings check it), or a send that is
+merely slow would be taken for an abandoned one and go out twice.
+"""
 
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db import DatabaseError, connection
+from django.db.models import F, Q
 from django.utils import timezone
 
 from events.models import SessionStatus
-from outreach.tasks import enqueue_on_commit
+from outreach.tasks import WorkerFlag, enqueue_on_commit
 from registrations.emails import build_email
 from registrations.models import Message, MessageKind, MessageStatus, RegistrationStatus
 
 logger = logging.getLogger(__name__)
 
-# A message claimed longer ago than this by a worker that died may be claimed again.
-STALE_CLAIM = timedelta(minutes=15)
+# A message due this long ago and never tried has lost its task (a queue that lost its data, or a
+# worker that died between taking the task and claiming the message): it is queued again. Long,
+# because a message merely waiting behind a big batch would get a second (harmless) task.
+LOST_TASK_AFTER = timedelta(hours=1)
+# Waits before the last tries at recording "sent" when the database does not answer.
+RECORD_SENT_PAUSES = (0.5, 2.0)
+# Raised while a recovery round is queued, so that workers queue one round between them.
+RECOVERY_ARMED = WorkerFlag("message-recovery-armed")
+ABANDONED_ERROR = "WorkerLost: the worker sending it stopped before the mail server answered"
+
+
+def message_lease() -> timedelta:
+    return timedelta(seconds=settings.OUTREACH_MESSAGE_LEASE_SECONDS)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a failed message waits before its next try: longer after each failure."""
+    return timedelta(minutes=2**attempts)
 
 
 def _claim(message_id: int) -> bool:
-    """Mark the message as being sent, unless it is sent, skipped or being sent elsewhere."""
+    """Mark the message as being sent, unless it is sent, skipped or being sent elsewhere.
+
+    A claim older than the lease belongs to a worker that died: it may be taken over, as long
+    as attempts remain (a message that kills every worker trying it must not loop forever).
+    """
     now = timezone.now()
     claimable = Message.objects.filter(
         pk=message_id, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
@@ -29,7 +75,10 @@ def _claim(message_id: int) -> bool:
     ):
         return True
     abandoned = Message.objects.filter(
-        pk=message_id, status=MessageStatus.SENDING, last_attempt_at__lt=now - STALE_CLAIM
+        pk=message_id,
+        status=MessageStatus.SENDING,
+        last_attempt_at__lt=now - message_lease(),
+        attempts__lt=settings.OUTREACH_MESSAGE_ATTEMPTS,
     )
     return bool(abandoned.update(attempts=F("attempts") + 1, last_attempt_at=now))
 
@@ -56,6 +105,25 @@ def still_wanted(message: Message) -> bool:
     return True
 
 
+def _record_sent(message_id: int) -> None:
+    """Mark the message sent right after the mail server took it.
+
+    Until this commits, a worker's death would send the message a second time; a database that
+    blinks (a restart, a failover) is given a few seconds before the claim is left to its lease.
+    """
+    for pause in (*RECORD_SENT_PAUSES, None):
+        try:
+            Message.objects.filter(pk=message_id).update(
+                status=MessageStatus.SENT, sent_at=timezone.now(), last_error=""
+            )
+            return
+        except DatabaseError:
+            if pause is None or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(pause)
+
+
 def deliver_message(message_id: int) -> str:
     """Send the message with this id once; on failure record why and try again later.
 
@@ -80,10 +148,104 @@ def deliver_message(message_id: int) -> str:
         )
         logger.warning("message %s (%s) failed: %s", message.pk, message.kind, type(error).__name__)
         if not failed:
-            delay = timedelta(minutes=2**message.attempts)
-            enqueue_on_commit(send_message, message.pk, run_after=timezone.now() + delay)
+            run_after = timezone.now() + retry_delay(message.attempts)
+            enqueue_on_commit(send_message, message.pk, run_after=run_after)
         return MessageStatus.FAILED
-    Message.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
+    _record_sent(message.pk)
     return MessageStatus.SENT
+
+
+# --- Recovering from workers that died -------------------------------------------------------
+
+
+def _overdue_retries(now: datetime) -> list[int]:
+    """Failed messages with attempts left whose retry should have run long ago."""
+    candidates = Message.objects.filter(
+        status=MessageStatus.FAILED,
+        attempts__lt=settings.OUTREACH_MESSAGE_ATTEMPTS,
+        last_attempt_at__lt=now - retry_delay(0) - LOST_TASK_AFTER,
+    ).values_list("pk", "attempts", "last_attempt_at")
+    return [
+        pk
+        for pk, attempts, last_attempt_at in candidates
+        if last_attempt_at + retry_delay(attempts) + LOST_TASK_AFTER < now
+    ]
+
+
+def resend_abandoned_messages(*, now: datetime | None = None) -> list[int]:
+    """Queue again every message that a dead worker or a lost task left unsent.
+
+    Abandoned claims past their last attempt are recorded as failed instead. Safe to run at any
+    time and in many workers at once: a message queued twice is still claimed once.
+    Returns the ids queued.
+    """
+    from registrations.tasks import send_message
+
+    now = now or timezone.now()
+    abandoned = Message.objects.filter(
+        status=MessageStatus.SENDING, last_attempt_at__lt=now - message_lease()
+    )
+    abandoned.filter(attempts__gte=settings.OUTREACH_MESSAGE_ATTEMPTS).update(
+        status=MessageStatus.FAILED, last_error=ABANDONED_ERROR
+    )
+    never_tried = Message.objects.filter(
+        status=MessageStatus.PENDING, due_at__lt=now - LOST_TASK_AFTER
+    )
+    ids = sorted(
+        {
+            *abandoned.values_list("pk", flat=True),
+            *never_tried.values_list("pk", flat=True),
+            *_overdue_retries(now),
+        }
+    )
+    for message_id in ids:
+        enqueue_on_commit(send_message, message_id)
+    if ids:
+        logger.warning("queued %s message(s) again after a worker or a task was lost", len(ids))
+    return ids
+
+
+def messages_on_their_way(*, now: datetime | None = None) -> bool:
+    """Is any message due and not finished (pending, being sent, or failed with tries left)?"""
+    now = now or timezone.now()
+    return Message.objects.filter(
+        Q(status=MessageStatus.SENDING)
+        | Q(status=MessageStatus.PENDING, due_at__lte=now)
+        | Q(status=MessageStatus.FAILED, attempts__lt=settings.OUTREACH_MESSAGE_ATTEMPTS)
+    ).exists()
+
+
+def _recovery_interval() -> timedelta:
+    return timedelta(seconds=settings.OUTREACH_RECOVERY_INTERVAL_SECONDS)
+
+
+def arm_recovery() -> bool:
+    """Make sure a recovery round is queued; workers call this as they start each task.
+
+    The flag keeps this to one round at a time; it lowers itself if the round's worker died, so
+    that the next task arms another. Returns whether a round was queued now.
+    """
+    from registrations.tasks import recover_messages
+
+    interval = _recovery_interval()
+    if not RECOVERY_ARMED.raise_if_lowered(2 * interval.total_seconds()):
+        return False
+    recover_messages.using(run_after=timezone.now() + interval).enqueue()
+    return True
+
+
+def run_recovery_round(*, now: datetime | None = None) -> list[int]:
+    """One recovery round: queue abandoned messages again, then queue the next round while any
+    message is on its way (a worker may still die with it), or stand down until a worker arms
+    recovery again."""
+    from registrations.tasks import recover_messages
+
+    now = now or timezone.now()
+    queued = resend_abandoned_messages(now=now)
+    interval = _recovery_interval()
+    if queued or messages_on_their_way(now=now):
+        RECOVERY_ARMED.keep_raised(2 * interval.total_seconds())
+        recover_messages.using(run_after=now + interval).enqueue()
+    else:
+        RECOVERY_ARMED.lower()
+    return queued

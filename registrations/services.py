@@ -213,8 +213,18 @@ def register(
         # The same person's second click arrived while the first was being written.
         return Registration.objects.get(session=session, person=person)
     except OperationalError as error:
-        raise SeatsBusy from error
+        if _waited_too_long(error):
+            raise SeatsBusy from error
+        raise  # the database is unreachable: the 503 page, not "try again in a moment"
     return registration
+
+
+def _waited_too_long(error: OperationalError) -> bool:
+    """Whether the error is the lock timeout (PostgreSQL's lock_not_available, SQLite's busy
+    database) rather than a database that cannot be reached."""
+    return getattr(error.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(
+        error
+    )
 
 
 def _register_locked(session, person, existing, *, now, **details):

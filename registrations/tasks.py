@@ -1,16 +1,46 @@
 """Background tasks: thin functions that take ids, fetch again, and call a service."""
 
+import logging
+from importlib.util import find_spec
+
 from django.tasks import task
+from django.tasks.signals import task_started
 
 from registrations import delivery
 from registrations.models import ReminderRun
 from registrations.services import send_reminder_round
+
+logger = logging.getLogger(__name__)
 
 
 @task
 def send_message(message_id: int) -> str:
     """Send one message; safe to run twice (the second run finds it sent)."""
     return delivery.deliver_message(message_id)
+
+
+@task
+def recover_messages() -> int:
+    """Queue again the messages a dead worker left; repeat while messages are on their way."""
+    return len(delivery.run_recovery_round())
+
+
+def _arm_recovery(sender, **kwargs) -> None:
+    # The task being started must run even if its queue or cache cannot take a round just now.
+    try:
+        delivery.arm_recovery()
+    except Exception:
+        logger.warning("could not queue a message recovery round", exc_info=True)
+
+
+# Only workers start tasks, so recovery is armed wherever messages are being sent and nowhere
+# else. Workers import this module to run its tasks, which connects the receiver in time.
+# django-tasks-rq signals through the django-tasks backport, which is installed with it.
+task_started.connect(_arm_recovery, dispatch_uid="registrations-arm-recovery")
+if find_spec("django_tasks") is not None:
+    from django_tasks.signals import task_started as backport_task_started
+
+    backport_task_started.connect(_arm_recovery, dispatch_uid="registrations-arm-recovery")
 
 
 @task
