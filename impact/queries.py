@@ -17,10 +17,10 @@ were when the person registered (kept on the registration; for survey answers, t
 response kept). A firm that grew counts as micro in the periods it registered as micro. Periods
 and quarters are read in UTC, whoever looks: a figure never depends on the viewer's time zone.
 
-How they are computed: registrations are first grouped per organisation (and economy, and the
+How they are computed: registrations are first grouped per economy and organisation (and the
 breakdown's key), then those groups are summed and counted. On PostgreSQL the first step streams
-through the covering index registration_impact in organisation order instead of hashing a
-hundred thousand groups; see STREAMING_GROUPS.
+through the covering index registration_impact, in economy and organisation order, instead of
+hashing a hundred thousand groups; see STREAMING_GROUPS.
 """
 
 from collections import defaultdict
@@ -143,8 +143,8 @@ def _share(part: int, whole: int) -> float | None:
 
 # Planner settings for the few queries that read every registration or answer in scope. JIT
 # compiling costs more than it saves on queries of this size. Grouping a million registrations
-# by organisation is fastest as a stream over the index registration_impact, which is in
-# organisation order; left alone, PostgreSQL hashes the hundred thousand groups instead, which
+# by economy and organisation is fastest as a stream over the index registration_impact, which
+# is in that order; left alone, PostgreSQL hashes the hundred thousand groups instead, which
 # takes about twice as long.
 WITHOUT_JIT = {"jit": "off"}
 STREAMING_GROUPS = {"enable_hashagg": "off", "jit": "off", "work_mem": "64MB"}
@@ -233,12 +233,23 @@ BREAKDOWN_COUNTS = Counts(
         _DISTINCT.format("n_firms", "firms"),
     ),
 )
+# By economy, each group of the first step is one organisation in one economy: counting the
+# groups counts the organisations, with no DISTINCT to sort for.
+ECONOMY_COUNTS = Counts(
+    per_organisation=BREAKDOWN_COUNTS.per_organisation,
+    over_organisations=(
+        _SUM.format("n_registrations", "registrations"),
+        _SUM.format("n_attendees", "attendees"),
+        "COUNT(*) AS organisations",
+        "COUNT(CASE WHEN n_firms > 0 THEN 1 END) AS firms",
+    ),
+)
 
 
 def _over_organisations(
     registrations: QuerySet[Registration], counts: Counts, dimension: "Dimension | None" = None
 ) -> list[dict]:
-    """Both steps in one query: registrations grouped per organisation, economy and the
+    """Both steps in one query: registrations grouped per economy, organisation and the
     dimension's keys, then summed and counted per the dimension's columns (or in all).
 
     The outer SQL is this module's own text around SQL that Django compiled with its values
@@ -247,7 +258,7 @@ def _over_organisations(
     keys = dimension.keys if dimension else {}
     columns = dimension.columns if dimension else {}
     grouped = (
-        registrations.values(org_id=F("organisation_id"), economy_code=F("economy_id"), **keys)
+        registrations.values(economy_code=F("economy_id"), org_id=F("organisation_id"), **keys)
         .order_by()
         .annotate(**counts.per_organisation)
     )
@@ -351,10 +362,11 @@ class Dimension:
     keys: dict
     columns: dict
     joins_economy: bool = False
+    counts: Counts = BREAKDOWN_COUNTS
 
 
 DIMENSIONS = {
-    "economy": Dimension(keys={}, columns={"economy": "economy_code"}),
+    "economy": Dimension(keys={}, columns={"economy": "economy_code"}, counts=ECONOMY_COUNTS),
     "region": Dimension(keys={}, columns={"region": "economy.region"}, joins_economy=True),
     "quarter": Dimension(
         keys={
@@ -385,8 +397,9 @@ def breakdown(
     (quarters in time order)."""
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot break down by {by!r}.")
+    dimension = DIMENSIONS[by]
     rows = _over_organisations(
-        registrations_in_scope(filters, audience, now=now), BREAKDOWN_COUNTS, DIMENSIONS[by]
+        registrations_in_scope(filters, audience, now=now), dimension.counts, dimension
     )
     result = []
     for row in rows:

@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
             model_name="registration",
             index=models.Index(
                 fields=[
-                    "organisation",
                     "economy",
+                    "organisation",
                     "session",
                     "status",
                     "attended",
