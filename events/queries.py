@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
 from events.models import Series, Session, SessionStatus, Topic
@@ -53,19 +53,21 @@ def catalogue_sessions(
         sessions = sessions.filter(language=filters.language)
     if filters.format:
         sessions = sessions.filter(format=filters.format)
+    # Filters on topics and target economies ask whether a matching row exists rather than
+    # joining, so a session is listed once with no DISTINCT over all its columns.
     if filters.topic:
-        sessions = sessions.filter(topics__slug=filters.topic)
-    if filters.economy:
-        sessions = sessions.filter(
-            Q(target_economies=None) | Q(target_economies__code=filters.economy)
-        )
-    elif filters.region:
-        sessions = sessions.filter(
-            Q(target_economies=None) | Q(target_economies__region=filters.region)
-        )
+        topics = Session.topics.through.objects.filter(session=OuterRef("pk"))
+        sessions = sessions.filter(Exists(topics.filter(topic__slug=filters.topic)))
+    if filters.economy or filters.region:
+        targets = Session.target_economies.through.objects.filter(session=OuterRef("pk"))
+        if filters.economy:
+            matching = targets.filter(economy__code=filters.economy)
+        else:
+            matching = targets.filter(economy__region=filters.region)
+        sessions = sessions.filter(~Exists(targets) | Exists(matching))
     if filters.text:
         sessions = sessions.filter(_text_matches(filters.text))
-    return with_related(sessions.distinct())
+    return with_related(sessions)
 
 
 def _text_matches(text: str) -> Q:

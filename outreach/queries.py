@@ -1,6 +1,6 @@
 """Reads of the foundations: querysets already filtered and ordered."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from outreach.models import Economy, Organisation, OrganisationKind
 
@@ -11,12 +11,18 @@ def economies_by_name() -> QuerySet[Economy]:
 
 
 def programme_reach() -> dict:
-    """Headline counts of who takes part, in one query."""
-    return Organisation.objects.aggregate(
+    """Headline counts of who takes part, in two queries."""
+    reach = Organisation.objects.aggregate(
         firms=Count("pk", filter=Q(kind=OrganisationKind.FIRM)),
         support=Count("pk", filter=Q(kind=OrganisationKind.SUPPORT)),
-        economies=Count("economy", distinct=True),
     )
+    # Asking each of the 248 economies whether it has an organisation takes a few index
+    # lookups; counting distinct economies over every organisation sorts them all (0.1 s at
+    # the programme's scale, on every home page).
+    reach["economies"] = Economy.objects.filter(
+        Exists(Organisation.objects.filter(economy=OuterRef("pk")))
+    ).count()
+    return reach
 
 
 def cohost_organisations() -> QuerySet[Organisation]:
