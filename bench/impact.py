@@ -4,10 +4,9 @@ CSV export on synthetic data at the programme's scale, on PostgreSQL.
 Scale: 115,000 organisations, 200 economies, 2,000 sessions, 1,000,000 registrations (and
 200,000 survey responses). The data is generated once into BENCH_DATABASE_URL's database with
 COPY and kept: later runs reuse it. Prints a table and appends the figures to
-bench/results.jsonl.
+bench/results.jsonl (bench/common.record, under `make bench`'s run id).
 """
 
-import json
 import os
 import random
 import resource
@@ -36,7 +35,6 @@ REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "1000000"))
 PEOPLE = REGISTRATIONS // 5  # each person registers for about five sessions
 RESPONSES = REGISTRATIONS // 5
 MARK = "bench-impact"  # names of generated rows start with this, to find and reuse them
-RESULTS = ROOT / "bench" / "results.jsonl"
 
 
 def generate() -> None:
@@ -194,6 +192,9 @@ def generate() -> None:
             [f"{MARK}%"],
         )
         _responses(cursor, raw, pick, session_base)
+    import common  # bench/common.py
+
+    common.reset_sequences()  # COPY wrote ids of its own: the next id Django takes comes after
     print(f"generated the synthetic programme in {time.perf_counter() - started:.0f} s")
 
 
@@ -233,7 +234,7 @@ def _responses(cursor, raw, pick, session_base) -> None:
             copy.write_row((response, questions["recommend"], pick.randint(5, 10), None, ""))
 
 
-def timed(function, repeat: int = 3) -> float:
+def timed(function, repeat: int = 5) -> float:
     """The median of a few runs, in milliseconds (the database's own cache stays warm)."""
     times = []
     for _ in range(repeat):
@@ -287,20 +288,21 @@ def main() -> None:
     region_ms = timed(lambda: breakdown(everything, "region", staff))
     seconds, rows, grown = export_memory()
     figures = headline_figures(everything, staff)
-    record = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "bench": "impact",
-        "registrations": figures["registrations"],
-        "organisations": figures["organisations"],
-        "dashboard_figures_ms": figures_ms,
-        "breakdown_by_economy_ms": economy_ms,
-        "breakdown_by_region_ms": region_ms,
-        "csv_export_rows": rows,
-        "csv_export_seconds": seconds,
-        "csv_export_memory_growth_mb": grown,
-    }
-    with RESULTS.open("a") as handle:
-        handle.write(json.dumps(record) + "\n")
+    import common  # bench/common.py
+
+    common.record(
+        "impact",
+        {
+            "registrations": figures["registrations"],
+            "organisations": figures["organisations"],
+            "dashboard_figures_ms": figures_ms,
+            "breakdown_by_economy_ms": economy_ms,
+            "breakdown_by_region_ms": region_ms,
+            "csv_export_rows": rows,
+            "csv_export_seconds": seconds,
+            "csv_export_memory_growth_mb": grown,
+        },
+    )
     print()
     print("| measure | figure | aim |")
     print("| --- | --- | --- |")

@@ -742,10 +742,15 @@ def test_planner_settings_for_the_figures_do_not_outlive_them(world):
             cursor.execute(f"SHOW {name}")
             return cursor.fetchone()[0]
 
-    before = {name: setting(name) for name in ("enable_hashagg", "jit", "work_mem")}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '7MB'")  # set by someone else before: kept
+    before = {
+        name: setting(name) for name in ("enable_hashagg", "jit", "work_mem", "parallel_tuple_cost")
+    }
 
     headline_figures(ImpactFilters(), Audience.staff())
     breakdown(ImpactFilters(), "economy", Audience.staff())
 
     assert {name: setting(name) for name in before} == before
     assert before["enable_hashagg"] == "on"
+    assert before["work_mem"] == "7MB"
