@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
@@ -67,7 +68,9 @@ def catalogue_sessions(
         sessions = sessions.filter(~Exists(targets) | Exists(matching))
     if filters.text:
         sessions = sessions.filter(_text_matches(filters.text))
-    return with_related(sessions)
+    # Cards show titles and summaries; the long descriptions stay in the database.
+    descriptions = ["description"] + [f"description_{code}" for code, _name in settings.LANGUAGES]
+    return with_related(sessions.defer(*descriptions))
 
 
 def _text_matches(text: str) -> Q:
