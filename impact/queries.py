@@ -119,11 +119,20 @@ def has_facts_filter(filters: ImpactFilters) -> bool:
 def registrations_in_scope(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> QuerySet[Registration]:
+    return _registrations_of(_held_session_ids(filters, audience, now=now), filters)
+
+
+def _held_session_ids(
+    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
+) -> list[int]:
+    return list(held_sessions(filters, audience, now=now).values_list("pk", flat=True))
+
+
+def _registrations_of(session_ids: list[int], filters: ImpactFilters) -> QuerySet[Registration]:
     # The held sessions as a list of ids (a few thousand at most): PostgreSQL then checks each
     # registration against a hashed list while reading the index in order, with no join.
-    sessions = list(held_sessions(filters, audience, now=now).values_list("pk", flat=True))
     return (
-        Registration.objects.filter(session_id__in=sessions)
+        Registration.objects.filter(session_id__in=session_ids)
         .exclude(status=RegistrationStatus.CANCELLED)
         .filter(_facts_filter(filters))
     )
@@ -294,15 +303,17 @@ def headline_figures(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> dict:
     """The dashboard's figures, in a handful of aggregate queries whatever the data size."""
-    registrations = registrations_in_scope(filters, audience, now=now)
+    session_ids = _held_session_ids(filters, audience, now=now)
+    registrations = _registrations_of(session_ids, filters)
     counts = _over_organisations(registrations, HEADLINE_COUNTS) or [{}]
     counts = defaultdict(int, counts[0])
-    sessions = held_sessions(filters, audience, now=now)
     if has_facts_filter(filters):
         # Sessions held for the registrants asked about: those with at least one of them.
-        sessions = sessions.filter(pk__in=registrations.values("session"))
+        sessions = registrations.order_by().values("session_id").distinct().count()
+    else:
+        sessions = len(session_ids)
     return {
-        "sessions": sessions.count(),
+        "sessions": sessions,
         "registrations": counts["registrations"],
         "attendees": counts["attendees"],
         "attendance_rate": _share(counts["confirmed_attendees"], counts["confirmed"]),
