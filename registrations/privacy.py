@@ -101,7 +101,7 @@ def erase_person(person: User) -> None:
     Answer.objects.filter(response__registration__person=person).update(text="")
     SurveyResponse.objects.filter(registration__person=person).update(registration=None)
     EmailAddress.objects.filter(user=person).delete()
-    person.email = f"erased-{person.pk}@invalid.example"
+    person.email = _erased_email(person)
     person.full_name = ""
     person.gender = ""
     person.is_active = False
@@ -110,8 +110,12 @@ def erase_person(person: User) -> None:
     person.save()
 
 
+def _erased_email(person: User) -> str:
+    return f"erased-{person.pk}@invalid.example"
+
+
 def is_erased(person: User) -> bool:
-    return person.email == f"erased-{person.pk}@invalid.example"
+    return person.email == _erased_email(person)
 
 
 # --- Retention ------------------------------------------------------------------------------
