@@ -9,17 +9,38 @@ MANAGE := $(PY) manage.py
 PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 
-.PHONY: run test test-fast lint format messages setup clean bench
+# uv installs the Python dependencies exactly as uv.lock pins them (versions and hashes). uv itself
+# comes from PyPI through pip, pinned with hashes in uv-bootstrap.txt, into a venv of its own.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test test-fast lint format messages setup clean bench lock-check upgrade
 
 setup: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(UV): uv-bootstrap.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Outreach needs Python 3.12 or newer: install it (for example 'pyenv install 3.12') and run make again."; exit 1; fi
-	@echo "Creating $(VENV) with $(PYTHON)"
-	@$(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/pip install --quiet --upgrade pip
-	@$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@$(PYTHON) -m venv $(UV_VENV)
+	@$(UV_VENV)/bin/pip install --quiet --require-hashes --no-deps -r uv-bootstrap.txt
 	@touch $@
+
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	@echo "Installing the locked dependencies into $(VENV) with $(PYTHON)"
+	@$(UV) sync --quiet --frozen --all-extras --python $(PYTHON)
+	@touch $@
+
+# Fails when uv.lock no longer matches pyproject.toml (CI runs it).
+lock-check: $(UV)
+	@$(UV) lock --check --python $(PYTHON) || { echo "uv.lock is out of date with pyproject.toml: run 'make upgrade' (or '$(UV) lock') and commit uv.lock"; exit 1; }
+
+# Refreshes the lock to the newest versions pyproject.toml allows, then runs the whole suite on them.
+upgrade: $(UV)
+	@$(UV) lock --upgrade --python $(PYTHON)
+	@$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $(VENV)/.installed
+	@$(MAKE) test
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "Outreach needs Node.js and npm for its front-end assets: install them and run make again."; exit 1; }
@@ -54,7 +75,7 @@ messages: setup
 	@DEBUG=true $(MANAGE) compilemessages --locale fr --locale es --ignore '.venv/*' --ignore 'node_modules/*'
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3
+	rm -rf $(VENV) $(UV_VENV) node_modules staticfiles db.sqlite3
 
 # Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL, default database outreach_bench,
 # created and filled once, then reused): the public catalogue and registrations under load through

@@ -180,7 +180,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # The queue is chosen by settings alone: django-tasks-db keeps it in our own database (one
 # `db_worker` or many, on many machines, claiming rows with SKIP LOCKED on PostgreSQL);
-# django-tasks-rq keeps it in Redis (`pip install 'outreach[rq]'`, workers are
+# django-tasks-rq keeps it in Redis (the `rq` extra: `uv sync --frozen --extra rq`; workers are
 # `manage.py rqworker --with-scheduler`, the scheduler moving deferred tasks when they are due).
 TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASK_QUEUES = ["default"]
@@ -195,7 +195,7 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
     if find_spec("django_tasks_rq") is None:
         raise ConfigurationError(
             "TASKS_BACKEND is django_tasks_rq.RQBackend but django-tasks-rq is not installed: "
-            "pip install 'outreach[rq]'."
+            "install the rq extra (uv sync --frozen --extra rq)."
         )
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {

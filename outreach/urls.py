@@ -1,5 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from allauth.account.decorators import secure_admin_login
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls
@@ -16,6 +17,9 @@ outreach_patterns = [
     path("time-zone/", views.set_time_zone, name="set-time-zone"),
 ]
 
+# Staff sign in by emailed code like everyone: the admin's own password form is never shown.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
@@ -27,7 +31,7 @@ urlpatterns = [
         path("", include((outreach_patterns, "outreach"))),
         path("cohost/", include((cohost_patterns, "cohost"))),
         path("impact/", include("impact.urls")),
-        path("accounts/", include("allauth.urls")),
+        path("accounts/", include("outreach.account_urls")),
     ),
 ]
 

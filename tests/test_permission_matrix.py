@@ -228,7 +228,8 @@ EXPECTED: dict[str, dict] = {
     "impact:session": {**signed_in(200), "participant": 403, "cohost_b": 404},
     # The programme reach page is public: headline counts, small numbers suppressed.
     "impact:reach": everyone(200),
-    # allauth. Nobody in the demo has a password (sign-in is by emailed code).
+    # allauth, passwordless: only the code sign-in, sign-up and address pages are mounted (no
+    # password or re-authentication URL exists; see outreach/account_urls.py).
     "account_login": signed_in(Redirect("/en/profile/"), anonymous=200),
     "account_signup": signed_in(Redirect("/en/profile/"), anonymous=200),
     "account_request_login_code": signed_in(Redirect("/en/profile/"), anonymous=200),
@@ -240,24 +241,17 @@ EXPECTED: dict[str, dict] = {
     "account_inactive": everyone(200),
     "account_email": signed_in(200),
     "account_email_verification_sent": signed_in(Redirect("/en/accounts/email/")),
-    # allauth refuses to re-authenticate someone who has neither password nor other method.
-    "account_reauthenticate": signed_in(403),
-    "account_change_password": signed_in(Redirect("/en/accounts/password/set/")),
-    "account_set_password": signed_in(200),
-    "account_reset_password": everyone(200),
-    "account_reset_password_done": everyone(200),
-    "account_reset_password_from_key": everyone(200),  # a bad key: the "link is invalid" page
-    "account_reset_password_from_key_done": everyone(200),
     # Impact exports (impact/export_views.py): programme staff only, organisers and analysts.
     "impact:export-aggregate": {**organisers_only(200), "analyst": 200},
     "impact:export-rows": {**organisers_only(200), "analyst": 200},
 }
 
 # The Django admin, by rule: no demo role is staff, so every admin page (the unnamed ones too)
-# sends to the admin's own sign-in page, which itself answers everyone; its sign-out, for someone
-# not signed in to the admin, sends to the admin index (which sends to the sign-in page).
+# sends to the admin's sign-in address, which has no password form: it sends people who are not
+# signed in to the code sign-in and refuses signed-in people who are not staff. Its sign-out, for
+# someone not signed in to the admin, sends to the admin index (which sends to the sign-in).
 ADMIN_EXPECTED = {
-    "admin:login": everyone(200),
+    "admin:login": signed_in(403, anonymous=LOGIN),
     "admin:logout": everyone(Redirect("/admin/")),
 }
 ADMIN_DEFAULT = everyone(ADMIN_LOGIN)

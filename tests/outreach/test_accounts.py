@@ -105,3 +105,52 @@ def test_an_unknown_email_gets_the_same_answer_as_a_known_one(client):
     unknown = client.post(url, {"email": "nobody@example.org"})
 
     assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/accounts/password/reset/",
+        "/en/accounts/password/set/",
+        "/en/accounts/password/change/",
+        "/en/accounts/password/reset/key/done/",
+        "/en/accounts/reauthenticate/",
+        "/en/accounts/reauthenticate/code/",
+    ],
+)
+def test_no_password_or_reauthentication_page_exists(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+
+
+def test_admin_sign_in_sends_to_the_code_sign_in_instead_of_asking_a_password(client):
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/en/accounts/login/?next=")
+
+
+def test_admin_refuses_a_signed_in_person_who_is_not_staff(client):
+    client.force_login(UserFactory())
+
+    assert client.get("/admin/login/").status_code == 403
+
+
+def test_staff_signed_in_by_code_reach_the_admin(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_password_post_to_the_sign_in_page_signs_nobody_in(client):
+    person = UserFactory(email="known@example.org")
+    person.set_password("correct horse battery staple")
+    person.save()
+
+    client.post(
+        reverse("account_login"),
+        {"login": "known@example.org", "password": "correct horse battery staple"},
+    )
+
+    assert "_auth_user_id" not in client.session
