@@ -1,6 +1,6 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from allauth.account.decorators import secure_admin_login
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls

@@ -211,7 +211,7 @@ def missing(reason: str):
 
 def claim_redis_database():
     """A Redis database of this test's own, emptied."""
-    redis = pytest.importorskip("redis", reason="the Redis queue needs the rq extra (make installs it)")
+    redis = pytest.importorskip("redis", reason="the Redis queue needs the rq extra")
     for number in REDIS_DATABASES:
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=number, socket_timeout=2)
         try:

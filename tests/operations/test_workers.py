@@ -114,7 +114,7 @@ def test_three_db_workers_share_the_queue_and_send_each_message_once(
 def test_rq_workers_on_redis_send_each_message_once(
     settings, logs, mailbox, started, redis_database
 ):
-    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra (make installs it)")
+    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from rq import Worker
 
     url = redis_url(redis_database)

@@ -143,7 +143,7 @@ def test_a_lost_connection_behind_another_error_still_counts_as_unavailable():
 @pytest.fixture
 def redis_queue(settings):
     """TASKS on RQ, in a Redis database of this test's own; skipped where Redis is missing."""
-    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra (make installs it)")
+    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from tests.operations.processes import (
         claim_redis_database,
         redis_url,
@@ -216,7 +216,7 @@ def test_health_fails_when_redis_tasks_are_overdue_and_no_worker_schedules_them(
 
 
 def test_health_fails_when_redis_does_not_answer(client, settings):
-    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra (make installs it)")
+    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from tests.operations.processes import free_port
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
@@ -252,7 +252,7 @@ def test_a_redis_queue_gets_the_task_only_once_the_work_commits(redis_queue):
 
 @pytest.mark.django_db(transaction=True)
 def test_committed_work_stands_when_the_redis_queue_is_down(settings):
-    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra (make installs it)")
+    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from django.db import transaction
 
     from registrations import services
@@ -275,7 +275,7 @@ def test_committed_work_stands_when_the_redis_queue_is_down(settings):
 
 
 def test_the_redis_queue_is_chosen_by_settings_alone():
-    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra (make installs it)")
+    pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from tests.outreach.test_startup import GOOD_SECRET, run_manage
 
     result = run_manage(
