@@ -1,5 +1,10 @@
 """Exports of impact figures for programme staff: aggregates as CSV, XLSX or JSON, and the rows
-behind them as CSV or XLSX, with the dashboard's filters from the query string."""
+behind them as CSV or XLSX, with the dashboard's filters from the query string.
+
+CSV and XLSX are written for people in the language of the URL (/fr/…: French header and
+names); `?codes=1` asks for codes instead (column codes, ISO and other codes in the cells), as
+JSON always holds. File names carry the filters and the language (impact.exports.export_name).
+"""
 
 from functools import wraps
 
@@ -10,7 +15,6 @@ from django.http import (
     Http404,
     HttpResponseBadRequest,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -19,7 +23,7 @@ from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
 from outreach import audit
-from outreach.exports import csv_stream
+from outreach.exports import as_download, csv_response
 from outreach.models import AuditAction
 from outreach.permissions import is_programme_staff
 
@@ -50,20 +54,19 @@ def _bad_filters(error: FilterError) -> HttpResponseBadRequest:
     )
 
 
-def _file_response(rows, fmt: str, name: str):
-    """CSV streamed line by line; XLSX built in a temporary file, then streamed from it."""
+def _codes_asked(request) -> bool:
+    return request.GET.get("codes", "") in {"1", "true", "yes"}
+
+
+def _file_response(rows, fmt: str, filename: str, *, sheet: str):
+    """CSV streamed line by line; XLSX built in a temporary file, then streamed from it; neither
+    kept in a cache (outreach.exports.as_download)."""
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_stream(rows, bom=True), content_type=CONTENT_TYPES["csv"]
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    return FileResponse(
-        exports.xlsx_file(rows, sheet=name),
-        as_attachment=True,
-        filename=f"{name}.xlsx",
-        content_type=CONTENT_TYPES["xlsx"],
+        return csv_response(rows, filename)
+    response = FileResponse(
+        exports.xlsx_file(rows, sheet=sheet), content_type=CONTENT_TYPES["xlsx"]
     )
+    return as_download(response, filename)
 
 
 @staff_only
@@ -77,6 +80,7 @@ def export_aggregate(request, by: str, fmt: str):
     except FilterError as error:
         return _bad_filters(error)
     audience = Audience.staff()
+    codes = _codes_asked(request)
     audit.record(
         request.user,
         AuditAction.EXPORT_DOWNLOADED,
@@ -85,10 +89,13 @@ def export_aggregate(request, by: str, fmt: str):
         filters=filters.as_query(),
     )
     if fmt == "json":
-        return JsonResponse(
+        response = JsonResponse(
             exports.aggregate_json(filters, by, audience), json_dumps_params={"indent": 1}
         )
-    return _file_response(exports.aggregate_rows(filters, by, audience), fmt, f"impact-{by}")
+        return as_download(response, exports.export_name(by, filters, "json", codes=True))
+    rows = exports.aggregate_rows(filters, by, audience, codes=codes)
+    filename = exports.export_name(by, filters, fmt, codes=codes)
+    return _file_response(rows, fmt, filename, sheet=f"impact-{by}")
 
 
 @staff_only
@@ -101,6 +108,7 @@ def export_rows(request, what: str, fmt: str):
         filters = filters_from(request.GET)
     except FilterError as error:
         return _bad_filters(error)
+    codes = _codes_asked(request)
     audit.record(
         request.user,
         AuditAction.EXPORT_DOWNLOADED,
@@ -108,5 +116,6 @@ def export_rows(request, what: str, fmt: str):
         format=fmt,
         filters=filters.as_query(),
     )
-    rows = exports.export_rows(what, filters, Audience.staff())
-    return _file_response(rows, fmt, f"impact-{what}")
+    rows = exports.export_rows(what, filters, Audience.staff(), codes=codes)
+    filename = exports.export_name(what, filters, fmt, codes=codes)
+    return _file_response(rows, fmt, filename, sheet=f"impact-{what}")

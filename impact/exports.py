@@ -1,10 +1,13 @@
 """Impact exports: the dashboard's tables and the rows behind them, as CSV, XLSX and JSON.
 
-Every export is a stream of rows: a row of column codes (stable English, for scripts), a row of
-labels in the active language (for people), then the data. The writers below turn such a stream
-into CSV lines or an XLSX file without holding it in memory, so a million registrations export
-in constant memory. Text cells pass through `safe_cell`, so that a spreadsheet never runs an
-organisation called "=HYPERLINK(…)" as a formula.
+Every export is a stream of rows: one header row, then the data. By default it is written for
+people: the header in the active language, and each code (a language, an economy, a region, a
+kind, a size band, a status, yes or no) as its name in that language. Asked for codes
+(`codes=True`, `?codes=1`), the header is the column codes (stable English, for scripts) and the
+cells hold the codes, as the JSON export always does. The writers turn such a stream into CSV
+lines (outreach.exports.csv_stream) or an XLSX file without holding it in memory, so a million
+registrations export in constant memory. Neither lets a spreadsheet run an organisation called
+"=HYPERLINK(…)" as a formula: the CSV writer defuses it, the XLSX writer writes it as text.
 
 The figures come from `impact.queries`, the dashboard's own functions, so an export always
 carries the numbers the dashboard shows. They are computed with UTC as the current time zone,
@@ -24,10 +27,19 @@ from typing import Any
 import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from events.models import Session
-from impact.filters import ImpactFilters
-from impact.labels import labeller
+from impact.filters import ImpactFilters, quarter_range
+from impact.labels import (
+    active_language,
+    kind_label,
+    labeller,
+    language_label,
+    quarter_label,
+    region_label,
+    size_label,
+)
 from impact.queries import (
     DIMENSIONS,
     Audience,
@@ -38,8 +50,15 @@ from impact.queries import (
     registration_rows,
     responses_in_scope,
 )
-from outreach.exports import safe_cell
-from registrations.models import Answer, AttendanceRecord
+from outreach.exports import ascii_name, export_filename
+from outreach.models import Economy
+from registrations.models import (
+    Answer,
+    AttendanceRecord,
+    QuestionKind,
+    RegistrationSource,
+    RegistrationStatus,
+)
 
 CHUNK = 2000  # rows fetched from the database at a time
 
@@ -90,7 +109,8 @@ NAME = ("name", _("Name"))
 
 
 def cell(value: Any) -> int | float | str:
-    """A value as a spreadsheet cell: numbers stay numbers, everything else becomes safe text."""
+    """A value as a spreadsheet cell: numbers stay numbers, everything else becomes text (which
+    the writers keep from running as a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -99,14 +119,61 @@ def cell(value: Any) -> int | float | str:
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return safe_cell(value)
+    return str(value)
 
 
-def _header(columns: Iterable[tuple[str, Any]]) -> Iterator[list[str]]:
-    """The two header rows: codes, then labels in the active language."""
-    columns = list(columns)
-    yield [code for code, _label in columns]
-    yield [safe_cell(str(label)) for _code, label in columns]
+def _header(columns: Iterable[tuple[str, Any]], *, codes: bool = False) -> list[str]:
+    """The one header row: column codes when asked for, else labels in the active language."""
+    return [code if codes else str(label) for code, label in columns]
+
+
+def _yes_no(value: bool) -> str:
+    return (
+        pgettext("a cell of an export", "Yes") if value else pgettext("a cell of an export", "No")
+    )
+
+
+def _cells_for(*, codes: bool):
+    """A function (column code, value) → cell: the value as it is when codes are asked for,
+    else its name in the active language (one query for the economies' names, on first use)."""
+    if codes:
+        return lambda _column, value: cell(value)
+    language = active_language()
+    economies: dict[str, str] = {}
+
+    def economy_name(code: str) -> str:
+        if not economies:
+            economies.update(Economy.objects.values_list("code", f"name_{language}"))
+        return economies.get(code, code)
+
+    names = {
+        "economy": economy_name,
+        "region": lambda code: region_label(code, language),
+        "session_language": lambda code: language_label(code, language),
+        "response_language": lambda code: language_label(code, language),
+        "kind": kind_label,
+        "size_band": size_label,
+        "status": lambda code: (
+            RegistrationStatus(code).label if code in RegistrationStatus.values else code
+        ),
+        "source": lambda code: (
+            RegistrationSource(code).label if code in RegistrationSource.values else code
+        ),
+        "question_kind": lambda code: (
+            QuestionKind(code).label if code in QuestionKind.values else code
+        ),
+    }
+
+    def for_people(column: str, value) -> int | float | str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool):
+            return _yes_no(value)
+        if column in names:
+            return cell(str(names[column](value)))
+        return cell(value)
+
+    return for_people
 
 
 # --- Aggregates ------------------------------------------------------------------------------
@@ -149,15 +216,29 @@ def aggregate_table(
 
 
 def aggregate_rows(
-    filters: ImpactFilters, by: str, audience: Audience, *, now: datetime | None = None
+    filters: ImpactFilters,
+    by: str,
+    audience: Audience,
+    *,
+    now: datetime | None = None,
+    codes: bool = False,
 ) -> Iterator[list]:
-    """Headline figures (one row) or a breakdown by `by`, with the two header rows; periods
-    and quarters in UTC, whoever asks (see `in_utc`)."""
+    """Headline figures (one row) or a breakdown by `by`, under one header row; periods and
+    quarters in UTC, whoever asks (see `in_utc`). For people (without `codes`), a breakdown's
+    first column is each key's name under the dimension's label ("Economy": "Sénégal"), not the
+    code beside it. Computed now, in the active language: a table of at most a few hundred
+    rows."""
     with timezone.override(UTC):
         columns, table = aggregate_table(filters, by, audience, now=now)
-    yield from _header(columns)
-    for values in table:
-        yield [cell(values[code]) for code, _label in columns]
+    if not codes and by != HEADLINE:
+        code, label = DIMENSION_COLUMNS[by]
+        if by == "quarter":
+            table = [{**values, code: quarter_label(values[code])} for values in table]
+        else:
+            columns = [(NAME[0], label), *columns[2:]]
+    rows = [_header(columns, codes=codes)]
+    rows += [[cell(values[code]) for code, _label in columns] for values in table]
+    return iter(rows)
 
 
 def aggregate_json(
@@ -215,11 +296,11 @@ ANSWER_COLUMNS = [
     ("region", _("Region")),
     ("kind", _("Kind of organisation")),
     ("size_band", _("Firm size")),
-    ("question", _("Question code")),
+    ("question", _("Question")),
     ("question_kind", _("Kind of question")),
     ("number", _("Number")),
     ("yes_no", _("Yes or no")),
-    ("choices", _("Choices (codes)")),
+    ("choices", _("Choices")),
     ("text", _("Text")),
 ]
 
@@ -245,26 +326,28 @@ def _registration_values(row: dict) -> dict:
 
 
 def registration_export_rows(
-    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
+    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None, codes: bool = False
 ) -> Iterator[list]:
     """One row per registration counted in the figures (cancelled ones are not), no names."""
-    yield from _header(REGISTRATION_COLUMNS)
+    yield _header(REGISTRATION_COLUMNS, codes=codes)
+    to_cell = _cells_for(codes=codes)
     for row in registration_rows(filters, audience, now=now).iterator(chunk_size=CHUNK):
         values = _registration_values(row)
-        yield [cell(values[code]) for code, _label in REGISTRATION_COLUMNS]
+        yield [to_cell(code, values[code]) for code, _label in REGISTRATION_COLUMNS]
 
 
 def attendance_export_rows(
-    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
+    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None, codes: bool = False
 ) -> Iterator[list]:
     """One row per registration (attended, minutes), then the walk-ins: people in an attendance
     report that matched no registration, with no organisation (so no organisation filter can
     keep them)."""
-    yield from _header(ATTENDANCE_COLUMNS)
+    yield _header(ATTENDANCE_COLUMNS, codes=codes)
+    to_cell = _cells_for(codes=codes)
     for row in registration_rows(filters, audience, now=now).iterator(chunk_size=CHUNK):
         values = _registration_values(row)
         values["walk_in"] = False
-        yield [cell(values[code]) for code, _label in ATTENDANCE_COLUMNS]
+        yield [to_cell(code, values[code]) for code, _label in ATTENDANCE_COLUMNS]
     if has_facts_filter(filters):
         return
     walk_ins = (
@@ -283,15 +366,17 @@ def attendance_export_rows(
             "attended": record["attended"],
             "minutes_attended": record["minutes"],
         }
-        yield [cell(values.get(code)) for code, _label in ATTENDANCE_COLUMNS]
+        yield [to_cell(code, values.get(code)) for code, _label in ATTENDANCE_COLUMNS]
 
 
 def answer_export_rows(
-    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
+    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None, codes: bool = False
 ) -> Iterator[list]:
     """One row per survey response and question answered (see the module's docstring), over the
-    responses the survey indicators count; nothing names who answered."""
-    yield from _header(ANSWER_COLUMNS)
+    responses the survey indicators count; nothing names who answered. For people, the survey,
+    question and choices are their texts in the active language; with `codes`, their codes."""
+    yield _header(ANSWER_COLUMNS, codes=codes)
+    to_cell = _cells_for(codes=codes)
     answers = (
         Answer.objects.filter(response__in=responses_in_scope(filters, audience, now=now))
         .select_related("question", "response__survey", "response__session", "response__economy")
@@ -302,7 +387,7 @@ def answer_export_rows(
         response = answer.response
         values = {
             "response": response.pk,
-            "survey": response.survey.slug,
+            "survey": response.survey.slug if codes else response.survey.title,
             "session": response.session_id,
             "session_language": response.session.language,
             "session_starts_at": response.session.starts_at,
@@ -312,14 +397,16 @@ def answer_export_rows(
             "region": response.economy.region,
             "kind": response.organisation_kind,
             "size_band": response.size_band,
-            "question": answer.question.code,
+            "question": answer.question.code if codes else answer.question.text,
             "question_kind": answer.question.kind,
             "number": answer.number,
             "yes_no": answer.boolean,
-            "choices": " ".join(choice.code for choice in answer.choices.all()),
+            "choices": " ".join(choice.code for choice in answer.choices.all())
+            if codes
+            else "; ".join(choice.text for choice in answer.choices.all()),
             "text": answer.text,
         }
-        yield [cell(values[code]) for code, _label in ANSWER_COLUMNS]
+        yield [to_cell(code, values[code]) for code, _label in ANSWER_COLUMNS]
 
 
 ROW_FUNCTIONS = {
@@ -330,13 +417,18 @@ ROW_FUNCTIONS = {
 
 
 def export_rows(
-    what: str, filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
+    what: str,
+    filters: ImpactFilters,
+    audience: Audience,
+    *,
+    now: datetime | None = None,
+    codes: bool = False,
 ) -> Iterator[list]:
     """The rows of a row-level export: registrations, attendance or answers (each step of the
-    stream in UTC, see `in_utc`)."""
+    stream in UTC, see `in_utc`; outreach.exports.csv_response keeps the language)."""
     if what not in ROW_FUNCTIONS:
         raise ValueError(f"Cannot export {what!r}.")
-    return in_utc(ROW_FUNCTIONS[what](filters, audience, now=now))
+    return in_utc(ROW_FUNCTIONS[what](filters, audience, now=now, codes=codes))
 
 
 def in_utc(rows: Iterator[list]) -> Iterator[list]:
@@ -353,6 +445,51 @@ def in_utc(rows: Iterator[list]) -> Iterator[list]:
             except StopIteration:
                 return
         yield row
+
+
+# --- File names ------------------------------------------------------------------------------
+
+FILENAME_FILTERS = (
+    ("economy", ""),
+    ("region", "region-"),
+    ("group", ""),
+    ("language", "sessions-in-"),
+    ("series", "series-"),
+    ("cohost", "cohost-"),
+    ("format", ""),
+    ("size_band", ""),
+    ("kind", ""),
+    ("session", "session-"),
+)
+
+
+def period_name(filters: ImpactFilters) -> str:
+    """ "2026-Q3", "2026", "2026-07-01-to-2026-08-15", "from-2026-07-01", or "" for no period."""
+    start, end = filters.start, filters.end
+    if start and end:
+        if (start, end) == (date(start.year, 1, 1), date(start.year, 12, 31)):
+            return str(start.year)
+        quarter = f"{start.year}-Q{(start.month + 2) // 3}"
+        if (start, end) == quarter_range(quarter):
+            return quarter
+        return f"{start.isoformat()}-to-{end.isoformat()}"
+    if start:
+        return f"from-{start.isoformat()}"
+    if end:
+        return f"to-{end.isoformat()}"
+    return ""
+
+
+def export_name(what: str, filters: ImpactFilters, extension: str, *, codes: bool = False) -> str:
+    """The file name of an export, carrying its filters and its language (or "codes"):
+    outreach-impact-economy-2026-Q3-fr.csv, outreach-impact-registrations-SN-micro-codes.xlsx."""
+    query = filters.as_query()
+    parts = [period_name(filters)]
+    parts += [
+        prefix + ascii_name(query[name]) for name, prefix in FILENAME_FILTERS if name in query
+    ]
+    language = "codes" if codes else active_language()
+    return export_filename("impact", what, *parts, language, extension=extension)
 
 
 # --- Writers ---------------------------------------------------------------------------------
@@ -383,8 +520,9 @@ def xlsx_file(rows: Iterable[list], *, sheet: str = "export"):
             if isinstance(value, int | float):
                 worksheet.write_number(number, column, value)
             elif value != "":
-                text = safe_cell(value)[:XLSX_MAX_TEXT]
-                worksheet.write_string(number, column, text, bold if number < 2 else None)
+                # A string cell, never a formula whatever it starts with: no apostrophe needed.
+                text = str(value)[:XLSX_MAX_TEXT]
+                worksheet.write_string(number, column, text, bold if number == 0 else None)
     workbook.close()
     output.seek(0)
     return output

@@ -1,13 +1,38 @@
-"""Writing cells that spreadsheets will open safely, and CSV streamed a line at a time."""
+"""Files people open in a spreadsheet: the one CSV writer, the names such files are saved under,
+and the headers every download of personal data carries.
 
-import csv
+CSV, as every export writes it (organisers' and co-hosts' registrants, impact figures and rows,
+attendance):
+- UTF-8 with a byte-order mark: Excel reads a CSV as UTF-8 only with it ("Économie").
+- Comma-separated, CRLF line ends (RFC 4180), one header row in the chosen language.
+- A text cell is quoted when it holds a comma, a double quote, a line break, or a semicolon: Excel
+  in a French or Spanish locale splits on semicolons, and a quoted value stays one cell there too.
+- Formula injection: a CSV has no cell types, so a spreadsheet runs a text cell starting with
+  = + - @ (or a tab, CR or NUL, which some strip first) as a formula. Such a cell is written with
+  a leading apostrophe ("'=1+1"), as OWASP advises; the apostrophe stays visible in the cell, the
+  price of a file that cannot run anything. Numbers are written as numbers, never prefixed.
+  XLSX has cell types: there text is written as a string cell, which is never a formula, so no
+  apostrophe is needed or shown (impact.exports.xlsx_file).
+"""
+
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
+from urllib.parse import quote
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import translation
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# A text cell holding one of these is quoted; ";" because French and Spanish Excel split on it.
+QUOTE_WHEN = re.compile(r'[,;"\r\n]')
+BOM = "\ufeff"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def safe_cell(value) -> str:
-    """Text a spreadsheet would run as a formula is prefixed with a quote; None becomes ""."""
+    """A CSV text cell a spreadsheet cannot run: a formula start gets a leading apostrophe;
+    None becomes ""."""
     if value is None:
         return ""
     text = str(value)
@@ -16,18 +41,85 @@ def safe_cell(value) -> str:
     return text
 
 
-class _Echo:
-    """A file whose write returns what it was given, so csv.writer hands back each line."""
+def csv_field(value) -> str:
+    """One cell of a CSV line: numbers as they are, text defused and quoted when needed."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = safe_cell(value)
+    if QUOTE_WHEN.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
-    def write(self, value):
-        return value
+
+def csv_line(row: Iterable) -> str:
+    return ",".join(csv_field(value) for value in row) + "\r\n"
 
 
-def csv_stream(rows: Iterable[list], *, bom: bool = False) -> Iterator[bytes]:
-    """UTF-8 CSV lines, one at a time, for a StreamingHttpResponse or a file. With `bom`, a
-    byte-order mark first: Excel reads the file as UTF-8 only with it (for "Économie")."""
-    writer = csv.writer(_Echo())
+def csv_stream(rows: Iterable[Iterable], *, bom: bool = True) -> Iterator[bytes]:
+    """UTF-8 CSV lines, one at a time, for a StreamingHttpResponse or a file: the byte-order
+    mark first (see the module's docstring), then each row as given: the caller's first row is
+    its one header row."""
     if bom:
-        yield "\ufeff".encode()
+        yield BOM.encode()
     for row in rows:
-        yield writer.writerow(row).encode()
+        yield csv_line(row).encode()
+
+
+# --- File names -------------------------------------------------------------------------------
+
+
+def ascii_name(text: str) -> str:
+    """Letters and digits without accents, the rest as single hyphens: "Côte d'Ivoire" →
+    "Cote-d-Ivoire"."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._]+", "-", folded).strip("-.")
+
+
+def export_filename(*parts, extension: str) -> str:
+    """A download's name from its parts (what it is, its filters, its language), empty parts
+    left out: ("impact", "economy", "2026-Q3", "fr") → outreach-impact-economy-2026-Q3-fr.csv."""
+    words = [ascii_name(part) for part in ("outreach", *parts) if part not in (None, "")]
+    return "-".join(word for word in words if word) + "." + extension
+
+
+def content_disposition(filename: str) -> str:
+    """attachment; filename="…" in ASCII, and filename*=UTF-8''… (RFC 6266) when the name has
+    more than ASCII, for browsers that keep it."""
+    fallback = ascii_name(filename.rsplit(".", 1)[0])
+    if "." in filename:
+        fallback += "." + ascii_name(filename.rsplit(".", 1)[1])
+    header = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
+
+
+def as_download(response: HttpResponse | StreamingHttpResponse, filename: str):
+    """Mark a response as a file to save, never kept by a browser's or a proxy's cache: every
+    export and download of personal data goes through here."""
+    response["Content-Disposition"] = content_disposition(filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def in_language(rows: Iterable[Iterable], language: str | None) -> Iterator[Iterable]:
+    """Each row of a stream made with `language` active: a streamed response is read after the
+    view has returned, when the request's language may no longer be the thread's."""
+    rows = iter(rows)
+    while True:
+        with translation.override(language, deactivate=False):
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+        yield row
+
+
+def csv_response(rows: Iterable[Iterable], filename: str) -> StreamingHttpResponse:
+    """The rows as a streamed CSV download in the language active now (see the module's
+    docstring for the format)."""
+    rows = in_language(rows, translation.get_language())
+    response = StreamingHttpResponse(csv_stream(rows), content_type=CSV_CONTENT_TYPE)
+    return as_download(response, filename)

@@ -6,15 +6,16 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
 from events.calendar import absolute_url
 from outreach import audit
 from outreach import permissions as base
-from outreach.exports import csv_stream, safe_cell
+from outreach.exports import csv_response, export_filename
 from outreach.models import AuditAction
 from registrations import cohost_links, queries
 
@@ -99,6 +100,16 @@ def session(request, pk):
 
 
 COLUMNS = ["name", "email", "organisation", "economy", "kind", "size", "status"]
+# The CSV's header, in the request's language; its cells are what the page shows (_row).
+COLUMN_LABELS = {
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("Email"),
+    "organisation": gettext_lazy("Organisation"),
+    "economy": gettext_lazy("Economy"),
+    "kind": gettext_lazy("Kind of organisation"),
+    "size": gettext_lazy("Firm size"),
+    "status": gettext_lazy("Status"),
+}
 
 
 @cohost_members_only
@@ -110,11 +121,12 @@ def registrants_csv(request, pk):
     audit.record(request.user, AuditAction.EXPORT_DOWNLOADED, session, export="cohost-registrants")
 
     def rows():
-        yield COLUMNS
+        yield [str(COLUMN_LABELS[column]) for column in COLUMNS]
         for registration in registrants.iterator(chunk_size=2000):
             row = _row(registration, organisation_id)
-            yield [safe_cell(row[column]) for column in COLUMNS]
+            yield [row[column] for column in COLUMNS]
 
-    response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="registrants-session-{session.pk}.csv"'
-    return response
+    filename = export_filename(
+        "registrants", f"session-{session.pk}", translation.get_language(), extension="csv"
+    )
+    return csv_response(rows(), filename)

@@ -13,8 +13,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.models import Session
 from events.organiser_views import organisers_only
 from outreach import audit
-from outreach.exports import csv_stream, safe_cell
+from outreach.exports import csv_response, export_filename
 from outreach.models import AuditAction
 from registrations import attendance as attendance_service
 from registrations import permissions, privacy, queries, services, surveys, zoom
@@ -37,18 +37,45 @@ from registrations.models import (
     RegistrationStatus,
 )
 
+# The CSV's columns: code, header for people, the cell as a code, the cell for people (None:
+# the same). People get names in the request's language; `?codes=1` gets codes (for scripts).
 CSV_COLUMNS = [
-    ("name", lambda r: r.person.full_name if r.person else ""),
-    ("email", lambda r: r.person.email if r.person else ""),
-    ("organisation", lambda r: r.organisation.name),
-    ("economy", lambda r: r.organisation.economy_id),
-    ("kind", lambda r: r.organisation.kind),
-    ("size_band", lambda r: r.organisation.size_band),
-    ("job_title", lambda r: r.job_title),
-    ("status", lambda r: r.status),
-    ("source", lambda r: r.source),
-    ("brought_by", lambda r: r.source_organisation.name if r.source_organisation else ""),
-    ("registered_at", lambda r: r.created_at.isoformat()),
+    ("name", gettext_lazy("Name"), lambda r: r.person.full_name if r.person else "", None),
+    ("email", gettext_lazy("Email"), lambda r: r.person.email if r.person else "", None),
+    ("organisation", gettext_lazy("Organisation"), lambda r: r.organisation.name, None),
+    (
+        "economy",
+        gettext_lazy("Economy"),
+        lambda r: r.organisation.economy_id,
+        lambda r: r.organisation.economy.name if r.organisation.economy_id else "",
+    ),
+    (
+        "kind",
+        gettext_lazy("Kind of organisation"),
+        lambda r: r.organisation.kind,
+        lambda r: r.organisation.get_kind_display(),
+    ),
+    (
+        "size_band",
+        gettext_lazy("Firm size"),
+        lambda r: r.organisation.size_band,
+        lambda r: r.organisation.get_size_band_display(),
+    ),
+    ("job_title", gettext_lazy("Job title"), lambda r: r.job_title, None),
+    ("status", gettext_lazy("Status"), lambda r: r.status, lambda r: r.get_status_display()),
+    ("source", gettext_lazy("Source"), lambda r: r.source, lambda r: r.get_source_display()),
+    (
+        "brought_by",
+        gettext_lazy("Brought by"),
+        lambda r: r.source_organisation.name if r.source_organisation else "",
+        None,
+    ),
+    (
+        "registered_at",
+        gettext_lazy("Registered at (UTC)"),
+        lambda r: r.created_at.isoformat(),
+        None,
+    ),
 ]
 
 
@@ -95,9 +122,11 @@ def registration_list(request, pk):
 @organisers_only
 @require_GET
 def registration_csv(request, pk):
-    """The filtered registrations as CSV, streamed, safe to open in a spreadsheet."""
+    """The filtered registrations as CSV, streamed, safe to open in a spreadsheet
+    (outreach.exports), for people in the request's language or, with `?codes=1`, as codes."""
     session = _session_for(request, pk)
     filters = _filters(request)
+    codes = request.GET.get("codes", "") in {"1", "true", "yes"}
     registrations = queries.session_registrations(session, **filters)
     # The search words may be a person's name: the log keeps only that there were some.
     audit.record(
@@ -110,16 +139,24 @@ def registration_csv(request, pk):
         search=bool(filters["text"]),
     )
 
-    def rows():
-        yield [name for name, _value in CSV_COLUMNS]
-        for registration in registrations.iterator(chunk_size=2000):
-            yield [safe_cell(value(registration)) for _name, value in CSV_COLUMNS]
+    cells = [(code if codes else people) or code for _name, _label, code, people in CSV_COLUMNS]
 
-    response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="registrations-session-{session.pk}.csv"'
+    def rows():
+        yield [name if codes else str(label) for name, label, _code, _people in CSV_COLUMNS]
+        for registration in registrations.iterator(chunk_size=2000):
+            yield [value(registration) for value in cells]
+
+    # The search words may be a person's name: the file's name keeps only that there were some.
+    filename = export_filename(
+        "registrations",
+        f"session-{session.pk}",
+        filters["status"],
+        filters["economy"],
+        "search" if filters["text"] else "",
+        "codes" if codes else translation.get_language(),
+        extension="csv",
     )
-    return response
+    return csv_response(rows(), filename)
 
 
 # What an organiser may do to a registration: the service, its audit action, what they are told.

@@ -91,7 +91,7 @@ def via_of(path: str) -> str:
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 # Organisers invite members
@@ -617,10 +617,10 @@ def test_the_csv_export_follows_the_same_rule(client, ministry, two_registrants)
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="registrants-session-{two_registrants.pk}.csv"'
+        f'attachment; filename="outreach-registrants-session-{two_registrants.pk}-en.csv"'
     )
     assert csv_rows(response) == [
-        ["name", "email", "organisation", "economy", "kind", "size", "status"],
+        ["Name", "Email", "Organisation", "Economy", "Kind of organisation", "Firm size", "Status"],
         [
             "Lucía Pérez",
             "lucia@example.org",

@@ -512,16 +512,18 @@ def test_breakdowns_equal_the_independent_count(world, query, by):
 
 def export(client, world, name: str, query: dict, **kwargs):
     client.force_login(world["organiser"])
-    response = client.get(reverse(f"impact:{name}", kwargs=kwargs), params(query, world))
+    # With codes (?codes=1): column codes and the keys the independent count uses.
+    query = {**params(query, world), "codes": "1"}
+    response = client.get(reverse(f"impact:{name}", kwargs=kwargs), query)
     assert response.status_code == 200
     return response
 
 
-def csv_table(response) -> tuple[list, list, list]:
-    """(codes, labels, data rows) of a streamed CSV export."""
+def csv_table(response) -> tuple[list, list]:
+    """(header, data rows) of a streamed CSV export."""
     content = b"".join(response.streaming_content).decode("utf-8-sig")
-    codes, labels, *rows = csv.reader(io.StringIO(content))
-    return codes, labels, rows
+    header, *rows = csv.reader(io.StringIO(content))
+    return header, rows
 
 
 def text(value) -> str:
@@ -566,7 +568,7 @@ def test_csv_export_cells_carry_the_independent_figures(client, world, query):
     filters = filters_from(params(query, world))
     expected = expected_headline(filters, timezone.now())
 
-    codes, _labels, rows = csv_table(
+    codes, rows = csv_table(
         export(client, world, "export-aggregate", query, by="headline", fmt="csv")
     )
 
@@ -581,9 +583,7 @@ def test_csv_breakdown_cells_carry_the_independent_figures(client, world, query,
     figures = ("registrations", "attendees", "organisations", "firms")
     column = KEY_COLUMNS.get(by, by)
 
-    codes, _labels, rows = csv_table(
-        export(client, world, "export-aggregate", query, by=by, fmt="csv")
-    )
+    codes, rows = csv_table(export(client, world, "export-aggregate", query, by=by, fmt="csv"))
 
     cells = [dict(zip(codes, row, strict=True)) for row in rows]
     assert {row[column]: [row[figure] for figure in figures] for row in cells} == {
@@ -597,7 +597,7 @@ def test_registration_rows_are_the_counted_registrations(client, world, query):
     filters = filters_from(params(query, world))
     expected = counted_registrations(filters, timezone.now())
 
-    codes, _labels, rows = csv_table(
+    codes, rows = csv_table(
         export(client, world, "export-rows", query, what="registrations", fmt="csv")
     )
 
@@ -624,7 +624,7 @@ def test_attendance_rows_are_the_counted_registrations_and_the_walk_ins(client, 
         ]
     )
 
-    codes, _labels, rows = csv_table(
+    codes, rows = csv_table(
         export(client, world, "export-rows", query, what="attendance", fmt="csv")
     )
 
@@ -646,9 +646,7 @@ def test_answer_rows_are_the_counted_answers(client, world, query):
     filters = filters_from(params(query, world))
     expected = counted_answers(filters, timezone.now())
 
-    codes, _labels, rows = csv_table(
-        export(client, world, "export-rows", query, what="answers", fmt="csv")
-    )
+    codes, rows = csv_table(export(client, world, "export-rows", query, what="answers", fmt="csv"))
 
     cells = [dict(zip(codes, row, strict=True)) for row in rows]
     assert sorted((row["response"], row["question"]) for row in cells) == sorted(
@@ -697,7 +695,7 @@ def test_exports_put_a_session_in_its_utc_quarter_whoever_asks(client, at_a_quar
         url = reverse("impact:export-aggregate", kwargs={"by": "quarter", "fmt": fmt})
         return client.get(url, query or {})
 
-    codes, _labels, csv_rows = csv_table(get("csv"))
+    codes, csv_rows = csv_table(get("csv", {"codes": "1"}))
     json_rows = get("json").json()["rows"]
     in_quarter = get("json", {"quarter": "2025-Q3"}).json()["figures"]
 

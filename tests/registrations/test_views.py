@@ -363,8 +363,8 @@ def test_the_csv_export_is_safe_to_open_in_a_spreadsheet(client):
 
     response = client.get(f"/en/manage/sessions/{registration.session.pk}/registrations.csv")
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["name", "email", "organisation"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Name", "Email", "Organisation"]
     assert rows[1][0] == '\'=HYPERLINK("http://evil")'
 
 

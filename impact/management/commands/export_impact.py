@@ -1,5 +1,11 @@
 """Export impact figures from the command line: headline figures or a breakdown, as CSV, XLSX or
-JSON, with the dashboard's filters, to standard output or a file."""
+JSON, with the dashboard's filters, to standard output or a file.
+
+CSV and XLSX are for people by default (one header row and names in the --labels language);
+--codes writes column codes and codes instead. A CSV starts with a byte-order mark wherever it
+goes, as every Outreach CSV does (outreach.exports), so that Excel reads it as UTF-8 even when
+standard output was redirected to a file.
+"""
 
 import json
 import shutil
@@ -50,7 +56,12 @@ class Command(BaseCommand):
             "--labels",
             default=settings.LANGUAGE_CODE,
             choices=[code for code, _name in settings.LANGUAGES],
-            help="the language of the label row and names",
+            help="the language of the header row and names",
+        )
+        parser.add_argument(
+            "--codes",
+            action="store_true",
+            help="column codes and codes (ISO, size band, …) instead of names, for scripts",
         )
         parser.add_argument("--quarter", help="e.g. 2026-Q3")
         parser.add_argument("--year", help="e.g. 2026")
@@ -92,11 +103,10 @@ class Command(BaseCommand):
                 data = json.dumps(exports.aggregate_json(filters, by, audience), indent=1)
                 self._write_text([(data + "\n").encode()], output)
             elif fmt == "csv":
-                # A file gets a byte-order mark so that Excel reads it as UTF-8; a pipe does not.
-                rows = exports.aggregate_rows(filters, by, audience)
-                self._write_text(csv_stream(rows, bom=bool(output)), output)
+                rows = exports.aggregate_rows(filters, by, audience, codes=options["codes"])
+                self._write_text(csv_stream(rows), output)
             else:
-                rows = exports.aggregate_rows(filters, by, audience)
+                rows = exports.aggregate_rows(filters, by, audience, codes=options["codes"])
                 with exports.xlsx_file(rows, sheet=f"impact-{by}") as workbook:
                     self._write_binary(workbook, output)
 
