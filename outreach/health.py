@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from outreach import periodic
+
 # Tasks due longer ago than this and still waiting mean no worker is taking them.
 STALE_TASKS = timedelta(minutes=10)
 
@@ -100,6 +102,16 @@ def _redis_queue(backend) -> dict | None:
     }
 
 
+def _periodic() -> dict:
+    """When each periodic job last ran, and whether one is overdue (missed two periods). Shown,
+    not counted in the status: a late job must not take the web out of its load balancer."""
+    try:
+        jobs = periodic.job_states()
+    except DatabaseError:
+        return {"ok": False}
+    return {"ok": not any(job["overdue"] for job in jobs.values()), "jobs": jobs}
+
+
 @never_cache
 @require_GET
 def health(request):
@@ -107,6 +119,11 @@ def health(request):
     tasks = _tasks() if database else {"ok": False}
     healthy = database and tasks["ok"]
     return JsonResponse(
-        {"status": "ok" if healthy else "failing", "database": database, "tasks": tasks},
+        {
+            "status": "ok" if healthy else "failing",
+            "database": database,
+            "tasks": tasks,
+            "periodic": _periodic() if database else {"ok": False},
+        },
         status=200 if healthy else 503,
     )

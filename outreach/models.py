@@ -372,3 +372,34 @@ class AuditEntry(models.Model):
             return "" if value is None else str(value)
 
         return [(key, text(value)) for key, value in (self.details or {}).items()]
+
+
+class PeriodicRun(models.Model):
+    """One period of one periodic job (outreach.periodic), claimed by the worker that runs it.
+
+    The unique (job, period start) pair is what keeps a job to one run per period however many
+    workers race for it; the scheduler's own ticks are rows of the job "scheduler". A run whose
+    job failed keeps its row unfinished, with the error and the attempts made.
+    """
+
+    job = models.CharField(max_length=64)
+    period_start = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        ordering = ["-period_start", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="one_run_per_job_period")
+        ]
+        indexes = [models.Index(fields=["job", "-finished_at"], name="periodic_last_run")]
+
+    def __str__(self):
+        return f"{self.job} {self.period_start:%Y-%m-%d %H:%M}"

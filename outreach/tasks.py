@@ -1,14 +1,21 @@
 """Background work of the foundations, and enqueuing tasks only for committed work."""
 
+import logging
+from datetime import datetime
+from importlib.util import find_spec
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.tasks import task, task_backends
+from django.tasks.signals import task_started
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from outreach import periodic
 
 # Backends that keep their queue in our own database: a task enqueued inside a transaction
 # becomes visible to workers only when that transaction commits, so enqueuing at once is
@@ -100,3 +107,74 @@ def send_cohost_invitation(person_id: int) -> None:
             body=render_to_string("emails/cohost_invitation.txt", context),
             to=[person.email],
         ).send()
+
+
+# --- Periodic work (outreach.periodic) ---------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+# Raised for a tick after a worker made sure the scheduler is queued, so that workers starting
+# many tasks look in the database once per tick between them.
+PERIODIC_ARMED = WorkerFlag("periodic-armed")
+
+
+@task
+def run_periodic_jobs(tick: str = "") -> dict:
+    """One tick of the scheduler: queue the next ticks, then run every job that is due.
+
+    `tick` is the boundary this task was queued for (ISO 8601), or empty for a tick queued to
+    run at once (after `migrate`, by hand)."""
+    now = timezone.now()
+    if tick:
+        periodic.record_tick(datetime.fromisoformat(tick), now=now)
+    # First, so that a job that fails or is killed leaves the schedule standing.
+    arm_periodic_jobs(now=now)
+    return periodic.run_due_jobs(now=now)
+
+
+def arm_periodic_jobs(*, now: datetime | None = None) -> list[datetime]:
+    """Make sure the scheduler's next two ticks are queued; returns the ticks queued now.
+
+    Safe in many workers at once: a tick is claimed in the database in the same transaction
+    that queues it (a queue that refuses it leaves it unclaimed), so each is queued once."""
+    now = now or timezone.now()
+    queued = []
+    for moment in periodic.next_ticks(now):
+        if periodic.tick_is_claimed(moment):
+            continue
+        try:
+            with transaction.atomic():
+                periodic.claim_tick(moment)
+                run_periodic_jobs.using(run_after=moment).enqueue(moment.isoformat())
+        except IntegrityError:
+            continue
+        queued.append(moment)
+    return queued
+
+
+def _arm_periodic_jobs(sender, **kwargs) -> None:
+    # The task being started must run even if the database or the queue cannot arm just now.
+    try:
+        if PERIODIC_ARMED.raise_if_lowered(periodic.TICK.total_seconds()):
+            arm_periodic_jobs()
+    except Exception:
+        logger.warning("could not queue the periodic jobs' scheduler", exc_info=True)
+
+
+def start_periodic_jobs(sender, *, plan=None, **kwargs) -> None:
+    """After `migrate` (every deploy), queue a tick to run at once: it runs what is due and
+    arms the schedule. A flush of the database (tests) sends the same signal with no plan."""
+    if plan is None:
+        return
+    try:
+        run_periodic_jobs.enqueue("")
+    except Exception:
+        logger.warning("could not queue the periodic jobs' scheduler", exc_info=True)
+
+
+# Workers keep the schedule armed: every task they start checks it, once per tick. Workers
+# import this module (registrations' tasks import it) before they start a task.
+task_started.connect(_arm_periodic_jobs, dispatch_uid="outreach-arm-periodic-jobs")
+if find_spec("django_tasks") is not None:
+    from django_tasks.signals import task_started as backport_task_started
+
+    backport_task_started.connect(_arm_periodic_jobs, dispatch_uid="outreach-arm-periodic-jobs")

@@ -310,3 +310,41 @@ def test_a_queue_setting_that_cannot_work_stops_with_one_line(env, message):
     assert result.stderr.startswith("Outreach cannot start:")
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- Periodic work on the Redis queue (tests/outreach/test_periodic.py has the rules) ----------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_redis_workers_arming_at_once_queue_each_tick_once_and_each_job_runs_once(
+    redis_queue,
+):
+    from django_tasks_rq import Job
+    from rq import SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    from outreach import periodic
+    from outreach.models import PeriodicRun
+    from outreach.tasks import arm_periodic_jobs, run_periodic_jobs
+    from tests.outreach.test_periodic import in_two_workers
+
+    armed = in_two_workers(arm_periodic_jobs)
+    ticks = [run_periodic_jobs.enqueue("") for _ in range(3)]  # three workers start at once
+    worker = SimpleWorker([redis_queue], connection=redis_queue.connection, job_class=Job)
+    worker.work(burst=True)
+
+    scheduled = [
+        redis_queue.fetch_job(job_id)
+        for job_id in ScheduledJobRegistry(queue=redis_queue).get_job_ids()
+    ]
+    ticks_queued = sorted(job.args[0] for job in scheduled if "run_periodic_jobs" in job.func_name)
+    assert sum(len(moments) for moments in armed) == 2
+    # Each boundary once (the ticks that ran armed the same ones, or a later one at a boundary).
+    assert ticks_queued == sorted(set(ticks_queued))
+    assert len(ticks_queued) == PeriodicRun.objects.filter(job="scheduler").count() >= 2
+    outcomes = [run_periodic_jobs.get_result(tick.id).return_value for tick in ticks]
+    for job in periodic.JOBS:
+        assert sorted(outcome[job.name] for outcome in outcomes) == ["ran", "skipped", "skipped"]
+    assert sorted(PeriodicRun.objects.exclude(job="scheduler").values_list("job", "attempts")) == (
+        sorted((job.name, 1) for job in periodic.JOBS)
+    )
