@@ -16,16 +16,13 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from events.models import Session, SessionFormat, SessionStatus
+from outreach.links import absolute_url
 
 PRODUCT_ID = "-//Outreach//Sessions//EN"
 
 
 def site_domain() -> str:
     return urlsplit(settings.SITE_URL).netloc
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def session_uid(session: Session) -> str:

@@ -1,11 +1,17 @@
-"""How django-allauth fits Outreach: the site named from SITE_URL, a person's language kept."""
+"""How django-allauth fits Outreach: sign-in by emailed code only, links and the site's name
+from SITE_URL, a person's language kept."""
 
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.auth_backends import AuthenticationBackend
 from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
 from django.utils import translation
+
+from outreach.links import absolute_url
 
 
 @dataclass(frozen=True)
@@ -20,12 +26,48 @@ def site_identity() -> SiteIdentity:
     return SiteIdentity(name="Outreach", domain=urlsplit(settings.SITE_URL).netloc)
 
 
-class AccountAdapter(DefaultAccountAdapter):
-    def build_absolute_uri(self, request, location, protocol=None):
-        return urljoin(settings.SITE_URL + "/", location.lstrip("/"))
+class CodeOnlyBackend(AuthenticationBackend):
+    """The only authentication backend: permissions as Django's ModelBackend, and no password
+    ever signs anyone in.
 
+    allauth signs people in by emailed code (or after verifying their address by code) with
+    `login()` itself, never through `authenticate()`; so `authenticate()` refuses every set of
+    credentials. A password hash left in the database (createsuperuser, an old account) is inert.
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+
+def no_password_page(request, extra_context=None):
+    """Stands in for the admin's password change pages: there is no password to change."""
+    raise Http404
+
+
+def _is_link(value) -> bool:
+    return isinstance(value, str) and urlsplit(value).scheme in ("http", "https")
+
+
+class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
+        """Every allauth email goes through here. allauth builds its links from the request
+        (`allauth.utils.build_absolute_uri`, called by its flows without asking the adapter,
+        e.g. the "unknown account" sign-up link): each link is rebuilt on SITE_URL here, and
+        the site is named from SITE_URL, whatever Host the request carried."""
+        context = {
+            key: absolute_url(value) if _is_link(value) else value for key, value in context.items()
+        }
         super().send_mail(template_prefix, email, {**context, "current_site": site_identity()})
+
+    def send_account_already_exists_mail(self, email):
+        """Sign-up with a known address (answered like a new one, so that nobody learns who has
+        an account): the owner is told to sign in by code. allauth's own version points to the
+        password reset, which Outreach does not have."""
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {"login_url": absolute_url(reverse("account_request_login_code"))},
+        )
 
     def format_email_subject(self, subject):
         return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django import forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from modeltranslation.admin import TranslationAdmin
 
@@ -20,6 +21,21 @@ class OrganisationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["economy"]
 
 
+class PasswordlessUserCreationForm(forms.ModelForm):
+    """A person added by hand signs in by code, like everyone: no password to choose."""
+
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "role"]
+
+    def save(self, commit=True):
+        person = super().save(commit=False)
+        person.set_unusable_password()
+        if commit:
+            person.save()
+        return person
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -27,12 +43,18 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "language", "is_active"]
     search_fields = ["email", "full_name"]
     autocomplete_fields = ["organisation"]
+    # No password field and no password page: Outreach has no passwords (outreach.accounts).
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         ("Person", {"fields": ["full_name", "language", "time_zone", "organisation", "role"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "role"]})]
+    add_form = PasswordlessUserCreationForm
+
+    def get_urls(self):
+        # Django's UserAdmin adds "<id>/password/" to set a password: skipped.
+        return super(BaseUserAdmin, self).get_urls()
 
 
 @admin.register(AuditEntry)

@@ -126,16 +126,9 @@ else:
 # --- People and accounts ------------------------------------------------------------------
 
 AUTH_USER_MODEL = "outreach.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Outreach has no passwords: people sign in by a code emailed by allauth, and this backend (the
+# only one) gives staff their permissions but signs nobody in with a password, /admin/ included.
+AUTHENTICATION_BACKENDS = ["outreach.accounts.CodeOnlyBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "outreach:profile"
 

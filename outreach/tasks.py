@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from outreach import periodic
+from outreach.links import absolute_url
 
 # Backends that keep their queue in our own database: a task enqueued inside a transaction
 # becomes visible to workers only when that transaction commits, so enqueuing at once is
@@ -96,8 +97,8 @@ def send_cohost_invitation(person_id: int) -> None:
         context = {
             "person": person,
             "organisation": person.organisation,
-            "sign_in_url": settings.SITE_URL + reverse("account_request_login_code"),
-            "workspace_url": settings.SITE_URL + reverse("cohost:home"),
+            "sign_in_url": absolute_url(reverse("account_request_login_code")),
+            "workspace_url": absolute_url(reverse("cohost:home")),
         }
         subject = _("You are invited to the %(organisation)s workspace on Outreach") % {
             "organisation": person.organisation.name

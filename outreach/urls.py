@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls
-from outreach import health, views
+from outreach import accounts, health, views
 from registrations import cohost_urls as registrations_cohost_urls
 
 # The co-host workspace gathers views of two layers under one namespace.
@@ -17,8 +17,10 @@ outreach_patterns = [
     path("time-zone/", views.set_time_zone, name="set-time-zone"),
 ]
 
-# Staff sign in by emailed code like everyone: the admin's own password form is never shown.
+# Staff sign in by emailed code like everyone: the admin's own password form is never shown,
+# and its pages to change a password answer 404.
 admin.site.login = secure_admin_login(admin.site.login)
+admin.site.password_change = admin.site.password_change_done = accounts.no_password_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),

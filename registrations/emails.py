@@ -13,6 +13,7 @@ from icalendar import vCalAddress, vText
 
 from events.calendar import build_calendar, session_event, session_location
 from events.models import SessionFormat
+from outreach.links import absolute_url
 from outreach.timezones import format_time_range
 from registrations.models import Message, MessageKind, Registration
 
@@ -32,19 +33,15 @@ CANCEL_OFFERED = {
 }
 
 
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 def cancel_url(registration: Registration) -> str:
-    return absolute(reverse("registrations:cancel", kwargs={"token": registration.token}))
+    return absolute_url(reverse("registrations:cancel", kwargs={"token": registration.token}))
 
 
 def survey_url(registration: Registration) -> str:
     invitation = registration.survey_invitations.order_by("-created_at").first()
     if invitation is None:
         return ""
-    return absolute(reverse("registrations:survey", kwargs={"token": invitation.token}))
+    return absolute_url(reverse("registrations:survey", kwargs={"token": invitation.token}))
 
 
 def invitation(registration: Registration, *, method: str) -> bytes:
@@ -155,8 +152,8 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "location": session_location(session),
             "language": session.get_language_display(),
             "join_url": join_url,
-            "session_url": absolute(session.get_absolute_url()),
-            "my_sessions_url": absolute(reverse("registrations:my-sessions")),
+            "session_url": absolute_url(session.get_absolute_url()),
+            "my_sessions_url": absolute_url(reverse("registrations:my-sessions")),
             "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
             "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
             "language_code": person.language,

@@ -1,6 +1,8 @@
 import re
 
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -154,3 +156,69 @@ def test_a_password_post_to_the_sign_in_page_signs_nobody_in(client):
     )
 
     assert "_auth_user_id" not in client.session
+
+
+def test_no_backend_signs_anyone_in_with_a_password_whatever_the_credentials(rf):
+    person = UserFactory(email="staff@example.org", is_staff=True, is_superuser=True)
+    person.set_password("correct horse battery staple")
+    person.save()
+
+    answers = [
+        authenticate(rf.post("/"), **credentials)
+        for credentials in (
+            {"email": "staff@example.org", "password": "correct horse battery staple"},
+            {"username": "staff@example.org", "password": "correct horse battery staple"},
+        )
+    ]
+
+    assert answers == [None, None]
+
+
+def test_staff_keep_their_admin_permissions_without_a_password_backend():
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_organisation"))
+
+    assert staff.has_perm("outreach.view_organisation") is True
+    assert staff.has_perm("outreach.change_organisation") is False
+
+
+@pytest.mark.parametrize("path", ["/admin/password_change/", "/admin/password_change/done/"])
+def test_the_admin_has_no_page_to_change_a_password(client, path):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get(path).status_code == 404
+
+
+def test_the_admins_person_pages_offer_no_password(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    person = UserFactory()
+
+    change = client.get(f"/admin/outreach/user/{person.pk}/change/")
+    add = client.post(
+        "/admin/outreach/user/add/",
+        {"email": "added@example.org", "full_name": "Added By Hand", "role": "participant"},
+    )
+
+    assert change.status_code == 200
+    assert "password" not in change.content.decode().lower()
+    # Django's own address for it falls to the admin's catch-all: no form behind it.
+    password_page = client.get(f"/admin/outreach/user/{person.pk}/password/", follow=True)
+    assert 'type="password"' not in password_page.content.decode()
+    assert add.status_code == 302
+    assert User.objects.get(email="added@example.org").has_usable_password() is False
+
+
+def test_signing_up_with_a_known_address_tells_its_owner_to_sign_in_by_code(client):
+    UserFactory(email="known@example.org").emailaddress_set.create(
+        email="known@example.org", verified=True, primary=True
+    )
+
+    response = client.post(
+        reverse("account_signup"), {"email": "known@example.org", "full_name": "Someone Else"}
+    )
+
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["known@example.org"]
+    assert "reset" not in message.body.lower()
+    assert "https://outreach.example/en/accounts/login/code/" in message.body
