@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django import forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from modeltranslation.admin import TranslationAdmin
 
@@ -37,21 +36,6 @@ class PasswordlessUserCreationForm(forms.ModelForm):
         return person
 
 
-class PasswordlessUserCreationForm(forms.ModelForm):
-    """A person added by hand signs in by code, like everyone: no password to choose."""
-
-    class Meta:
-        model = User
-        fields = ["email", "full_name", "role"]
-
-    def save(self, commit=True):
-        person = super().save(commit=False)
-        person.set_unusable_password()
-        if commit:
-            person.save()
-        return person
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -66,11 +50,6 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "role"]})]
-    add_form = PasswordlessUserCreationForm
-
-    def get_urls(self):
-        # Django's UserAdmin adds "<id>/password/" to set a password: skipped.
-        return super(BaseUserAdmin, self).get_urls()
     add_form = PasswordlessUserCreationForm
 
     def get_urls(self):
