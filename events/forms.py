@@ -6,12 +6,28 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import LANGUAGE_CODES, Series, Session, SessionFormat, Topic
+from events.models import (
+    LANGUAGE_CODES,
+    MAX_ATTENDANCE_THRESHOLD_MINUTES,
+    Series,
+    Session,
+    SessionFormat,
+    Topic,
+    validate_attendance_threshold,
+)
 from events.services import quarter_bounds, suggest_quarter_times
 from outreach.economies import region_choices
 from outreach.forms import time_zone_choices
 from outreach.models import Economy, Organisation, OrganisationKind
-from outreach.timezones import NonExistentLocalTime, aware
+from outreach.timezones import (
+    AmbiguousLocalTime,
+    NonExistentLocalTime,
+    aware,
+    fold_of,
+    is_known_zone,
+    occurrences,
+    offset_labels,
+)
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
@@ -34,7 +50,110 @@ def _wall_clock(moment, zone_name):
     return moment.astimezone(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
 
 
-class SessionForm(forms.ModelForm):
+def _bound_attendance_threshold(field) -> None:
+    """The minutes that count as attending: one clear message for a value out of bounds, in
+    place of the generic ones of a small positive integer."""
+    if field is None:
+        return
+    field.validators = [validate_attendance_threshold]
+    field.widget.attrs.update(min=1, max=MAX_ATTENDANCE_THRESHOLD_MINUTES)
+
+
+OCCURRENCE = "%s_occurrence"  # the field that says which of a repeated time is meant
+
+
+def _to_the_minute(local):
+    return local.replace(second=0, microsecond=0)
+
+
+class WallClockTimesMixin:
+    """Times read on the clock of the zone in the form's `time_zone` field, made unambiguous.
+
+    A time the clocks skip is refused. A time that occurs twice (the night clocks go back) gets
+    a choice of its two UTC offsets beside it, and is refused until one is chosen: the form
+    comes back with the choice, so it works without JavaScript. A time that is not touched (the
+    same minute in the same zone as stored) keeps the stored moment exactly, second occurrence
+    and seconds included. Subclasses name `TIME_FIELDS` and say what is stored in `_stored()`.
+    """
+
+    TIME_FIELDS: tuple[str, ...] = ()
+
+    def _stored(self) -> tuple[str, dict]:
+        """The zone and {field: moment} the times stood for before this form."""
+        return "", {}
+
+    def _add_occurrence_fields(self):
+        stored_zone, stored = self._stored()
+        for name in self.TIME_FIELDS:
+            if name not in self.fields:
+                continue
+            if self.is_bound:
+                zone = self.data.get(self.add_prefix("time_zone"))
+                local, chosen = self._posted_time(name), None
+            else:
+                zone = self.initial.get("time_zone") or stored_zone
+                local, chosen = self.initial.get(name), None
+                if stored.get(name) is not None and zone == stored_zone:
+                    chosen = fold_of(stored[name], zone)
+            if not local or not zone or not is_known_zone(zone):
+                continue
+            moments = occurrences(local, zone)
+            if len(moments) != 2:
+                continue
+            first, second = offset_labels(moments, zone)
+            field = forms.TypedChoiceField(
+                label=_("Which %(time)s?") % {"time": local.strftime("%Y-%m-%d %H:%M")},
+                choices=[
+                    (0, _("%(offset)s, before the clocks go back") % {"offset": first}),
+                    (1, _("%(offset)s, after the clocks go back") % {"offset": second}),
+                ],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self._insert_after(name, OCCURRENCE % name, field)
+            if chosen is not None:
+                self.initial[OCCURRENCE % name] = chosen
+
+    def _insert_after(self, anchor: str, name: str, field) -> None:
+        fields = list(self.fields.items())
+        index = [key for key, _field in fields].index(anchor) + 1
+        fields.insert(index, (name, field))
+        self.fields = dict(fields)
+
+    def _posted_time(self, name):
+        try:
+            return self.fields[name].to_python(self.data.get(self.add_prefix(name)))
+        except forms.ValidationError:
+            return None
+
+    def _make_times_aware(self, cleaned: dict) -> None:
+        zone = cleaned.get("time_zone")
+        if not zone:
+            return
+        stored_zone, stored = self._stored()
+        for name in self.TIME_FIELDS:
+            local = cleaned.get(name)
+            if local is None:
+                continue
+            fold = cleaned.get(OCCURRENCE % name)
+            before = stored.get(name)
+            if (
+                before is not None
+                and zone == stored_zone
+                and _to_the_minute(local) == _to_the_minute(_wall_clock(before, zone))
+                and fold in (None, fold_of(before, zone))
+            ):
+                cleaned[name] = before  # not touched: the very moment stored, not a re-reading
+                continue
+            try:
+                cleaned[name] = aware(local, zone, fold=fold)
+            except (NonExistentLocalTime, AmbiguousLocalTime) as error:
+                self.add_error(name, str(error))
+
+
+class SessionForm(WallClockTimesMixin, forms.ModelForm):
     """An organiser's session: texts in three languages, times on the organiser's clock."""
 
     time_zone = forms.ChoiceField(
@@ -97,6 +216,7 @@ class SessionForm(forms.ModelForm):
             "starts_at",
             "ends_at",
             "capacity",
+            "attendance_threshold_minutes",
             "registration_opens_at",
             "registration_closes_at",
             "cohosts",
@@ -129,6 +249,7 @@ class SessionForm(forms.ModelForm):
         ).select_related("economy")
         self.fields["target_economies"].queryset = Economy.objects.order_by("sort_name")
         self.fields["topics"].queryset = Topic.objects.order_by("name")
+        _bound_attendance_threshold(self.fields.get("attendance_threshold_minutes"))
         session = self.instance
         if session.pk:
             for name in self.TIME_FIELDS:
@@ -136,24 +257,22 @@ class SessionForm(forms.ModelForm):
             self.initial["cohosts"] = list(session.cohosts.all())
             self.initial["target_economies"] = list(session.target_economies.all())
             self.initial["topics"] = list(session.topics.all())
+        self._add_occurrence_fields()
+
+    def _stored(self) -> tuple[str, dict]:
+        session = self.instance
+        if not session.pk:
+            return "", {}
+        return session.time_zone, {name: getattr(session, name) for name in self.TIME_FIELDS}
 
     def clean(self):
         cleaned = super().clean()
-        zone = cleaned.get("time_zone")
-        if zone:
-            for name in self.TIME_FIELDS:
-                local = cleaned.get(name)
-                if local is None:
-                    continue
-                try:
-                    cleaned[name] = aware(local, zone)
-                except NonExistentLocalTime as error:
-                    self.add_error(name, str(error))
+        self._make_times_aware(cleaned)
         return cleaned
 
     def _post_clean(self):
         # Times that failed to become aware must not reach the model's validation.
-        if any(name in self._errors for name in self.TIME_FIELDS):
+        if any(name in self._errors for name in ("time_zone", *self.TIME_FIELDS)):
             return
         super()._post_clean()
 
@@ -179,6 +298,7 @@ class SeriesForm(forms.ModelForm):
             "description_fr",
             "description_es",
             "retention_months",
+            "attendance_threshold_minutes",
         ]
         widgets = {
             "description_en": forms.Textarea(attrs={"rows": 3}),
@@ -194,6 +314,10 @@ class SeriesForm(forms.ModelForm):
             "description_es": _("Description in Spanish"),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bound_attendance_threshold(self.fields["attendance_threshold_minutes"])
+
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(f"title_{code}") for code in LANGUAGE_CODES):
@@ -201,10 +325,12 @@ class SeriesForm(forms.ModelForm):
         return cleaned
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(WallClockTimesMixin, forms.Form):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     starts_at = WallClockField(label=_("New start"))
     ends_at = WallClockField(label=_("New end"))
+
+    TIME_FIELDS = ("starts_at", "ends_at")
 
     def __init__(self, *args, session: Session, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,16 +338,17 @@ class RescheduleForm(forms.Form):
         self.initial.setdefault("time_zone", session.time_zone)
         self.initial.setdefault("starts_at", _wall_clock(session.starts_at, session.time_zone))
         self.initial.setdefault("ends_at", _wall_clock(session.ends_at, session.time_zone))
+        self._add_occurrence_fields()
+
+    def _stored(self) -> tuple[str, dict]:
+        return self.session.time_zone, {
+            "starts_at": self.session.starts_at,
+            "ends_at": self.session.ends_at,
+        }
 
     def clean(self):
         cleaned = super().clean()
-        zone = cleaned.get("time_zone")
-        for name in ("starts_at", "ends_at"):
-            if zone and cleaned.get(name):
-                try:
-                    cleaned[name] = aware(cleaned[name], zone)
-                except NonExistentLocalTime as error:
-                    self.add_error(name, str(error))
+        self._make_times_aware(cleaned)
         if not self.errors and cleaned["ends_at"] <= cleaned["starts_at"]:
             self.add_error("ends_at", _("The session must end after it starts."))
         return cleaned
@@ -272,7 +399,7 @@ class PlanQuarterForm(forms.Form):
             field = f"start_{language}"
             try:
                 aware(cleaned[field], cleaned[f"zone_{language}"])
-            except NonExistentLocalTime as error:
+            except (NonExistentLocalTime, AmbiguousLocalTime) as error:
                 self.add_error(field, str(error))
                 continue
             if not first <= cleaned[field].date() <= last:

@@ -1,11 +1,17 @@
 """Times are stored in UTC and shown in the viewer's zone, in Babel's format, zone named."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from outreach.timezones import NonExistentLocalTime, aware, format_time_range
+from outreach.timezones import (
+    AmbiguousLocalTime,
+    NonExistentLocalTime,
+    aware,
+    fold_of,
+    format_time_range,
+)
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -63,7 +69,21 @@ def test_a_time_inside_a_daylight_saving_gap_is_refused():
         aware(datetime(2027, 3, 28, 2, 30), "Europe/Paris")
 
 
-def test_an_ambiguous_autumn_time_takes_the_first_occurrence():
-    moment = aware(datetime(2027, 10, 31, 2, 30), "Europe/Paris")
+def test_an_ambiguous_autumn_time_is_refused_naming_both_offsets():
+    with pytest.raises(AmbiguousLocalTime) as refused:
+        aware(datetime(2027, 10, 31, 2, 30), "Europe/Paris")
 
-    assert moment.utcoffset().total_seconds() == 7200
+    assert refused.value.offsets == ("UTC+02:00", "UTC+01:00")
+    assert str(refused.value) == (
+        "2027-10-31 02:30 occurs twice in Europe/Paris, at UTC+02:00 and again at UTC+01:00: "
+        "the clocks go back that night. Choose one."
+    )
+
+
+def test_an_ambiguous_autumn_time_is_either_occurrence_when_asked():
+    first = aware(datetime(2027, 10, 31, 2, 30), "Europe/Paris", fold=0)
+    second = aware(datetime(2027, 10, 31, 2, 30), "Europe/Paris", fold=1)
+
+    assert first == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    assert second == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+    assert (fold_of(first, "Europe/Paris"), fold_of(second, "Europe/Paris")) == (0, 1)
