@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +19,30 @@ from outreach.models import Economy, Organisation, validate_time_zone
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 MAX_RETENTION_MONTHS = 240
+# A registrant attended when the video platform counts at least this many minutes: the session's
+# own threshold, else its series', else the programme's.
+DEFAULT_ATTENDANCE_THRESHOLD_MINUTES = 10
+MAX_ATTENDANCE_THRESHOLD_MINUTES = 480
+
+
+def validate_attendance_threshold(minutes: int) -> None:
+    if not 1 <= minutes <= MAX_ATTENDANCE_THRESHOLD_MINUTES:
+        raise ValidationError(
+            _("Enter a number of minutes from 1 to %(max)s."),
+            code="attendance_threshold",
+            params={"max": MAX_ATTENDANCE_THRESHOLD_MINUTES},
+        )
+
+
+def threshold_within_bounds(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(attendance_threshold_minutes__isnull=True)
+        | Q(
+            attendance_threshold_minutes__gte=1,
+            attendance_threshold_minutes__lte=MAX_ATTENDANCE_THRESHOLD_MINUTES,
+        ),
+        name=name,
+    )
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -61,6 +86,20 @@ class Series(models.Model):
             "(the figures stay). Leave empty to keep them."
         ),
     )
+    attendance_threshold_minutes = models.PositiveSmallIntegerField(
+        _("minutes that count as attending"),
+        null=True,
+        blank=True,
+        validators=[validate_attendance_threshold],
+        help_text=format_lazy(
+            _(
+                "The default for the sessions of this series: a registrant attended when the "
+                "attendance report counts at least this many minutes. Leave empty for the "
+                "programme's {minutes} minutes."
+            ),
+            minutes=DEFAULT_ATTENDANCE_THRESHOLD_MINUTES,
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -72,7 +111,8 @@ class Series(models.Model):
                 condition=Q(retention_months__isnull=True)
                 | Q(retention_months__gte=1, retention_months__lte=MAX_RETENTION_MONTHS),
                 name="series_retention_between_one_month_and_twenty_years",
-            )
+            ),
+            threshold_within_bounds("series_attendance_threshold_within_bounds"),
         ]
 
     def __str__(self):
@@ -147,9 +187,16 @@ class Session(models.Model):
         Topic, blank=True, related_name="sessions", verbose_name=_("topics")
     )
     join_url = models.URLField(_("join link"), max_length=500, blank=True)
-    # A registrant attended when the video platform counts at least this many minutes.
-    attendance_threshold_minutes = models.PositiveIntegerField(
-        _("minutes that count as attending"), default=10
+    # Empty: the series' threshold, else the programme's (see `attendance_threshold`).
+    attendance_threshold_minutes = models.PositiveSmallIntegerField(
+        _("minutes that count as attending"),
+        null=True,
+        blank=True,
+        validators=[validate_attendance_threshold],
+        help_text=_(
+            "A registrant attended when the attendance report counts at least this many "
+            "minutes. Leave empty for the series' default."
+        ),
     )
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
     status = models.CharField(
@@ -184,6 +231,7 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=Q(language__in=LANGUAGE_CODES), name="session_language_supported"
             ),
+            threshold_within_bounds("session_attendance_threshold_within_bounds"),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
 
@@ -225,6 +273,16 @@ class Session(models.Model):
         return max(int((self.ends_at - self.starts_at).total_seconds() // 60), 0)
 
     @property
+    def attendance_threshold(self) -> int:
+        """The minutes that count as attending: the session's own, else its series' default,
+        else the programme's."""
+        if self.attendance_threshold_minutes is not None:
+            return self.attendance_threshold_minutes
+        if self.series_id and self.series.attendance_threshold_minutes is not None:
+            return self.series.attendance_threshold_minutes
+        return DEFAULT_ATTENDANCE_THRESHOLD_MINUTES
+
+    @property
     def seats_left(self) -> int:
         return max(self.capacity - self.confirmed_count, 0)
 
@@ -263,6 +321,11 @@ class Session(models.Model):
             errors["interpretation_languages"] = _("Unknown interpretation language.")
         if self.format in {SessionFormat.IN_PERSON, SessionFormat.HYBRID} and not self.venue:
             errors["venue"] = _("A session in person needs a venue.")
+        threshold = self.attendance_threshold_minutes
+        if threshold and self.starts_at and self.ends_at and threshold > self.duration_minutes:
+            errors["attendance_threshold_minutes"] = _(
+                "The session lasts %(minutes)s minutes: no more than that can count as attending."
+            ) % {"minutes": self.duration_minutes}
         if errors:
             raise ValidationError(errors)
 

@@ -237,7 +237,7 @@ def test_the_sessions_threshold_decides_who_attended(webinar, threshold, moved):
 
 
 def test_the_threshold_is_ten_minutes_unless_the_session_says_otherwise():
-    assert SessionFactory().attendance_threshold_minutes == 10
+    assert SessionFactory().attendance_threshold == 10
 
 
 def test_people_matching_no_registration_are_kept_unmatched(webinar):
