@@ -70,7 +70,7 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
         date_order=options.date_order,
     )
     return reports.match_attendance(
-        report, _candidates(session), threshold_minutes=session.attendance_threshold_minutes
+        report, _candidates(session), threshold_minutes=session.attendance_threshold
     )
 
 
@@ -130,7 +130,7 @@ def _import_parsed(
     if known is not None:
         return known, False
     people = reports.match_attendance(
-        report, _candidates(session), threshold_minutes=session.attendance_threshold_minutes
+        report, _candidates(session), threshold_minutes=session.attendance_threshold
     )
     source = AttendanceImport.objects.create(
         session=session,
@@ -195,7 +195,7 @@ def link_by_hand(record: AttendanceRecord, registration: Registration) -> Attend
     AttendanceRecord.objects.filter(registration=registration).exclude(pk=record.pk).delete()
     record.registration = registration
     record.matched_by = "hand"
-    record.attended = record.minutes >= record.session.attendance_threshold_minutes
+    record.attended = record.minutes >= record.session.attendance_threshold
     record.save(update_fields=["registration", "matched_by", "attended"])
     _apply_to_registrations(record.session)
     return record

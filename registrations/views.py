@@ -17,7 +17,7 @@ from outreach.middleware import viewer_time_zone
 from outreach.models import AuditAction, User
 from registrations import cohost_links, privacy, queries, ratelimit, services, surveys
 from registrations.forms import RegistrationForm
-from registrations.models import PRIVACY_NOTICE_VERSION
+from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationStatus
 from registrations.survey_forms import SurveyForm
 
 
@@ -107,14 +107,28 @@ def thanks(request, pk):
 @require_http_methods(["GET", "POST"])
 def cancel(request, token):
     """One-click cancel from an email: the page asks once (so that mail scanners opening the
-    link change nothing), the button cancels."""
+    link change nothing), the button cancels. Once the session has started the link changes
+    nothing and says so."""
     registration = queries.registration_by_token(token)
     if registration is None:
         return render(request, "registrations/bad_link.html", status=404)
     if request.method == "POST":
-        registration = services.cancel_registration(registration)
+        try:
+            registration = services.cancel_own_registration(registration)
+        except services.SessionStarted:
+            return _too_late_to_cancel(request, registration)
         return render(request, "registrations/cancelled.html", {"registration": registration})
+    if registration.status != RegistrationStatus.CANCELLED and services.has_started(
+        registration.session
+    ):
+        return _too_late_to_cancel(request, registration)
     return render(request, "registrations/cancel.html", {"registration": registration})
+
+
+def _too_late_to_cancel(request, registration):
+    return render(
+        request, "registrations/cancel_too_late.html", {"registration": registration}, status=409
+    )
 
 
 @login_required
@@ -152,12 +166,16 @@ def survey(request, token):
     """The survey behind a single-use link: no sign-in, one answer per invitation."""
     try:
         invitation = surveys.open_invitation(token)
+    except surveys.SurveyWithdrawn:
+        return render(request, "registrations/survey_withdrawn.html", status=410)
     except surveys.SurveyClosed:
         return render(request, "registrations/survey_closed.html", status=404)
     form = SurveyForm(request.POST or None, survey=invitation.survey)
     if request.method == "POST" and form.is_valid():
         try:
             surveys.submit_response(invitation, form.cleaned_data, language=_language())
+        except surveys.SurveyWithdrawn:
+            return render(request, "registrations/survey_withdrawn.html", status=410)
         except surveys.SurveyClosed:
             return render(request, "registrations/survey_closed.html", status=404)
         return render(request, "registrations/survey_thanks.html", {"invitation": invitation})
