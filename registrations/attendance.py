@@ -1,4 +1,11 @@
-"""Who really came: attendance reports imported, people checked in at the door."""
+"""Who really came: attendance reports imported, people checked in at the door.
+
+Erasure and retention are final here too: an anonymised registration (see registrations.privacy)
+is never a candidate, and its attended and minutes never change again. A report's row carrying
+the email or name of someone erased or anonymised (their suppression key) is dropped when that
+person had a registration at the session, and otherwise kept as an anonymous walk-in, so that
+no name comes back and no figure moves.
+"""
 
 import dataclasses
 import hashlib
@@ -10,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Session
 from registrations import attendance_reports as reports
+from registrations import privacy
 from registrations.models import (
     AttendanceImport,
     AttendanceRecord,
@@ -43,9 +51,33 @@ class ReportOptions:
     mapping: dict | None = None
 
 
+class SessionPastRetention(reports.ReportError):
+    """Refused: the session's personal data is gone or due to go, so it takes no report."""
+
+    def __init__(self):
+        self.line = 0
+        self.message = _(
+            "This session is past its series' retention period: its registrations are "
+            "anonymised, so attendance, check-ins and survey invitations are closed."
+        )
+        ValueError.__init__(self, self.message)
+
+    def __reduce__(self):
+        return type(self), ()
+
+
+class RegistrationAnonymised(ValueError):
+    """Refused: the registration is anonymised (erased or past retention) and no longer changes."""
+
+
+# Stands for the email of a row whose person is erased, so that their rows still count as one
+# person (the report's grouping is by email); never stored, never a real address (no "@").
+_ANONYMOUS = "anonymous:"
+
+
 def _candidates(session: Session) -> list[reports.Candidate]:
     registrations = (
-        Registration.objects.filter(session=session)
+        Registration.objects.filter(session=session, person__isnull=False)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person")
     )
@@ -62,6 +94,8 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
     """
     if len(data) > MAX_REPORT_BYTES:
         raise FileTooLarge
+    if privacy.is_past_retention(session):
+        raise SessionPastRetention
     report = reports.parse_report(
         data,
         time_zone=options.time_zone,
@@ -69,8 +103,60 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
         mapping=options.mapping,
         date_order=options.date_order,
     )
-    return reports.match_attendance(
-        report, _candidates(session), threshold_minutes=session.attendance_threshold
+    return _match(session, report)
+
+
+def _match(session: Session, report: reports.ParsedReport) -> list[reports.Attendance]:
+    """The report matched to the session's live registrations, erased people left out (see the
+    module's docstring)."""
+    candidates = _candidates(session)
+    report = _without_erased(session, report, candidates)
+    people = reports.match_attendance(
+        report, candidates, threshold_minutes=session.attendance_threshold
+    )
+    return [
+        dataclasses.replace(person, name="", email="")
+        if person.email.startswith(_ANONYMOUS)
+        else person
+        for person in people
+    ]
+
+
+def _without_erased(
+    session: Session, report: reports.ParsedReport, candidates: list[reports.Candidate]
+) -> reports.ParsedReport:
+    """The report without the rows of people erased or anonymised: a row whose email or name
+    has a suppression key is dropped if its person had a registration here (now anonymised,
+    its attendance kept as it was), else kept without name or email. A row whose email is a
+    live registration's is someone registered now, and stays."""
+    live = {reports.normalise_email(c.email) for c in candidates if c.email}
+    rows = [*report.joins, *report.absentees]
+    row_keys = {
+        id(row): privacy.identity_keys(email=row.email, name=row.name, every_secret=True)
+        for row in rows
+        if reports.normalise_email(row.email) not in live
+    }
+    suppressed = privacy.suppressed_keys(
+        session, {key for keys in row_keys.values() for key in keys}
+    )
+    if not suppressed:
+        return report
+
+    def kept(row):
+        found = [key for key in sorted(row_keys.get(id(row), ())) if key in suppressed]
+        if not found:
+            return row
+        if any(suppressed[key] for key in found):
+            return None
+        # The email's key when there is one, so that one person's rows stay one person.
+        email_keys = privacy.identity_keys(email=row.email, every_secret=True) & set(found)
+        anonymous = f"{_ANONYMOUS}{min(email_keys or found)[:24]}"
+        return dataclasses.replace(row, name="", email=anonymous)
+
+    return reports.ParsedReport(
+        joins=[row for row in map(kept, report.joins) if row is not None],
+        absentees=[row for row in map(kept, report.absentees) if row is not None],
+        platform=report.platform,
     )
 
 
@@ -126,12 +212,12 @@ def _import_parsed(
     session: Session, report, *, data: bytes, filename: str, by
 ) -> tuple[AttendanceImport, bool]:
     digest = _digest(data)
+    if privacy.is_past_retention(session):
+        raise SessionPastRetention
     known = AttendanceImport.objects.filter(session=session, sha256=digest).first()
     if known is not None:
         return known, False
-    people = reports.match_attendance(
-        report, _candidates(session), threshold_minutes=session.attendance_threshold
-    )
+    people = _match(session, report)
     source = AttendanceImport.objects.create(
         session=session,
         imported_by=by,
@@ -139,7 +225,10 @@ def _import_parsed(
         sha256=digest,
         platform=report.platform,
     )
-    AttendanceRecord.objects.filter(session=session, source__isnull=False).delete()
+    # An anonymised registration's record stays (without name or email): what it says is final.
+    AttendanceRecord.objects.filter(session=session, source__isnull=False).exclude(
+        registration__anonymised_at__isnull=False
+    ).delete()
     checked_in = set(
         AttendanceRecord.objects.filter(session=session, matched_by="check-in").values_list(
             "registration_id", flat=True
@@ -169,14 +258,14 @@ def _import_parsed(
 
 def _apply_to_registrations(session: Session) -> None:
     """Copy the records onto the registrations: attended with minutes, or absent. Only the
-    registrations whose facts change are written, in one batch."""
+    registrations whose facts change are written, in one batch; anonymised ones never change."""
     found = {
         record.registration_id: record
         for record in AttendanceRecord.objects.filter(session=session, registration__isnull=False)
     }
-    registrations = Registration.objects.filter(session=session).exclude(
-        status=RegistrationStatus.CANCELLED
-    )
+    registrations = Registration.objects.filter(
+        session=session, anonymised_at__isnull=True
+    ).exclude(status=RegistrationStatus.CANCELLED)
     changed = []
     for registration in registrations.only("pk", "attended", "minutes_attended"):
         record = found.get(registration.pk)
@@ -189,9 +278,15 @@ def _apply_to_registrations(session: Session) -> None:
 
 @transaction.atomic
 def link_by_hand(record: AttendanceRecord, registration: Registration) -> AttendanceRecord:
-    """An organiser links an unmatched person of a report to a registration of the session."""
+    """An organiser links an unmatched person of a report to a registration of the session.
+
+    Raises RegistrationAnonymised for an anonymised registration or an anonymous record (an
+    erased person's row): what they say is final."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.session_id != record.session_id:
         raise ValueError("The registration is for another session.")
+    if registration.is_anonymised or not (record.name or record.email):
+        raise RegistrationAnonymised
     AttendanceRecord.objects.filter(registration=registration).exclude(pk=record.pk).delete()
     record.registration = registration
     record.matched_by = "hand"
@@ -203,7 +298,12 @@ def link_by_hand(record: AttendanceRecord, registration: Registration) -> Attend
 
 @transaction.atomic
 def check_in(registration: Registration) -> AttendanceRecord:
-    """Mark a person present at the door of an in-person session; twice changes nothing."""
+    """Mark a person present at the door of an in-person session; twice changes nothing.
+
+    Raises RegistrationAnonymised for an anonymised registration."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.is_anonymised:
+        raise RegistrationAnonymised
     person = registration.person
     record, _created = AttendanceRecord.objects.update_or_create(
         registration=registration,

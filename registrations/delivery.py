@@ -85,9 +85,14 @@ def _claim(message_id: int) -> bool:
 
 def still_wanted(message: Message) -> bool:
     """A message whose moment has passed (a reminder for an old time, a notice for a person
-    who has since cancelled) is not sent."""
+    who has since cancelled, a seat offered once the session has started) is not sent, nor
+    any message to a registration anonymised since it was queued (erased or past retention)."""
     registration = message.registration
     session = registration.session
+    if registration.person_id is None:
+        return False
+    if message.kind == MessageKind.PROMOTED and session.starts_at <= timezone.now():
+        return False
     if message.kind in {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}:
         return True
     if message.kind == MessageKind.WAITLISTED:

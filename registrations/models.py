@@ -31,6 +31,11 @@ class RegistrationSource(models.TextChoices):
     ORGANISER = "organiser", _("Added by an organiser")
 
 
+class AnonymisedBy(models.TextChoices):
+    RETENTION = "retention", _("the retention period")
+    ERASURE = "erasure", _("the person's erasure")
+
+
 class Registration(models.Model):
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
@@ -107,9 +112,17 @@ class Registration(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # When the series' retention period ran out and registrations.privacy removed the person
-    # and every personal detail, keeping the anonymous facts.
+    # When the series' retention period ran out, or the person asked to be erased, and
+    # registrations.privacy removed the person and every personal detail, keeping the anonymous
+    # facts; `anonymised_by` says which of the two.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    anonymised_by = models.CharField(
+        _("anonymised by"),
+        max_length=10,
+        choices=AnonymisedBy.choices,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("registration")
@@ -300,6 +313,41 @@ class AttendanceRecord(models.Model):
 
     def __str__(self):
         return self.name or self.email
+
+
+class SuppressedIdentity(models.Model):
+    """A one-way key of an erased or anonymised person's email or name, so that no later
+    attendance report brings either back (registrations.privacy.identity_keys).
+
+    The key is a keyed HMAC (with SECRET_KEY) of the normalised value: nothing here can be read
+    back, only compared with a report's row. `session` None means every session (an erased
+    person's email); `registered` says the person had a registration at that session, now
+    anonymised, whose attendance stays as it was."""
+
+    key = models.CharField(max_length=64)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    registered = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "session", "registered"],
+                condition=Q(session__isnull=False),
+                name="one_suppressed_identity_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(session__isnull=True),
+                name="one_suppressed_identity_everywhere",
+            ),
+        ]
+        indexes = [models.Index(fields=["key"], name="suppressed_identity_key")]
+
+    def __str__(self):
+        return f"{self.key[:8]}… @ {self.session_id or '*'}"
 
 
 # --- Surveys -------------------------------------------------------------------------------

@@ -391,9 +391,12 @@ def attendance(request, pk):
 @require_POST
 def attendance_link(request, pk, record_pk):
     session = _session_for(request, pk)
-    record = get_object_or_404(AttendanceRecord, pk=record_pk, session=session)
+    # An erased person's row (no name, no email) and an anonymised registration stay as they are.
+    record = get_object_or_404(
+        AttendanceRecord.objects.exclude(name="", email=""), pk=record_pk, session=session
+    )
     registration = get_object_or_404(
-        Registration, pk=request.POST.get("registration"), session=session
+        Registration, pk=request.POST.get("registration"), session=session, person__isnull=False
     )
     if _refused_past_retention(request, session):
         return redirect("registrations:attendance", pk=session.pk)
@@ -411,7 +414,7 @@ def check_in(request, pk):
     session = _session_for(request, pk)
     if request.method == "POST":
         registration = get_object_or_404(
-            Registration, pk=request.POST.get("registration"), session=session
+            Registration, pk=request.POST.get("registration"), session=session, person__isnull=False
         )
         if _refused_past_retention(request, session):
             return redirect(request.path)

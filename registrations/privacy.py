@@ -4,28 +4,103 @@ A person downloads everything held about them, or erases themselves; each series
 retention period after which its sessions' registrations are anonymised. Both keep the
 anonymous facts impact figures need (organisation, economy, firm size and kind, status,
 attendance, answers other than free text), so that no figure changes.
+
+Both are final. An anonymised registration (by erasure or retention) has nobody behind it: its
+attendance no longer changes, its links (cancel, survey) stop working, no message goes to it.
+What could bring a name back later, an attendance report listing the person again, is met by
+one-way keys (SuppressedIdentity): a report's row carrying an erased or anonymised person's
+email or name is dropped, or kept as an anonymous walk-in (registrations.attendance).
 """
 
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from events.models import Series, Session
 from outreach.models import Role, User
+from registrations import services
+from registrations.attendance_reports import normalise_email, normalise_name
 from registrations.models import (
+    AnonymisedBy,
     Answer,
     AttendanceRecord,
     Message,
     Registration,
+    RegistrationStatus,
+    SuppressedIdentity,
     SurveyInvitation,
     SurveyResponse,
     new_token,
 )
+
+# --- Suppression keys -----------------------------------------------------------------------
+#
+# A keyed HMAC (SECRET_KEY) of a normalised email or name: the same person's row in a later
+# report gives the same key, and the key gives nothing back. Keys made before a change of
+# SECRET_KEY still match while the old secret is listed in SECRET_KEY_FALLBACKS.
+
+SUPPRESSION_SALT = "outreach.registrations.privacy.suppressed-identity"
+
+
+def _secrets() -> list[str]:
+    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+
+
+def identity_keys(*, email: str = "", name: str = "", every_secret: bool = False) -> set[str]:
+    """The suppression keys of an email and a name, as attendance reports compare them (no
+    case, spaces or accents). With `every_secret`, also under SECRET_KEY_FALLBACKS (to compare);
+    without, under SECRET_KEY only (to store)."""
+    values = []
+    if normalise_email(email):
+        values.append(f"email:{normalise_email(email)}")
+    if normalise_name(name):
+        values.append(f"name:{normalise_name(name)}")
+    keys = _secrets() if every_secret else _secrets()[:1]
+    return {
+        salted_hmac(SUPPRESSION_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+        for value in values
+        for secret in keys
+    }
+
+
+def suppressed_keys(session: Session, keys: Iterable[str]) -> dict[str, bool]:
+    """Which of `keys` are suppressed at this session: key → whether it belongs to an
+    anonymised registration of the session (True) or to someone who came without one."""
+    keys = list(keys)
+    found: dict[str, bool] = {}
+    for start in range(0, len(keys), 5000):
+        rows = SuppressedIdentity.objects.filter(
+            Q(session=session) | Q(session__isnull=True), key__in=keys[start : start + 5000]
+        ).values_list("key", "registered")
+        for key, registered in rows:
+            found[key] = found.get(key, False) or registered
+    return found
+
+
+def _suppress(keys: Iterable[tuple[str, int | None, bool]]) -> None:
+    """Store (key, session id or None for everywhere, registered) once each."""
+    rows = {
+        (key, session_id, registered and session_id is not None)
+        for key, session_id, registered in keys
+    }
+    SuppressedIdentity.objects.bulk_create(
+        [
+            SuppressedIdentity(key=key, session_id=session_id, registered=registered)
+            for key, session_id, registered in sorted(rows, key=str)
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
 
 
 def personal_data(person: User) -> dict:
@@ -40,6 +115,24 @@ def personal_data(person: User) -> dict:
         .select_related("question", "response")
         .prefetch_related("choices")
         .order_by("response__submitted_at", "question__position")
+    )
+    records = (
+        AttendanceRecord.objects.filter(
+            Q(registration__person=person)
+            | Q(registration__isnull=True, email__iexact=person.email.strip())
+        )
+        .select_related("session")
+        .order_by("session__starts_at", "pk")
+    )
+    messages = (
+        Message.objects.filter(registration__person=person)
+        .select_related("registration__session")
+        .order_by("created_at", "pk")
+    )
+    invitations = (
+        SurveyInvitation.objects.filter(registration__person=person)
+        .select_related("registration__session", "survey")
+        .order_by("created_at", "pk")
     )
     organisation = person.organisation
     return {
@@ -80,26 +173,95 @@ def personal_data(person: User) -> dict:
             }
             for a in answers
         ],
+        "attendance": [
+            {
+                "session": r.session.localized("title", person.language),
+                "starts_at": r.session.starts_at.isoformat(),
+                "name": r.name,
+                "email": r.email,
+                "minutes": r.minutes,
+                "joins": r.joins,
+                "attended": r.attended,
+                "matched_by": r.matched_by,
+            }
+            for r in records
+        ],
+        "messages": [
+            {
+                "session": m.registration.session.localized("title", person.language),
+                "kind": m.kind,
+                "status": m.status,
+                "created_at": m.created_at.isoformat(),
+                "due_at": m.due_at.isoformat(),
+                "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            }
+            for m in messages
+        ],
+        "survey_invitations": [
+            {
+                "session": i.registration.session.localized("title", person.language),
+                "survey": i.survey.title,
+                "created_at": i.created_at.isoformat(),
+                "closes_at": i.closes_at.isoformat(),
+                "reminded_at": i.reminded_at.isoformat() if i.reminded_at else None,
+                "used_at": i.used_at.isoformat() if i.used_at else None,
+            }
+            for i in invitations
+        ],
     }
 
 
 @transaction.atomic
-def erase_person(person: User) -> None:
-    """Remove a person's name, email and free-text answers; keep the anonymous facts.
+def erase_person(person: User, *, now: datetime | None = None) -> None:
+    """Erase a person: their name, email and free-text answers go; the anonymous facts stay.
 
-    Their registrations stay (with organisation, economy, attendance), so that impact figures
-    do not change; every link they were sent stops working; they can no longer sign in.
+    In one transaction: their seats at sessions not yet started are cancelled, each going to the
+    first person waiting (who is told, after commit); every registration of theirs is anonymised
+    (no person, no job title, no co-host sharing, a new cancel secret, survey links withdrawn,
+    messages deleted) with its status and attendance kept, so that figures do not change;
+    attendance records with their email, matched or not, lose name and email, and their email
+    and names are kept as suppression keys so that no later report brings them back; they are
+    signed out everywhere (their login sessions deleted) and can no longer sign in.
     """
+    email = _erase(person, now=now or timezone.now())
+    delete_login_sessions({person.pk: email})
+
+
+def _erase(person: User, *, now: datetime) -> str:
+    """erase_person but for the login sessions; returns the email the person had."""
     person = User.objects.select_for_update().get(pk=person.pk)
+    email, full_name = person.email, person.full_name
+    # An answer being submitted holds its invitation: wait for it, so that its words are erased
+    # too; an answer submitted after this finds its registration anonymised and is refused.
+    list(SurveyInvitation.objects.filter(registration__person=person).select_for_update())
+    if not is_erased(person):
+        keys = [(key, None, False) for key in identity_keys(email=email)]
+    else:
+        keys = []
+    # A seat at a session not yet started goes back to the waitlist, as a cancel would; a
+    # session under way or past keeps what happened (nothing moves after the start).
+    upcoming = Registration.objects.filter(person=person, session__starts_at__gt=now).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    for registration in upcoming:
+        services.cancel_registration(registration, now=now)
     registrations = Registration.objects.filter(person=person)
-    for registration in registrations:
-        registration.shared_with.clear()
-    registrations.update(job_title="", shares_with_cohosts=False)
-    for registration in registrations.only("pk"):
-        Registration.objects.filter(pk=registration.pk).update(token=secrets.token_urlsafe(24))
-    AttendanceRecord.objects.filter(registration__person=person).update(name="", email="")
+    records = AttendanceRecord.objects.filter(
+        Q(registration__in=registrations)
+        | Q(registration__isnull=True, email__iexact=email.strip())
+    )
+    for session_id, name, registration_id in records.values_list(
+        "session_id", "name", "registration_id"
+    ):
+        registered = registration_id is not None
+        keys += [(key, session_id, registered) for key in identity_keys(email=email, name=name)]
+    for session_id in registrations.values_list("session_id", flat=True):
+        keys += [(key, session_id, True) for key in identity_keys(email=email, name=full_name)]
+    _suppress(keys)
+    records.update(name="", email="")
     Answer.objects.filter(response__registration__person=person).update(text="")
     SurveyResponse.objects.filter(registration__person=person).update(registration=None)
+    _withdraw(registrations, now=now, by=AnonymisedBy.ERASURE)
     EmailAddress.objects.filter(user=person).delete()
     person.email = _erased_email(person)
     person.full_name = ""
@@ -108,6 +270,72 @@ def erase_person(person: User) -> None:
     person.calendar_token = secrets.token_urlsafe(24)
     person.set_unusable_password()
     person.save()
+    return email
+
+
+def _withdraw(registrations: QuerySet[Registration], *, now: datetime, by: str) -> int:
+    """Anonymise these registrations: the person, job title, co-host sharing and messages go,
+    the cancel link gets a new secret, survey links close; status and attendance stay.
+    Returns how many."""
+    rows = list(registrations.filter(person__isnull=False).select_for_update().only("pk"))
+    ids = [row.pk for row in rows]
+    Registration.shared_with.through.objects.filter(registration_id__in=ids).delete()
+    Message.objects.filter(registration_id__in=ids).delete()
+    SurveyInvitation.objects.filter(registration_id__in=ids, closes_at__gt=now).update(
+        closes_at=now
+    )
+    for registration in rows:
+        registration.person = None
+        registration.job_title = ""
+        registration.shares_with_cohosts = False
+        registration.token = new_token()
+        registration.anonymised_at = now
+        registration.anonymised_by = by
+    Registration.objects.bulk_update(
+        rows,
+        ["person", "job_title", "shares_with_cohosts", "token", "anonymised_at", "anonymised_by"],
+        batch_size=500,
+    )
+    return len(rows)
+
+
+# An address as it may sit in a login session's data (allauth keeps the one a code was sent to).
+_EMAIL_IN_SESSION = re.compile(r"[^\s'\"<>,;:()\[\]{}]+@[^\s'\"<>,;:()\[\]{}]+")
+
+
+def delete_login_sessions(people: dict[int, str]) -> int:
+    """Delete every stored login session that belongs to one of these people (id → email) or
+    mentions their email (a sign-in by code under way keeps the address in the session), in one
+    pass over the sessions. Returns how many.
+
+    Reads the rows of the database-backed session engines (db, cached_db); a cached copy is
+    dropped after commit. Other engines keep nothing server-side that could be found here."""
+    engine = import_module(settings.SESSION_ENGINE)
+    store_class = engine.SessionStore
+    if not people or not hasattr(store_class, "get_model_class"):
+        return 0
+    model = store_class.get_model_class()
+    ids = {str(pk) for pk in people}
+    emails = {normalise_email(email) for email in people.values()} - {""}
+    store = store_class()
+    doomed = []
+    rows = model.objects.values_list("session_key", "session_data").order_by()
+    for key, data in rows.iterator(chunk_size=2000):
+        decoded = store.decode(data)
+        if str(decoded.get("_auth_user_id", "")) in ids or emails & set(
+            _EMAIL_IN_SESSION.findall(repr(decoded).casefold())
+        ):
+            doomed.append(key)
+    for start in range(0, len(doomed), 500):
+        model.objects.filter(session_key__in=doomed[start : start + 500]).delete()
+    if doomed and hasattr(store, "cache_key_prefix"):
+
+        def drop_cached_copies():
+            for key in doomed:
+                store_class(session_key=key).delete()
+
+        transaction.on_commit(drop_cached_copies)
+    return len(doomed)
 
 
 def _erased_email(person: User) -> str:
@@ -160,7 +388,9 @@ def is_past_retention(session: Session, *, now: datetime | None = None) -> bool:
     cutoff = session.series.retention_cutoff(now) if session.series_id else None
     if cutoff is not None and session.ends_at <= cutoff:
         return True
-    return Registration.objects.filter(session=session, anonymised_at__isnull=False).exists()
+    return Registration.objects.filter(
+        session=session, anonymised_by=AnonymisedBy.RETENTION
+    ).exists()
 
 
 @dataclass
@@ -216,36 +446,24 @@ def anonymise_session(session: Session, *, now: datetime | None = None) -> int:
     hold, keeping the anonymous facts. Returns how many registrations lost their person.
 
     Deletes the messages to those registrations (a queued one is then never sent) and their
-    co-host sharing; gives their cancel and survey links new secrets (the survey closed)."""
+    co-host sharing; gives their cancel links new secrets and closes their survey links; keeps
+    the emails and names as suppression keys of this session, so that a late report cannot
+    bring them back."""
     now = now or timezone.now()
     with transaction.atomic():
         personal = Registration.objects.filter(session=session, person__isnull=False)
-        registrations = list(personal.select_for_update().only("pk"))
-        Registration.shared_with.through.objects.filter(registration__in=personal).delete()
-        Message.objects.filter(registration__in=personal).delete()
-        invitations = list(
-            SurveyInvitation.objects.filter(registration__in=personal).only("pk", "closes_at")
-        )
-        for invitation in invitations:
-            invitation.token = new_token()
-            invitation.closes_at = min(invitation.closes_at, now)
-        SurveyInvitation.objects.bulk_update(invitations, ["token", "closes_at"], batch_size=500)
-        for registration in registrations:
-            registration.person = None
-            registration.job_title = ""
-            registration.shares_with_cohosts = False
-            registration.token = new_token()
-            registration.anonymised_at = now
-        Registration.objects.bulk_update(
-            registrations,
-            ["person", "job_title", "shares_with_cohosts", "token", "anonymised_at"],
-            batch_size=500,
-        )
-        AttendanceRecord.objects.filter(session=session).exclude(name="", email="").update(
-            name="", email=""
-        )
+        keys = []
+        for email, name in personal.values_list("person__email", "person__full_name"):
+            keys += [(key, session.pk, True) for key in identity_keys(email=email, name=name)]
+        records = AttendanceRecord.objects.filter(session=session).exclude(name="", email="")
+        for name, email, registration_id in records.values_list("name", "email", "registration_id"):
+            registered = registration_id is not None
+            keys += [(key, session.pk, registered) for key in identity_keys(email=email, name=name)]
+        _suppress(keys)
+        count = _withdraw(personal, now=now, by=AnonymisedBy.RETENTION)
+        records.update(name="", email="")
         Answer.objects.filter(response__session=session).exclude(text="").update(text="")
-    return len(registrations)
+    return count
 
 
 @transaction.atomic
@@ -255,9 +473,11 @@ def apply_retention(*, now: datetime | None = None) -> RetentionPlan:
     plan = plan_retention(now=now)
     for session in plan.sessions:
         anonymise_session(session, now=plan.now)
+    erased = {}
     for start in range(0, len(plan.people_to_erase), 500):
         for person in User.objects.filter(pk__in=plan.people_to_erase[start : start + 500]):
             # Someone who registered again while the run was being planned keeps their account.
             if not Registration.objects.filter(person=person).exists():
-                erase_person(person)
+                erased[person.pk] = _erase(person, now=plan.now)
+    delete_login_sessions(erased)  # one pass over the login sessions for everyone erased
     return plan

@@ -44,6 +44,19 @@ class NoSeatLeft(Exception):
     pass
 
 
+class SessionStarted(Exception):
+    """Refused: the session has started, and after the start nothing about it moves by itself
+    (no self-cancel, no promotion, no seat message); organisers correct it explicitly."""
+
+
+def has_started(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether the session has started, by its start as stored now (a stale copy may not know
+    it was moved)."""
+    now = now or timezone.now()
+    starts_at = Session.objects.filter(pk=session.pk).values_list("starts_at", flat=True).first()
+    return starts_at is None or starts_at <= now
+
+
 def registration_state(session: Session, *, now: datetime | None = None) -> str:
     """ "open", or why not: "draft", "cancelled", "finished", "not_yet" or "closed"."""
     now = now or timezone.now()
@@ -274,17 +287,35 @@ def _waitlist_is_empty(session: Session) -> bool:
 
 
 @transaction.atomic
+def cancel_own_registration(
+    registration: Registration, *, now: datetime | None = None
+) -> Registration:
+    """A person cancels their own registration (the link in every message): as
+    cancel_registration, but only before the session starts; after, raises SessionStarted and
+    changes nothing."""
+    now = now or timezone.now()
+    _lock_timeout()
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if has_started(registration.session, now=now):
+        raise SessionStarted
+    return cancel_registration(registration, now=now)
+
+
+@transaction.atomic
 def cancel_registration(registration: Registration, *, now: datetime | None = None) -> Registration:
     """Cancel a registration; a seat it held goes to the first person waiting, who is told.
 
     Writes the registration (and the promoted one, or the seat counter); queues the
     cancellation notice and any promotion after commit. Cancelling twice changes nothing.
+    After the session's start (an organiser correcting the record) the seat is freed but
+    nobody is promoted and nobody is told.
     """
     now = now or timezone.now()
     _lock_timeout()
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
+    started = has_started(registration.session, now=now)
     held_a_seat = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
@@ -294,16 +325,23 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
         Session.objects.filter(pk=registration.session_id).update(
             confirmed_count=F("confirmed_count") - 1
         )
-        promote_from_waitlist(registration.session, now=now)
-    queue_message(registration, MessageKind.REGISTRATION_CANCELLED)
+        if not started:
+            promote_from_waitlist(registration.session, now=now)
+    if not started:
+        queue_message(registration, MessageKind.REGISTRATION_CANCELLED)
     return registration
 
 
 def promote_from_waitlist(session: Session, *, now: datetime | None = None) -> list[Registration]:
-    """Give every free seat to the people waiting longest, and tell them. Returns them."""
+    """Give every free seat to the people waiting longest, and tell them. Returns them.
+
+    Once the session has started nobody is promoted (an organiser may still confirm a person
+    by hand): returns []."""
     now = now or timezone.now()
     promoted = []
     with transaction.atomic():
+        if has_started(session, now=now):
+            return promoted
         while True:
             waiting = (
                 Registration.objects.select_for_update(skip_locked=True)
@@ -326,7 +364,10 @@ def promote_from_waitlist(session: Session, *, now: datetime | None = None) -> l
 
 @transaction.atomic
 def confirm_by_hand(registration: Registration, *, now: datetime | None = None) -> Registration:
-    """An organiser gives a waiting person a seat; refused with NoSeatLeft when none is free."""
+    """An organiser gives a waiting person a seat; refused with NoSeatLeft when none is free.
+
+    The person is told, and reminded, unless the session has started: then it is a correction
+    of the record and no message goes out."""
     now = now or timezone.now()
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == RegistrationStatus.CONFIRMED:
@@ -338,14 +379,18 @@ def confirm_by_hand(registration: Registration, *, now: datetime | None = None) 
     registration.cancelled_at = None
     registration.revision += 1
     registration.save(update_fields=["status", "confirmed_at", "cancelled_at", "revision"])
-    queue_message(registration, MessageKind.PROMOTED)
-    schedule_reminders(registration.session, now=now)
+    if not has_started(registration.session, now=now):
+        queue_message(registration, MessageKind.PROMOTED)
+        schedule_reminders(registration.session, now=now)
     return registration
 
 
 @transaction.atomic
 def waitlist_by_hand(registration: Registration, *, now: datetime | None = None) -> Registration:
-    """An organiser moves a person to the end of the waitlist, freeing any seat they held."""
+    """An organiser moves a person to the end of the waitlist, freeing any seat they held.
+
+    The person is told, unless the session has started (a correction of the record); the seat
+    freed goes to nobody by itself."""
     now = now or timezone.now()
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == RegistrationStatus.WAITLISTED:
@@ -358,7 +403,8 @@ def waitlist_by_hand(registration: Registration, *, now: datetime | None = None)
     registration.waitlisted_at = now
     registration.revision += 1
     registration.save(update_fields=["status", "waitlisted_at", "revision"])
-    queue_message(registration, MessageKind.WAITLISTED)
+    if not has_started(registration.session, now=now):
+        queue_message(registration, MessageKind.WAITLISTED)
     return registration
 
 

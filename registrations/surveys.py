@@ -23,6 +23,11 @@ class SurveyClosed(Exception):
     """The link was used already, has expired, or belongs to nobody."""
 
 
+class SurveyWithdrawn(SurveyClosed):
+    """The link's registration is anonymised (the person erased, or past retention): the link
+    is no longer valid, and nothing is stored through it."""
+
+
 def survey_for(session: Session) -> Survey | None:
     """The session's own survey, else its series', else the programme's default."""
     own = Survey.objects.filter(session=session).first()
@@ -45,7 +50,7 @@ def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
     invited = 0
     # A person is invited once per session, whatever survey the session has by now.
     attendees = Registration.objects.filter(
-        session=session, attended=True, survey_invitations=None
+        session=session, attended=True, survey_invitations=None, person__isnull=False
     ).select_related("session")
     for registration in attendees:
         _invitation, created = SurveyInvitation.objects.get_or_create(
@@ -70,6 +75,7 @@ def send_reminders(session: Session, *, now: datetime | None = None) -> int:
     now = now or timezone.now()
     pending = SurveyInvitation.objects.filter(
         registration__session=session,
+        registration__person__isnull=False,
         used_at__isnull=True,
         reminded_at__isnull=True,
         closes_at__gt=now,
@@ -85,12 +91,15 @@ def send_reminders(session: Session, *, now: datetime | None = None) -> int:
 
 
 def invitation_is_open(registration: Registration) -> bool:
+    if registration.person_id is None:
+        return False
     invitation = registration.survey_invitations.order_by("-created_at").first()
     return bool(invitation and invitation.used_at is None and invitation.closes_at > timezone.now())
 
 
 def open_invitation(token: str, *, now: datetime | None = None) -> SurveyInvitation:
-    """The invitation behind a link, if it may still be answered; else SurveyClosed."""
+    """The invitation behind a link, if it may still be answered; else SurveyClosed, or
+    SurveyWithdrawn when its registration is anonymised."""
     now = now or timezone.now()
     invitation = (
         SurveyInvitation.objects.select_related(
@@ -101,6 +110,8 @@ def open_invitation(token: str, *, now: datetime | None = None) -> SurveyInvitat
         if token and len(token) <= 64
         else None
     )
+    if invitation is not None and invitation.registration.is_anonymised:
+        raise SurveyWithdrawn
     if invitation is None or invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
     if SurveyResponse.objects.filter(registration=invitation.registration).exists():
@@ -118,10 +129,14 @@ def submit_response(
     list of choice codes). An anonymous survey keeps economy, firm size and kind, not the person.
     """
     now = now or timezone.now()
+    token = invitation.token
     invitation = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
+    # Read again under the lock: an erasure may have withdrawn the link since it was opened.
+    registration = invitation.registration
+    if registration.is_anonymised or invitation.token != token:
+        raise SurveyWithdrawn
     if invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
-    registration = invitation.registration
     if SurveyResponse.objects.filter(registration=registration).exists():
         raise SurveyClosed
     survey = invitation.survey

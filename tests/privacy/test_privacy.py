@@ -93,12 +93,14 @@ def test_erasing_removes_identity_and_words_but_keeps_the_figures(client, attend
     person = User.objects.get(pk=attendee.pk)
     assert (person.full_name, person.gender, person.is_active) == ("", "", False)
     assert person.email == f"erased-{person.pk}@invalid.example"
-    registration = Registration.objects.get(person=person)
-    assert (registration.job_title, registration.attended, registration.minutes_attended) == (
-        "",
-        True,
-        55,
-    )
+    registration = Registration.objects.get()
+    assert (
+        registration.person,
+        registration.anonymised_by,
+        registration.job_title,
+        registration.attended,
+        registration.minutes_attended,
+    ) == (None, "erasure", "", True, 55)
     assert AttendanceRecord.objects.get().name == ""
     assert Answer.objects.get(question__code="comments").text == ""
     assert Answer.objects.get(question__code="satisfaction").number == 5
