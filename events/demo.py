@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.models import Series, Session, SessionFormat, SessionStatus, Topic
-from events.services import quarter_bounds, suggest_quarter_times
+from events.services import suggest_quarter_times
 from outreach.models import Economy, Organisation
+from outreach.periods import next_quarter, quarter_bounds, quarter_of
 from outreach.timezones import aware
 
 NAMESPACE = uuid.UUID("0f7c6d1e-5b8a-4c39-9a57-6f1d2b3c4e5f")
@@ -120,7 +121,8 @@ def _session(key: str, **fields) -> Session:
 
 def _quarters(around: datetime):
     """Eight quarters: the five before this one, this one and the two after it."""
-    index = around.year * 4 + (around.month - 1) // 3
+    year, quarter = quarter_of(around.date())
+    index = year * 4 + quarter - 1
     for i in range(index - 5, index + 3):
         yield i // 4, i % 4 + 1
 
@@ -186,9 +188,7 @@ def seed() -> list[str]:
             fields["status"] = status
         _session(f"national-{key}", **fields)
 
-    first_day, _last = quarter_bounds(
-        today.year + (today.month > 9), (today.month + 2) // 3 % 4 + 1
-    )
+    first_day, _last = quarter_bounds(*next_quarter(today))
     course_start = first_day + timedelta(days=(1 - first_day.weekday()) % 7 + 7)
     for week in range(3):
         day = course_start + timedelta(weeks=week)

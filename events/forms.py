@@ -15,10 +15,11 @@ from events.models import (
     Topic,
     validate_attendance_threshold,
 )
-from events.services import quarter_bounds, suggest_quarter_times
+from events.services import suggest_quarter_times
 from outreach.economies import region_choices
 from outreach.forms import time_zone_choices
 from outreach.models import Economy, Organisation, OrganisationKind
+from outreach.periods import quarter_bounds
 from outreach.timezones import (
     AmbiguousLocalTime,
     NonExistentLocalTime,

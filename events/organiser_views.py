@@ -21,6 +21,7 @@ from events.forms import PlanQuarterForm, RescheduleForm, SeriesForm, SessionFor
 from events.models import Series, Session, SessionStatus, SuggestionStatus, TextSuggestion
 from outreach import audit
 from outreach.models import AuditAction
+from outreach.periods import next_quarter
 
 
 def organisers_only(view):
@@ -158,10 +159,7 @@ def session_cancel(request, pk):
 @organisers_only
 @require_http_methods(["GET", "POST"])
 def plan_quarter(request):
-    today = timezone.localdate()
-    next_quarter = (today.month - 1) // 3 + 2
-    year = today.year + (1 if next_quarter == 5 else 0)
-    quarter = 1 if next_quarter == 5 else next_quarter
+    year, quarter = next_quarter(timezone.localdate())
     form = PlanQuarterForm(request.POST or None, year=year, quarter=quarter)
     if request.method == "POST" and form.is_valid():
         plan = form.plan()

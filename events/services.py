@@ -19,6 +19,7 @@ from events.models import (
 )
 from events.signals import session_changed
 from outreach.models import Economy, Organisation
+from outreach.periods import quarter_bounds
 from outreach.timezones import aware
 
 # Fields whose change makes a new version of the calendar event (RFC 5545 SEQUENCE).
@@ -138,15 +139,6 @@ QUARTER_SLOTS = {
     "fr": QuarterSlot("fr", weekday=2, hour=14, time_zone="Europe/Paris"),
     "es": QuarterSlot("es", weekday=3, hour=10, time_zone="America/Bogota"),
 }
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    """The first and last day of a calendar quarter."""
-    if quarter not in (1, 2, 3, 4):
-        raise ValueError("A quarter is 1, 2, 3 or 4.")
-    first = date(year, 3 * quarter - 2, 1)
-    next_first = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return first, next_first - timedelta(days=1)
 
 
 def suggest_quarter_times(year: int, quarter: int) -> dict[str, tuple[datetime, str]]:

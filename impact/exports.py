@@ -10,8 +10,9 @@ registrations export in constant memory. Neither lets a spreadsheet run an organ
 "=HYPERLINK(…)" as a formula: the CSV writer defuses it, the XLSX writer writes it as text.
 
 The figures come from `impact.queries`, the dashboard's own functions, so an export always
-carries the numbers the dashboard shows. They are computed with UTC as the current time zone,
-so that a session's quarter does not depend on who exports it, nor on when the stream is read.
+carries the numbers the dashboard shows. A session's quarter is that of its day in its own time
+zone (outreach.periods), whoever exports it; the streams run with UTC as the current time zone,
+so that anything else read in the current zone does not depend on when the stream is read.
 
 Survey answers are exported long: one row per response and question (with the response's
 facts repeated), rather than one column per question code. Surveys differ in their questions,

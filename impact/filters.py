@@ -5,6 +5,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from outreach.economies import REGIONS, SUB_REGIONS
+from outreach.periods import quarter_bounds
 
 GROUPS = {
     "ldc": "is_least_developed",
@@ -47,10 +48,7 @@ def quarter_range(text: str) -> tuple[date, date]:
     match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
     if not match:
         raise FilterError(f"Not a quarter: {text!r} (write 2026-Q3).")
-    year, quarter = int(match.group(1)), int(match.group(2))
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
+    return quarter_bounds(int(match.group(1)), int(match.group(2)))
 
 
 def _date(text: str, name: str) -> date:

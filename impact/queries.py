@@ -14,8 +14,9 @@ Definitions (the same in the dashboard, every export and the tests):
 - survey indicators: over the answers given to held sessions' surveys, with their number.
 Filters on economy, region, group, firm size and kind apply to the organisation's facts as they
 were when the person registered (kept on the registration; for survey answers, the facts the
-response kept). A firm that grew counts as micro in the periods it registered as micro. Periods
-and quarters are read in UTC, whoever looks: a figure never depends on the viewer's time zone.
+response kept). A firm that grew counts as micro in the periods it registered as micro. Periods,
+quarters and years follow one rule (outreach.periods): a session is on the day its start shows on
+its own time zone's clock, whoever looks, so a figure never depends on the viewer's time zone.
 
 How they are computed: registrations are first grouped per economy and organisation (and the
 breakdown's key), then those groups are summed and counted. On PostgreSQL the first step streams
@@ -26,18 +27,18 @@ hashing a hundred thousand groups; see STREAMING_GROUPS.
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from impact.filters import GROUPS, ImpactFilters
 from outreach.economies import REGIONS
 from outreach.models import Economy, OrganisationKind, SizeBand
+from outreach.periods import session_quarter_expression, session_year_expression, starting_within
 from registrations.models import Answer, Registration, RegistrationStatus, SurveyResponse
 
 SMALL_NUMBER = 5
@@ -70,11 +71,8 @@ def held_sessions(
 ) -> QuerySet[Session]:
     now = now or timezone.now()
     sessions = Session.objects.filter(status__in=HELD, ends_at__lte=now)
-    if filters.start:
-        sessions = sessions.filter(starts_at__gte=datetime.combine(filters.start, time.min, UTC))
-    if filters.end:
-        day_after = filters.end + timedelta(days=1)
-        sessions = sessions.filter(starts_at__lt=datetime.combine(day_after, time.min, UTC))
+    if filters.start or filters.end:
+        sessions = sessions.filter(starting_within(filters.start, filters.end))
     if filters.language:
         sessions = sessions.filter(language=filters.language)
     if filters.series:
@@ -392,8 +390,8 @@ DIMENSIONS = {
     "region": Dimension(keys={}, columns={"region": "economy.region"}, joins_economy=True),
     "quarter": Dimension(
         keys={
-            "year": ExtractYear("session__starts_at", tzinfo=UTC),
-            "quarter": ExtractQuarter("session__starts_at", tzinfo=UTC),
+            "year": session_year_expression("session__"),
+            "quarter": session_quarter_expression("session__"),
         },
         columns={"year": "year", "quarter": "quarter"},
     ),

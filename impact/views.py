@@ -30,6 +30,7 @@ from impact.filters import FilterError, ImpactFilters, filters_from
 from impact.queries import Audience
 from outreach.economies import REGIONS, sort_key
 from outreach.models import Economy, Organisation, OrganisationKind, SizeBand
+from outreach.periods import quarter_of, session_local_date
 
 # The counts every breakdown row carries, in the order of the tables' columns.
 COUNT_COLUMNS = ("registrations", "attendees", "organisations", "firms")
@@ -105,14 +106,15 @@ def impact_readers_only(view):
 
 
 def _period_choices() -> tuple[list, list]:
-    """Quarters and years from the first held session to today, newest first (one query)."""
+    """Quarters and years from the first held session to today, newest first (one query);
+    a session's year is that of its day in its own zone (outreach.periods)."""
     first = queries.held_sessions(ImpactFilters(), Audience.staff()).aggregate(
-        first=Min("starts_at")
+        first=Min(session_local_date())
     )["first"]
     today = timezone.localdate()
     first_year = min(first.year, today.year) if first else today.year
     years = list(range(today.year, first_year - 1, -1))
-    current = (today.month - 1) // 3 + 1
+    _year, current = quarter_of(today)
     quarters = [
         (key, labels.quarter_label(key))
         for year in years

@@ -26,6 +26,7 @@ from events.models import Session
 from impact.filters import GROUPS, ImpactFilters, filters_from
 from impact.queries import Audience, breakdown, headline_figures
 from outreach.models import OrganisationKind
+from outreach.periods import session_date, session_quarter
 from registrations.models import (
     Answer,
     AttendanceRecord,
@@ -260,7 +261,7 @@ def world(_world_for_the_module, db):
 
 
 def is_held(session, f: ImpactFilters, now) -> bool:
-    day = session.starts_at.astimezone(UTC).date()
+    day = session_date(session.starts_at, session.time_zone)
     return (
         session.status in ("published", "finished")
         and session.ends_at <= now
@@ -379,7 +380,7 @@ def key_of(registration: Registration, by: str):
     return {
         "economy": lambda: registration.economy_id,
         "region": lambda: registration.economy.region,
-        "quarter": lambda: f"{session.starts_at.year}-Q{(session.starts_at.month + 2) // 3}",
+        "quarter": lambda: "{}-Q{}".format(*session_quarter(session.starts_at, session.time_zone)),
         "language": lambda: session.language,
         "size": lambda: registration.size_band,
         "kind": lambda: registration.organisation_kind,
@@ -685,7 +686,7 @@ def test_dashboard_figures_do_not_depend_on_the_viewers_time_zone(at_a_quarters_
     assert in_auckland == in_utc
 
 
-def test_exports_put_a_session_in_its_utc_quarter_whoever_asks(client, at_a_quarters_edge):
+def test_exports_put_a_session_in_its_own_zones_quarter_whoever_asks(client, at_a_quarters_edge):
     now = timezone.now()
     expected = expected_breakdown(ImpactFilters(), "quarter", now)
     figures = ("registrations", "attendees", "organisations", "firms")
