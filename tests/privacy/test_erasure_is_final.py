@@ -32,6 +32,8 @@ from registrations.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from tests.attendance.test_zoom import PAGES as ZOOM_PAGES
+from tests.attendance.test_zoom import fake_zoom  # noqa: F401 (a fixture used below)
 from tests.factories import (
     OrganiserFactory,
     RegistrationFactory,
@@ -208,6 +210,44 @@ def test_an_erased_walk_in_stays_an_anonymous_walk_in_in_a_corrected_report(webi
         ("", "", 25, 2, True)  # both joins from 10:00: the overlap counted once
     ]
     assert attendance.attendance_summary(session)["unmatched"] == unmatched_before
+
+
+@pytest.mark.usefixtures("fake_zoom")
+def test_a_zoom_pull_after_an_erasure_brings_nothing_back(monkeypatch):
+    start = timezone.now() - timedelta(days=1)
+    session = SessionFactory(
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        join_url="https://us02web.zoom.us/j/85012345678",
+    )
+    ana = RegistrationFactory(
+        session=session, person=UserFactory(full_name="Ana Pérez", email="ana@example.cl")
+    )
+    attendance.import_from_zoom(session, "85012345678")
+    privacy.erase_person(ana.person)
+    # Zoom's report corrected afterwards: Ana there for five minutes only.
+    monkeypatch.setitem(
+        ZOOM_PAGES,
+        "",
+        {
+            "next_page_token": "page2",
+            "participants": [
+                {
+                    "name": "Ana Pérez",
+                    "user_email": "ana@example.cl",
+                    "join_time": "2026-11-10T14:00:00Z",
+                    "leave_time": "2026-11-10T14:05:00Z",
+                }
+            ],
+        },
+    )
+
+    _source, changed = attendance.import_from_zoom(session, "85012345678")
+
+    assert changed is True
+    assert attendance_of(ana) == (True, 40)
+    assert "Ana Pérez" not in identities()
+    assert "ana@example.cl" not in identities()
 
 
 def test_someone_erased_who_registers_again_is_matched_as_anyone_else(webinar):
