@@ -43,6 +43,8 @@ ENV = {
     "SECURE_HSTS_SECONDS": "0",
     "LOG_LEVEL": "WARNING",
     "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+    # Production counts rate limits in a cache every process shares: Redis, as there.
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/5"),
     # Every request comes from one address here: lift the per-network and per-address limits.
     "OUTREACH_REGISTER_LIMIT_PER_NETWORK": "1000000/m",
     "OUTREACH_REGISTER_LIMIT_PER_EMAIL": "1000000/m",

@@ -25,6 +25,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "outreach.settings")
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/5")  # production needs one; unused
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "WARNING")

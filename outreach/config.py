@@ -5,6 +5,7 @@ into one clear line on standard error instead of a traceback.
 """
 
 import os
+import re
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -45,6 +46,68 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_count(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole number no smaller than `minimum` (a proxy count, a number of seconds)."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be {minimum} or more, not {value}.")
+    return value
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of a few words (LOG_FORMAT: plain or json), compared without case."""
+    value = env_str(name, default)
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigurationError(f"{name} must be {_one_of(choices)}, not {value!r}.")
+
+
+def _one_of(choices: tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+
+
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/h" → (10, 3600); "60/10m" → (60, 600): so many hits per so many seconds."""
+    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", rate.strip())
+    if not match:
+        raise ValueError(f"Not a rate: {rate!r}")
+    count, multiplier, unit = match.groups()
+    if int(count) < 1 or int(multiplier or 1) < 1:
+        raise ValueError(f"Not a rate: {rate!r}")
+    return int(count), int(multiplier or 1) * RATE_UNITS[unit]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as "10/h" or "60/10m" (at least one hit, in a window of some length)."""
+    value = env_str(name, default)
+    try:
+        parse_rate(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be a rate such as 10/h or 60/10m (hits per s, m, h or d), not {value!r}."
+        ) from None
+    return value
+
+
+def env_minutes(name: str, default: str) -> list[int]:
+    """Minutes as comma-separated whole numbers above zero (reminders: "1440,60")."""
+    raw = env_str(name) or default
+    try:
+        minutes = [int(item) for item in raw.split(",") if item.strip()]
+    except ValueError:
+        minutes = []
+    if not minutes or any(minute < 1 for minute in minutes):
+        raise ConfigurationError(
+            f"{name} must be minutes as whole numbers above 0, separated by commas "
+            f"(e.g. 1440,60), not {raw!r}."
+        )
+    return minutes
 
 
 def database_from_url(url: str, *, conn_max_age: int) -> dict:

@@ -1,4 +1,9 @@
-"""GET /health/: is the database answering, and is the task queue being worked through?"""
+"""GET /health/: is the database answering, and is the task queue being worked through?
+
+Everyone (a load balancer, a monitor) gets the status, as the HTTP code and {"status": …}. The
+details (queue lengths, workers, when each periodic job last ran) are for programme staff and
+Django staff only: to anyone else they would tell how busy the programme is.
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from outreach import periodic
+from outreach.permissions import may_see_operations
 
 # Tasks due longer ago than this and still waiting mean no worker is taking them.
 STALE_TASKS = timedelta(minutes=10)
@@ -118,6 +124,9 @@ def health(request):
     database = _database()
     tasks = _tasks() if database else {"ok": False}
     healthy = database and tasks["ok"]
+    status = 200 if healthy else 503
+    if not may_see_operations(request.user):
+        return JsonResponse({"status": "ok" if healthy else "failing"}, status=status)
     return JsonResponse(
         {
             "status": "ok" if healthy else "failing",
@@ -125,5 +134,5 @@ def health(request):
             "tasks": tasks,
             "periodic": _periodic() if database else {"ok": False},
         },
-        status=200 if healthy else 503,
+        status=status,
     )

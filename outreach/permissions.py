@@ -29,6 +29,12 @@ def is_programme_staff(user) -> bool:
     return _role(user) in {Role.ORGANISER, Role.ANALYST}
 
 
+def may_see_operations(user) -> bool:
+    """The details of /health/ (queues, workers, periodic jobs): programme staff and Django
+    staff (the admin's users)."""
+    return is_programme_staff(user) or bool(_role(user) and user.is_staff)
+
+
 def is_cohost_member(user) -> bool:
     """A member of a co-hosting organisation (a ministry, an agency, a chamber)."""
     return _role(user) == Role.COHOST and user.organisation_id is not None

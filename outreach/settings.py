@@ -10,8 +10,12 @@ from outreach.config import (
     ConfigurationError,
     database_from_url,
     env_bool,
+    env_choice,
+    env_count,
     env_int,
     env_list,
+    env_minutes,
+    env_rate,
     env_str,
 )
 
@@ -113,15 +117,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a cache shared by every web process) ---------------
 
+# Rate limits (allauth's and ours, registrations/ratelimit.py) count in this cache. Each process
+# has its own local memory: with several web processes each would count apart and let through
+# many times the limit (120 of 120 registrations from one network were accepted), so production
+# (DEBUG false) refuses to start without a shared one.
 CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL.startswith("redis://"):
+if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
-elif CACHE_URL:
-    raise ConfigurationError(f"CACHE_URL must be a redis:// address, not {CACHE_URL!r}.")
-else:
+elif CACHE_URL in {"", "locmem://"}:
+    if not DEBUG:
+        raise ConfigurationError(
+            "CACHE_URL is not set to a shared cache: production needs one that every process "
+            "shares (CACHE_URL=redis://host:6379/1), or rate limits count per process."
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ConfigurationError(
+        f"CACHE_URL must be a redis:// address (or locmem:// with DEBUG), not {CACHE_URL!r}."
+    )
 
 # --- People and accounts ------------------------------------------------------------------
 
@@ -208,7 +223,7 @@ elif TASKS_BACKEND not in {
     )
 
 # Reminders go out this many minutes before a session (a day and an hour by default).
-OUTREACH_REMINDER_MINUTES = [int(m) for m in env_list("OUTREACH_REMINDER_MINUTES", "1440,60")]
+OUTREACH_REMINDER_MINUTES = env_minutes("OUTREACH_REMINDER_MINUTES", "1440,60")
 # Zoom's API (optional): with these set, organisers pull a past webinar's attendance.
 ZOOM_ACCOUNT_ID = env_str("ZOOM_ACCOUNT_ID")
 ZOOM_CLIENT_ID = env_str("ZOOM_CLIENT_ID")
@@ -234,10 +249,14 @@ if _shortest_lease > OUTREACH_MESSAGE_LEASE_SECONDS:
 if OUTREACH_RECOVERY_INTERVAL_SECONDS < 1:
     raise ConfigurationError("OUTREACH_RECOVERY_INTERVAL_SECONDS must be 1 or more.")
 # Registering is limited per email address and per network (an IPv4 /24 or IPv6 /48).
-OUTREACH_REGISTER_LIMIT_PER_EMAIL = env_str("OUTREACH_REGISTER_LIMIT_PER_EMAIL", "10/h")
-OUTREACH_REGISTER_LIMIT_PER_NETWORK = env_str("OUTREACH_REGISTER_LIMIT_PER_NETWORK", "60/10m")
-# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none).
-OUTREACH_TRUSTED_PROXY_COUNT = env_int("OUTREACH_TRUSTED_PROXY_COUNT", 0)
+# A rate is hits per window: "10/h", "60/10m" (s, m, h or d).
+OUTREACH_REGISTER_LIMIT_PER_EMAIL = env_rate("OUTREACH_REGISTER_LIMIT_PER_EMAIL", "10/h")
+OUTREACH_REGISTER_LIMIT_PER_NETWORK = env_rate("OUTREACH_REGISTER_LIMIT_PER_NETWORK", "60/10m")
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: trust none, the
+# client's address is the connection's). allauth reads the same number, so that one function
+# (allauth's get_client_ip) finds the client for every limit, allauth's and ours.
+OUTREACH_TRUSTED_PROXY_COUNT = env_count("OUTREACH_TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = OUTREACH_TRUSTED_PROXY_COUNT
 
 # --- Languages, time and formats ----------------------------------------------------------
 
@@ -308,9 +327,9 @@ CSRF_TRUSTED_ORIGINS = env_list(
 
 # --- Logging ------------------------------------------------------------------------------
 
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 # JSON lines in production (LOG_FORMAT=json), plain text otherwise; secrets always redacted.
-LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

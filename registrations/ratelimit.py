@@ -1,36 +1,32 @@
-"""Limits on registering, per email address and per network, counted in the shared cache."""
+"""Limits on registering, per email address and per network, counted in the shared cache (which
+production cannot run without: outreach.settings).
+
+The client's address comes from the one function every limit uses, allauth's (its sign-in and
+code limits included): X-Forwarded-For counts only as far as our own proxies append to it
+(ALLAUTH_TRUSTED_PROXY_COUNT, set from OUTREACH_TRUSTED_PROXY_COUNT), so a header forged by the
+client changes nothing.
+"""
 
 import ipaddress
-import re
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from outreach.config import parse_rate
 
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """ "10/h" → (10, 3600); "60/10m" → (60, 600)."""
-    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", rate.strip())
-    if not match:
-        raise ValueError(f"Not a rate: {rate!r}")
-    count, multiplier, unit = match.groups()
-    return int(count), int(multiplier or 1) * UNITS[unit]
+__all__ = ["allow", "client_ip", "may_register", "network_of", "parse_rate"]
 
 
 def client_ip(request) -> str:
-    """The client's address. X-Forwarded-For counts only as far as our own proxies append to it,
-    so a forged header sent by the client changes nothing."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.OUTREACH_TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    forwarded = [
-        p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
-    ]
-    if len(forwarded) < proxies:
-        return remote
-    return forwarded[-proxies]
+    """The client's address as allauth finds it for its own limits; "" when there is none to
+    find (no address, or fewer X-Forwarded-For entries than our proxies add: a request that did
+    not come through them)."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
+        return ""
 
 
 def network_of(ip: str) -> str:

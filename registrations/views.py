@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from events import calendar
 from events import permissions as events_permissions
 from outreach import audit
+from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
 from outreach.models import AuditAction, User
 from registrations import cohost_links, privacy, queries, ratelimit, services, surveys
@@ -157,7 +158,8 @@ def personal_feed(request, token):
         calendar.feed_calendar(sessions, name="Outreach"),
         content_type="text/calendar; charset=utf-8",
     )
-    response["Cache-Control"] = "private, max-age=900"
+    # The sessions one person registered for: personal data, kept by no cache on the way.
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -195,8 +197,7 @@ def my_data(request):
         json.dumps(privacy.personal_data(request.user), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="my-outreach-data.json"'
-    return response
+    return as_download(response, "my-outreach-data.json")
 
 
 @login_required

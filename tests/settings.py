@@ -5,10 +5,14 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "https://outreach.example")
+# Production (DEBUG off, as here) refuses a cache of its own per process; the suite is one
+# process, so it passes a shared cache's address and then counts in local memory (below).
+os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/0")
 
 from outreach.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

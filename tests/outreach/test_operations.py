@@ -9,16 +9,25 @@ from outreach.logs import JsonFormatter, RedactSecrets, redact
 pytestmark = pytest.mark.django_db
 
 
-def test_health_answers_when_the_database_answers(client):
-    response = client.get("/health/")
+@pytest.fixture
+def staff_client(client):
+    """/health/ shows its details to staff only (tests/outreach/test_configuration.py)."""
+    from tests.factories import OrganiserFactory
+
+    client.force_login(OrganiserFactory())
+    return client
+
+
+def test_health_answers_when_the_database_answers(staff_client):
+    response = staff_client.get("/health/")
 
     assert response.status_code == 200
     assert response.json()["database"] is True
     assert response.json()["status"] == "ok"
 
 
-def test_health_reports_the_task_backend(client):
-    tasks = client.get("/health/").json()["tasks"]
+def test_health_reports_the_task_backend(staff_client):
+    tasks = staff_client.get("/health/").json()["tasks"]
 
     assert tasks == {"backend": type(task_backends["default"]).__name__, "ok": True}
 
@@ -58,7 +67,7 @@ def test_log_records_are_redacted_and_written_as_json():
     assert (line["level"], line["logger"]) == ("WARNING", "django.request")
 
 
-def test_health_fails_when_tasks_wait_with_no_worker(client, settings):
+def test_health_fails_when_tasks_wait_with_no_worker(staff_client, settings):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -73,7 +82,7 @@ def test_health_fails_when_tasks_wait_with_no_worker(client, settings):
         enqueued_at=timezone.now() - timedelta(hours=1)
     )
 
-    response = client.get("/health/")
+    response = staff_client.get("/health/")
 
     assert response.status_code == 503
     assert response.json()["tasks"]["ok"] is False
@@ -160,12 +169,12 @@ def redis_queue(settings):
     release_redis_database(client)
 
 
-def test_health_reports_the_redis_queue_its_length_and_workers(client, redis_queue):
+def test_health_reports_the_redis_queue_its_length_and_workers(staff_client, redis_queue):
     from registrations.tasks import send_message
 
     send_message.enqueue(1)
 
-    response = client.get("/health/")
+    response = staff_client.get("/health/")
 
     assert response.status_code == 200
     tasks = response.json()["tasks"]
@@ -178,7 +187,7 @@ def test_health_reports_the_redis_queue_its_length_and_workers(client, redis_que
     }
 
 
-def test_health_fails_when_redis_jobs_have_waited_long_with_no_worker(client, redis_queue):
+def test_health_fails_when_redis_jobs_have_waited_long_with_no_worker(staff_client, redis_queue):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -190,7 +199,7 @@ def test_health_fails_when_redis_jobs_have_waited_long_with_no_worker(client, re
     job.enqueued_at = timezone.now() - timedelta(hours=1)
     job.save()
 
-    response = client.get("/health/")
+    response = staff_client.get("/health/")
 
     assert response.status_code == 503
     assert response.json()["tasks"]["waiting"] == 1
@@ -198,7 +207,7 @@ def test_health_fails_when_redis_jobs_have_waited_long_with_no_worker(client, re
 
 
 def test_health_fails_when_redis_tasks_are_overdue_and_no_worker_schedules_them(
-    client, redis_queue
+    staff_client, redis_queue
 ):
     from datetime import timedelta
 
@@ -208,21 +217,21 @@ def test_health_fails_when_redis_tasks_are_overdue_and_no_worker_schedules_them(
 
     send_message.using(run_after=timezone.now() - timedelta(hours=1)).enqueue(1)
 
-    response = client.get("/health/")
+    response = staff_client.get("/health/")
 
     assert response.status_code == 503
     assert response.json()["tasks"]["ok"] is False
     assert response.json()["tasks"]["oldest_waiting_seconds"] >= 3600
 
 
-def test_health_fails_when_redis_does_not_answer(client, settings):
+def test_health_fails_when_redis_does_not_answer(staff_client, settings):
     pytest.importorskip("django_tasks_rq", reason="the Redis queue needs the rq extra")
     from tests.operations.processes import free_port
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{free_port()}/0"}}
 
-    response = client.get("/health/")
+    response = staff_client.get("/health/")
 
     assert response.status_code == 503
     assert response.json()["tasks"] == {"backend": "RQBackend", "ok": False}

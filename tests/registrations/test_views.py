@@ -189,7 +189,8 @@ def test_registering_is_limited_per_network_and_a_forged_forwarded_for_does_not_
 
 def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, settings):
     settings.OUTREACH_REGISTER_LIMIT_PER_NETWORK = "1/10m"
-    settings.OUTREACH_TRUSTED_PROXY_COUNT = 1
+    # outreach.settings sets allauth's count from OUTREACH_TRUSTED_PROXY_COUNT (test_startup).
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     session = SessionFactory()
 
     answers = [
