@@ -246,9 +246,9 @@ def _erase(person: User, *, now: datetime) -> str:
     for registration in upcoming:
         services.cancel_registration(registration, now=now)
     registrations = Registration.objects.filter(person=person)
+    walked_in = Q(registration__isnull=True, email__iexact=email.strip())
     records = AttendanceRecord.objects.filter(
-        Q(registration__in=registrations)
-        | Q(registration__isnull=True, email__iexact=email.strip())
+        Q(registration__in=registrations) | (walked_in if email.strip() else Q(pk__in=[]))
     )
     for session_id, name, registration_id in records.values_list(
         "session_id", "name", "registration_id"
