@@ -293,9 +293,9 @@ def cancel_own_registration(
     """A person cancels their own registration (the link in every message): as
     cancel_registration, but only before the session starts; after, raises SessionStarted and
     changes nothing."""
-    now = now or timezone.now()
     _lock_timeout()
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    now = now or timezone.now()  # read once the lock is ours: a wait may end after the start
     if has_started(registration.session, now=now):
         raise SessionStarted
     return cancel_registration(registration, now=now)
