@@ -189,6 +189,55 @@ class Registration(models.Model):
         self.youth_led = organisation.youth_led
 
 
+class PendingKind(models.TextChoices):
+    REGISTRATION = "registration", _("Registration of a known address")
+    SHARING = "sharing", _("Sharing with the co-hosts")
+
+
+class PendingRegistration(models.Model):
+    """What the public form asked for without proof that the address is the asker's, held
+    until the address's owner confirms it through the single-use link emailed to them
+    (registrations.confirmations; confirmed by services.confirm_pending_registration).
+
+    REGISTRATION: the address belongs to a person already known. Nothing is registered (no seat
+    is held) and nothing stored about them changes until they confirm; `details` holds the
+    form's answers, applied then. SHARING: a new address was registered at once, but the
+    person's details reach the co-hosts named in the form (`share_with`) only once the address
+    is proven.
+    """
+
+    kind = models.CharField(max_length=12, choices=PendingKind.choices)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_registrations"
+    )
+    # The address the link went to: the link works only while it is still the person's.
+    email = models.EmailField(max_length=254)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    details = models.JSONField(default=dict, blank=True)
+    share_with = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    source_organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=PendingKind.REGISTRATION, registration__isnull=True)
+                | Q(kind=PendingKind.SHARING, registration__isnull=False),
+                name="pending_sharing_names_its_registration",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.email} @ {self.session_id}"
+
+
 class MessageKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation")
     WAITLISTED = "waitlisted", _("Waitlist notice")

@@ -17,10 +17,13 @@ from django.utils import timezone
 from events.models import Session, SessionStatus
 from outreach.models import Economy, Organisation, OrganisationKind, User, normalise_email
 from outreach.tasks import enqueue_on_commit
+from registrations.confirmations import BadLink, send_confirmation_request
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Message,
     MessageKind,
+    PendingKind,
+    PendingRegistration,
     Registration,
     RegistrationSource,
     RegistrationStatus,
@@ -532,6 +535,62 @@ def resend_message(
     return queue_message(registration, kind, unique=f"resend-{now.timestamp()}")
 
 
+# The answers of the public form kept while a registration waits for its confirmation.
+FORM_DETAILS = (
+    "full_name",
+    "organisation_name",
+    "economy",
+    "kind",
+    "sector",
+    "size_band",
+    "exporting_status",
+    "women_led",
+    "youth_led",
+    "job_title",
+    "gender",
+    "time_zone",
+    "shares_with_cohosts",
+)
+
+
+def _organisation_details(data: dict) -> OrganisationDetails:
+    economy = data["economy"]
+    return OrganisationDetails(
+        name=data["organisation_name"],
+        economy=economy if isinstance(economy, Economy) else Economy.objects.get(pk=economy),
+        kind=data["kind"],
+        sector=data["sector"],
+        size_band=data["size_band"],
+        exporting_status=data["exporting_status"],
+        women_led=data["women_led"],
+        youth_led=data["youth_led"],
+    )
+
+
+def _update_profile(person: User, data: dict, organisation: Organisation) -> None:
+    """What the form says about its author, written to their profile: only ever for a person
+    who proved the address is theirs (signed in, or through the confirmation link)."""
+    User.objects.filter(pk=person.pk).update(
+        full_name=data["full_name"],
+        organisation=organisation,
+        time_zone=data["time_zone"],
+        gender=data["gender"],
+    )
+
+
+def _share(registration: Registration, cohosts: list[Organisation]) -> None:
+    """Let these co-hosts see the person's name, email and organisation."""
+    if not cohosts or registration.person_id is None:
+        return
+    Registration.objects.filter(pk=registration.pk).update(shares_with_cohosts=True)
+    registration.shares_with_cohosts = True
+    registration.shared_with.add(*cohosts)
+
+
+def _source(brought_by: Organisation | None) -> str:
+    return RegistrationSource.COHOST if brought_by else RegistrationSource.DIRECT
+
+
 @transaction.atomic
 def register_from_form(
     session: Session,
@@ -540,50 +599,146 @@ def register_from_form(
     person: User | None,
     language: str,
     brought_by: Organisation | None = None,
-) -> Registration:
+) -> Registration | PendingRegistration:
     """Register from the public form: find or add the organisation and the person, then register.
 
-    A signed-in person's profile is updated from the form; anyone else's is left as it is.
-    `brought_by` is the co-host whose invitation link the person followed.
-    All of it is one transaction: a refused registration leaves no new person or organisation.
+    Whoever fills in the form while not signed in proves nothing about the address they type,
+    so what it can do in that address's name is limited until the owner confirms, through a
+    single-use link emailed to the address (registrations.confirmations):
+    - a signed-in person registers at once, their profile updated from the form, sharing on
+      if they agreed;
+    - an address already known: nothing is registered (no seat held) and nothing stored about
+      that person changes; a PendingRegistration keeps the answers and the link is emailed to
+      them; confirm_pending_registration registers and applies the answers then;
+    - a new address: the person and the registration are created at once (nothing of anyone's
+      changes: the one-form journey and its seat stay), but sharing with the co-hosts waits
+      for the same kind of link, so no co-host sees details of an unproven address.
+    The page answers the same in every case, so that nobody learns whether an address is known.
+    `brought_by` is the co-host whose invitation link the person followed. All of it is one
+    transaction: a refused registration leaves no new person or organisation. Returns the
+    registration, or the pending registration whose link was queued.
     """
-    organisation = find_or_create_organisation(
-        OrganisationDetails(
-            name=data["organisation_name"],
-            economy=data["economy"],
-            kind=data["kind"],
-            sector=data["sector"],
-            size_band=data["size_band"],
-            exporting_status=data["exporting_status"],
-            women_led=data["women_led"],
-            youth_led=data["youth_led"],
-        )
-    )
     if person is None:
-        person, _created = find_or_create_person(
-            email=data["email"],
-            full_name=data["full_name"],
-            language=language,
-            time_zone=data["time_zone"],
+        known = User.objects.filter(email=normalise_email(data["email"])).first()
+        if known is not None:
+            return _hold_registration(session, person=known, data=data, brought_by=brought_by)
+    organisation = find_or_create_organisation(_organisation_details(data))
+    if person is not None:
+        _update_profile(person, data, organisation)
+        return register(
+            session,
+            person=person,
             organisation=organisation,
-            gender=data["gender"],
+            source=_source(brought_by),
+            source_organisation=brought_by,
+            shares_with_cohosts=data.get("shares_with_cohosts", False),
+            job_title=data["job_title"],
         )
-    else:
-        User.objects.filter(pk=person.pk).update(
-            full_name=data["full_name"],
-            organisation=organisation,
-            time_zone=data["time_zone"],
-            gender=data["gender"],
-        )
-    return register(
+    person, created = find_or_create_person(
+        email=data["email"],
+        full_name=data["full_name"],
+        language=language,
+        time_zone=data["time_zone"],
+        organisation=organisation,
+        gender=data["gender"],
+    )
+    if not created:  # someone registered the address a moment ago: it is known now
+        return _hold_registration(session, person=person, data=data, brought_by=brought_by)
+    registration = register(
         session,
         person=person,
         organisation=organisation,
-        source=RegistrationSource.COHOST if brought_by else RegistrationSource.DIRECT,
+        source=_source(brought_by),
         source_organisation=brought_by,
-        shares_with_cohosts=data.get("shares_with_cohosts", False),
         job_title=data["job_title"],
     )
+    cohosts = list(session.cohosts.all()) if data.get("shares_with_cohosts") else []
+    if cohosts:
+        _hold(
+            PendingRegistration(
+                kind=PendingKind.SHARING,
+                session=session,
+                person=person,
+                email=person.email,
+                registration=registration,
+            ),
+            cohosts,
+        )
+    return registration
+
+
+def _hold(pending: PendingRegistration, cohosts: list[Organisation]) -> PendingRegistration:
+    pending.save()
+    pending.share_with.set(cohosts)
+    enqueue_on_commit(send_confirmation_request, pending.pk)
+    return pending
+
+
+def _hold_registration(
+    session: Session, *, person: User, data: dict, brought_by: Organisation | None
+) -> PendingRegistration:
+    """Keep the form's answers for a known address and email its owner the link to confirm."""
+    state = registration_state(session)
+    if state != "open":
+        raise RegistrationClosed(state)
+    details = {name: data.get(name) for name in FORM_DETAILS}
+    details["economy"] = data["economy"].pk
+    details["shares_with_cohosts"] = bool(data.get("shares_with_cohosts"))
+    cohosts = list(session.cohosts.all()) if details["shares_with_cohosts"] else []
+    return _hold(
+        PendingRegistration(
+            kind=PendingKind.REGISTRATION,
+            session=session,
+            person=person,
+            email=person.email,
+            details=details,
+            source_organisation=brought_by,
+        ),
+        cohosts,
+    )
+
+
+def confirm_pending_registration(
+    pending: PendingRegistration, *, now: datetime | None = None
+) -> Registration:
+    """The address's owner confirms through the link: do what the form asked, once.
+
+    A registration of a known address registers now (confirmed or waitlisted as seats allow at
+    this moment, with the usual messages) and writes the form's answers to the person's
+    profile; sharing is switched on for the co-hosts named in the form that still co-host the
+    session. Raises confirmations.BadLink("used") the second time, RegistrationClosed or
+    SeatsBusy as registering does (then nothing is recorded and the link still works).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = (
+            PendingRegistration.objects.select_for_update(of=("self",))
+            .select_related("session", "person", "registration")
+            .get(pk=pending.pk)
+        )
+        if pending.confirmed_at is not None:
+            raise BadLink("used")
+        session = pending.session
+        cohosts = list(pending.share_with.filter(cohosted_sessions=session))
+        if pending.kind == PendingKind.REGISTRATION:
+            details = pending.details
+            organisation = find_or_create_organisation(_organisation_details(details))
+            _update_profile(pending.person, details, organisation)
+            registration = register(
+                session,
+                person=pending.person,
+                organisation=organisation,
+                source=_source(pending.source_organisation),
+                source_organisation=pending.source_organisation,
+                job_title=details["job_title"],
+                now=now,
+            )
+        else:
+            registration = pending.registration
+        _share(registration, cohosts)
+        pending.confirmed_at = now
+        pending.save(update_fields=["confirmed_at"])
+    return registration
 
 
 def retry_message(message: Message) -> None:

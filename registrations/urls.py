@@ -8,6 +8,11 @@ urlpatterns = [
     path("sessions/<int:pk>/register/", views.register, name="register"),
     path("sessions/<int:pk>/registered/", views.thanks, name="thanks"),
     path("registrations/<str:token>/cancel/", views.cancel, name="cancel"),
+    path(
+        "registrations/confirm/<str:token>/",
+        views.confirm_registration,
+        name="confirm-registration",
+    ),
     path("my-sessions/", views.my_sessions, name="my-sessions"),
     path("my-data.json", views.my_data, name="my-data"),
     path("erase-me/", views.erase_me, name="erase-me"),

@@ -16,7 +16,15 @@ from outreach import audit
 from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
 from outreach.models import AuditAction, User
-from registrations import cohost_links, privacy, queries, ratelimit, services, surveys
+from registrations import (
+    cohost_links,
+    confirmations,
+    privacy,
+    queries,
+    ratelimit,
+    services,
+    surveys,
+)
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationStatus
 from registrations.survey_forms import SurveyForm
@@ -103,6 +111,43 @@ def register(request, pk):
 def thanks(request, pk):
     session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
     return render(request, "registrations/thanks.html", {"session": session})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_registration(request, token):
+    """The link emailed to an address that the public form used without signing in: the page
+    shows what was asked (so that mail scanners opening the link change nothing), the button
+    confirms it (services.register_from_form says what waits for it)."""
+    try:
+        pending = confirmations.pending_by_token(token)
+    except confirmations.BadLink as error:
+        return _bad_confirmation_link(request, error.reason)
+    context = {
+        "pending": pending,
+        "session": pending.session,
+        "details": pending.details,
+        "cohosts": confirmations.cohost_names(pending),
+    }
+    if request.method == "GET":
+        return render(request, "registrations/confirm.html", context)
+    try:
+        registration = services.confirm_pending_registration(pending)
+    except confirmations.BadLink as error:
+        return _bad_confirmation_link(request, error.reason)
+    except services.RegistrationClosed as error:
+        context["state"] = error.reason
+        return render(request, "registrations/confirm_closed.html", context, status=409)
+    except services.SeatsBusy:
+        response = render(request, "registrations/busy.html", context, status=503)
+        response["Retry-After"] = "5"
+        return response
+    context["registration"] = registration
+    return render(request, "registrations/confirmed.html", context)
+
+
+def _bad_confirmation_link(request, reason: str):
+    status = 404 if reason == "invalid" else 410
+    return render(request, "registrations/confirm_bad_link.html", {"reason": reason}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

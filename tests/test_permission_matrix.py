@@ -22,11 +22,14 @@ from django.utils import timezone
 
 from events.models import TextSuggestion
 from outreach.models import CohostRole, OrganisationKind, Role
+from registrations.confirmations import confirmation_token
 from registrations.models import (
     AttendanceRecord,
     Message,
     MessageKind,
     MessageStatus,
+    PendingKind,
+    PendingRegistration,
     Survey,
     SurveyInvitation,
 )
@@ -142,6 +145,9 @@ EXPECTED: dict[str, dict] = {
     "registrations:thanks": everyone(200),
     # The cancel link from an email works without signing in (the token is the secret).
     "registrations:cancel": everyone(200),
+    # So does the link that confirms what the form asked for a known address: the page asks,
+    # the button confirms (registrations.confirmations).
+    "registrations:confirm-registration": {"GET": everyone(200), "POST": everyone(200)},
     "registrations:my-sessions": signed_in(200),
     # A person's own data: only ever their own, whoever asks.
     "registrations:my-data": signed_in(200),
@@ -354,10 +360,34 @@ def _build_world() -> dict:
         closes_at=timezone.now() + timedelta(days=7),
     )
 
+    known = UserFactory(full_name="Known Address", email="known@a.example")
+    pending_registration = PendingRegistration.objects.create(
+        kind=PendingKind.REGISTRATION,
+        session=session_a,
+        person=known,
+        email=known.email,
+        details={
+            "full_name": "Known Address",
+            "organisation_name": known.organisation.name,
+            "economy": "CL",
+            "kind": OrganisationKind.SUPPORT,
+            "sector": "",
+            "size_band": "",
+            "exporting_status": "",
+            "women_led": False,
+            "youth_led": False,
+            "job_title": "",
+            "gender": "",
+            "time_zone": "UTC",
+            "shares_with_cohosts": False,
+        },
+    )
+
     return {
         "people": people,
         "series": series,
         "survey_invitation": survey_invitation,
+        "pending_registration": pending_registration,
         "a": {
             "ministry": ministry_a,
             "session": session_a,
@@ -397,6 +427,7 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "personal-feeds:person": world["people"]["participant"].calendar_token,
         "registrations:cancel": objects["registration"].token,
         "registrations:survey": world["survey_invitation"].token,
+        "registrations:confirm-registration": confirmation_token(world["pending_registration"]),
     }
     values = {
         "pk": pk,

@@ -9,12 +9,13 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Session, SessionStatus, SuggestionStatus, TextSuggestion
 from outreach.models import OrganisationKind, Role, User
-from registrations import cohost_links
-from registrations.models import Registration
+from registrations import cohost_links, confirmations
+from registrations.models import PendingRegistration, Registration
 from tests.factories import (
     FirmFactory,
     OrganisationFactory,
@@ -536,12 +537,22 @@ def test_a_tampered_or_foreign_link_counts_as_direct_without_an_error(
 # Registrants, as far as each agreed to share
 
 
+def proves_her_address(client, email: str) -> None:
+    """Opens the link emailed to a new address that agreed to share, and confirms: only then do
+    the co-hosts see the details (registrations.confirmations)."""
+    pending = PendingRegistration.objects.get(email=email)
+    token = confirmations.confirmation_token(pending)
+    client.post(reverse("registrations:confirm-registration", kwargs={"token": token}))
+
+
 @pytest.fixture
 def two_registrants(client, ministry):
-    """Lucía shares her details with the co-host; Pedro does not."""
+    """Lucía shares her details with the co-host (and proves her address through the emailed
+    link); Pedro does not."""
     session = cohosted_by(ministry)
     with_link = cohost_links.invitation_path(session, ministry)
     client.post(with_link, form_data(via=via_of(with_link), shares_with_cohosts="on"))
+    proves_her_address(client, "lucia@example.org")
     client.post(
         f"/en/sessions/{session.pk}/register/",
         form_data(
@@ -597,6 +608,7 @@ def test_a_cohost_added_later_does_not_see_details_shared_with_another(
 ):
     session = cohosted_by(ministry)
     client.post(f"/en/sessions/{session.pk}/register/", form_data(shares_with_cohosts="on"))
+    proves_her_address(client, "lucia@example.org")
     session.cohosts.add(other_ministry)
     client.force_login(member_of(other_ministry))
 

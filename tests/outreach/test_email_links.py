@@ -1,0 +1,162 @@
+"""Every link in every email is built from SITE_URL, whatever Host the request carried.
+
+An attacker who can choose the Host header (a permissive ALLOWED_HOSTS, a proxy passing it on)
+must not get a sign-in, confirmation or cancel link pointing at their own site. This test plays
+every flow that sends an email, allauth's and ours, with the attacker's Host, and reads every
+email (subject, text, HTML, calendar attachment)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from outreach.models import OrganisationKind
+from registrations import confirmations, services, surveys
+from registrations.models import Message, MessageKind, PendingRegistration
+from tests.factories import (
+    OrganisationFactory,
+    OrganiserFactory,
+    RegistrationFactory,
+    SessionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SITE_URL = "https://outreach.example"
+ATTACKER = "evil.example"
+# The one link to another host an email may hold: the session's join link, which organisers
+# enter (the video platform's address).
+JOIN_URL = "https://meet.example.org/j/secret-join-link"
+HOSTILE = {"HTTP_HOST": ATTACKER, "HTTP_X_FORWARDED_HOST": ATTACKER}
+URL = re.compile(r"https?://[^\s\"'<>\\]+")
+
+
+def registration_form(**overrides) -> dict:
+    return {
+        "full_name": "Lucía Pérez",
+        "email": "lucia@example.org",
+        "economy": "CL",
+        "organisation_name": "Andes Café",
+        "kind": "firm",
+        "size_band": "micro",
+        "sector": "food",
+        "exporting_status": "ready",
+        "time_zone": "America/Santiago",
+        "shares_with_cohosts": "on",
+        "consent": "on",
+        **overrides,
+    }
+
+
+def texts_of(message) -> list[str]:
+    texts = [message.subject, message.body]
+    texts += [content for content, _mimetype in getattr(message, "alternatives", [])]
+    for attachment in message.attachments:
+        content = attachment[1] if isinstance(attachment, tuple) else attachment.get_payload()
+        texts.append(content.decode() if isinstance(content, bytes) else str(content))
+    return texts
+
+
+def foreign_links(message) -> list[str]:
+    found = []
+    for text in texts_of(message):
+        # Calendar files fold long lines (RFC 5545): unfold before reading links.
+        text = text.replace("\r\n ", "").replace("\n ", "")
+        for url in URL.findall(text):
+            if not url.startswith(SITE_URL + "/") and url != JOIN_URL:
+                found.append(url)
+        if ATTACKER in text:
+            found.append(ATTACKER)
+    return found
+
+
+def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
+    client, settings, run_tasks
+):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.USE_X_FORWARDED_HOST = True
+    ministry = OrganisationFactory(name="Ministry", kind=OrganisationKind.GOVERNMENT)
+    session = SessionFactory(capacity=1, join_url=JOIN_URL)
+    session.cohosts.set([ministry])
+    known = UserFactory(email="known@example.org", language="fr")
+    EmailAddress.objects.create(user=known, email=known.email, verified=True, primary=True)
+
+    # allauth, each flow from a fresh browser: a sign-in code; an unknown address; sign-up,
+    # new and known; the address page (add one, add someone else's).
+    Client().post("/en/accounts/login/code/", {"email": "known@example.org"}, **HOSTILE)
+    Client().post("/fr/accounts/login/code/", {"email": "nobody@example.org"}, **HOSTILE)
+    Client().post(
+        "/es/accounts/signup/", {"email": "new@example.org", "full_name": "New"}, **HOSTILE
+    )
+    Client().post(
+        "/en/accounts/signup/", {"email": "known@example.org", "full_name": "Someone"}, **HOSTILE
+    )
+    someone = UserFactory(email="someone@example.org")
+    EmailAddress.objects.create(user=someone, email=someone.email, verified=True, primary=True)
+    for data in (
+        {"action_add": "", "email": "second@example.org"},
+        {"action_add": "", "email": "someone@example.org"},
+    ):
+        cache.clear()  # allauth waits a while before sending a code to an address again
+        signed_in = Client()
+        signed_in.force_login(known)
+        signed_in.post("/en/accounts/email/", data, **HOSTILE)
+    allauth_mails = len(mail.outbox)
+
+    # Ours: registering (a new address that shares; a known address, then its confirmation;
+    # a full session's waitlist), cancelling by link (a seat offered to the waitlist), the
+    # organisers' changes, reminders, surveys and a co-host member's invitation.
+    register = f"/en/sessions/{session.pk}/register/"
+    client.post(register, registration_form(), **HOSTILE)
+    client.post(register, registration_form(email="known@example.org"), **HOSTILE)
+    client.post(register, registration_form(email="third@example.org"), **HOSTILE)
+    run_tasks(include_deferred=False)
+    held = PendingRegistration.objects.get(person=known)
+    token = confirmations.confirmation_token(held)
+    client.post(f"/en/registrations/confirm/{token}/", **HOSTILE)
+    first = session.registrations.get(person__email="lucia@example.org")
+    client.post(f"/en/registrations/{first.token}/cancel/", **HOSTILE)
+    services.announce_session_change(session, "rescheduled")
+    services.send_reminder_round(session.reminder_runs.order_by("minutes_before").first())
+    client.force_login(OrganiserFactory())
+    client.post(
+        "/en/manage/cohosts/",
+        {
+            "organisation": ministry.pk,
+            "email": "member@example.org",
+            "full_name": "Member",
+            "cohost_role": "viewer",
+            "language": "es",
+        },
+        **HOSTILE,
+    )
+    past = SessionFactory(
+        starts_at=timezone.now() - timedelta(days=2), join_url=JOIN_URL, status="finished"
+    )
+    past.ends_at = past.starts_at + timedelta(hours=1)
+    past.save(update_fields=["ends_at"])
+    attended = RegistrationFactory(session=past, attended=True)
+    surveys.invite_attendees(past)
+    surveys.send_reminders(past)
+    other = SessionFactory(join_url=JOIN_URL)
+    RegistrationFactory(session=other)
+    services.announce_session_change(other, "cancelled")
+    run_tasks(include_deferred=False)
+
+    kinds = set(Message.objects.values_list("kind", flat=True))
+    assert kinds == set(MessageKind.values), "every kind of message is played here"
+    assert attended.messages.filter(kind=MessageKind.SURVEY_REMINDER).exists()
+    assert allauth_mails == 6
+    recipients = {address for m in mail.outbox for address in m.to}
+    assert {"nobody@example.org", "member@example.org", "third@example.org"} <= recipients
+    assert len([m for m in mail.outbox if m.to == ["known@example.org"]]) == 4  # code,
+    # "account exists", the link to confirm the registration held for it, its confirmation
+    assert [(m.subject, foreign_links(m)) for m in mail.outbox if foreign_links(m)] == []
+    ours = [url for m in mail.outbox for t in texts_of(m) for url in URL.findall(t)]
+    assert len([url for url in ours if url.startswith(SITE_URL + "/")]) > 2 * len(mail.outbox)
