@@ -148,12 +148,20 @@ def _decode(data: bytes) -> str:
     else:
         encoding = "utf-8-sig"
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
         before = data[: error.start].decode(encoding, errors="replace")
         raise ReportError(
             _line_count(before), _("the file is not text in UTF-8 or UTF-16.")
         ) from error
+    if "\x00" in text:
+        # Decoded text holds no NUL (UTF-16's zero bytes are gone by now): this is not a
+        # report, and a NUL would reach the database, which refuses it.
+        raise ReportError(
+            _line_count(text[: text.index("\x00")]),
+            _("the file holds a NUL character, which no report has: is it the right file?"),
+        )
+    return text
 
 
 def _line_count(text: str) -> int:
