@@ -130,12 +130,14 @@ def _without_erased(
     its attendance kept as it was), else kept without name or email. A row whose email is a
     live registration's is someone registered now, and stays."""
     live = {reports.normalise_email(c.email) for c in candidates if c.email}
-    rows = [*report.joins, *report.absentees]
-    row_keys = {
-        id(row): privacy.identity_keys(email=row.email, name=row.name, every_secret=True)
-        for row in rows
-        if reports.normalise_email(row.email) not in live
-    }
+    # Keyed by what the row says: a person's many joins are one computation.
+    row_keys: dict[tuple[str, str], set[str]] = {}
+    for row in [*report.joins, *report.absentees]:
+        said = (row.email, row.name)
+        if said not in row_keys and reports.normalise_email(row.email) not in live:
+            row_keys[said] = privacy.identity_keys(
+                email=row.email, name=row.name, every_secret=True
+            )
     suppressed = privacy.suppressed_keys(
         session, {key for keys in row_keys.values() for key in keys}
     )
@@ -143,7 +145,8 @@ def _without_erased(
         return report
 
     def kept(row):
-        found = [key for key in sorted(row_keys.get(id(row), ())) if key in suppressed]
+        keys = row_keys.get((row.email, row.name), ())
+        found = [key for key in sorted(keys) if key in suppressed]
         if not found:
             return row
         if any(suppressed[key] for key in found):
