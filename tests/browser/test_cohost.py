@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from outreach.models import OrganisationKind
 from outreach.services import invite_cohost_member
 from registrations.models import Registration, RegistrationStatus
-from tests.browser.conftest import describe, serious_accessibility_violations
+from tests.browser.conftest import describe, run_due_tasks, serious_accessibility_violations
 from tests.factories import OrganisationFactory, SessionFactory, economy
 
 pytestmark = [
@@ -41,7 +41,7 @@ def figure(page, label: str):
 
 
 def test_a_ministry_member_follows_a_registration_through_their_invitation_link(
-    live_server, browser
+    live_server, browser, queued_tasks
 ):
     ministry = OrganisationFactory(
         name="Ministerio de Economía", kind=OrganisationKind.GOVERNMENT, economy=economy("CL")
@@ -102,6 +102,16 @@ def test_a_ministry_member_follows_a_registration_through_their_invitation_link(
     firm_page.locator("#id_consent").check()
     firm_page.locator("form.registration-form button[type=submit]").click()
     expect(firm_page).to_have_url(f"{live_server.url}/es/sessions/{session.pk}/registered/")
+    # Her details reach the ministry only once she proves the address is hers: she opens the
+    # link emailed to her and confirms (registrations.confirmations).
+    run_due_tasks(queued_tasks)
+    (request,) = [m for m in mail.outbox if m.to == [FIRM_EMAIL] and "/confirm/" in m.body]
+    link = re.search(rf"{re.escape(SITE_URL)}(/es/registrations/confirm/[^/\s]+/)", request.body)
+    firm_page.goto(live_server.url + link.group(1))
+    expect(firm_page.locator("main")).to_contain_text("Ministerio de Economía")
+    assert_accessible(firm_page)
+    firm_page.locator("main form button[type=submit]").click()
+    expect(firm_page.locator("main h1")).to_be_visible()
     firm_context.close()
 
     # Assert: counted for the ministry, and shown in its list and figures.
