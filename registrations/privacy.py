@@ -37,6 +37,7 @@ from registrations.models import (
     Answer,
     AttendanceRecord,
     Message,
+    PendingRegistration,
     Registration,
     RegistrationStatus,
     SuppressedIdentity,
@@ -141,6 +142,11 @@ def personal_data(person: User) -> dict:
         .select_related("registration__session", "survey")
         .order_by("created_at", "pk")
     )
+    pending = (
+        PendingRegistration.objects.filter(person=person)
+        .select_related("session")
+        .order_by("created_at", "pk")
+    )
     organisation = person.organisation
     return {
         "exported_at": timezone.now().isoformat(),
@@ -215,6 +221,18 @@ def personal_data(person: User) -> dict:
             }
             for i in invitations
         ],
+        "confirmations_asked": [
+            {
+                "session": p.session.localized("title", person.language),
+                "kind": p.kind,
+                "email": p.email,
+                "details": p.details,
+                "created_at": p.created_at.isoformat(),
+                "sent_at": p.sent_at.isoformat() if p.sent_at else None,
+                "confirmed_at": p.confirmed_at.isoformat() if p.confirmed_at else None,
+            }
+            for p in pending
+        ],
     }
 
 
@@ -269,6 +287,8 @@ def _erase(person: User, *, now: datetime) -> str:
     Answer.objects.filter(response__registration__person=person).update(text="")
     SurveyResponse.objects.filter(registration__person=person).update(registration=None)
     _withdraw(registrations, now=now, by=AnonymisedBy.ERASURE)
+    # What the public form asked in their name, waiting for (or past) their confirmation.
+    PendingRegistration.objects.filter(person=person).delete()
     EmailAddress.objects.filter(user=person).delete()
     person.email = _erased_email(person)
     person.full_name = ""
@@ -468,6 +488,7 @@ def anonymise_session(session: Session, *, now: datetime | None = None) -> int:
             keys += [(key, session.pk, registered) for key in identity_keys(email=email, name=name)]
         _suppress(keys)
         count = _withdraw(personal, now=now, by=AnonymisedBy.RETENTION)
+        PendingRegistration.objects.filter(session=session).delete()
         records.update(name="", email="")
         Answer.objects.filter(response__session=session).exclude(text="").update(text="")
     return count

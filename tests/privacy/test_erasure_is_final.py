@@ -25,6 +25,7 @@ from registrations.models import (
     AttendanceRecord,
     Message,
     MessageKind,
+    PendingRegistration,
     Registration,
     RegistrationStatus,
     SuppressedIdentity,
@@ -544,3 +545,35 @@ def test_an_erased_person_is_inactive_and_has_no_registration_left(webinar):
     ana = User.objects.get(pk=ana.pk)
     assert (ana.is_active, ana.full_name, privacy.is_erased(ana)) == (False, "", True)
     assert privacy.personal_data(ana)["attendance"] == []
+
+
+def pending_for(person, session, **details) -> PendingRegistration:
+    """What the public form asked in this person's name, waiting for their confirmation."""
+    return PendingRegistration.objects.create(
+        kind="registration", session=session, person=person, email=person.email, details=details
+    )
+
+
+def test_erasing_deletes_what_was_asked_in_the_persons_name(webinar):
+    _session, registrations = webinar
+    ana, ben = registrations["ana"].person, registrations["ben"].person
+    upcoming = SessionFactory()
+    pending_for(ana, upcoming, full_name="Ana Pérez", job_title="Buyer")
+    bens = pending_for(ben, upcoming, full_name="Ben Okafor")
+
+    privacy.erase_person(ana)
+
+    assert list(PendingRegistration.objects.all()) == [bens]
+
+
+def test_the_download_holds_what_was_asked_in_the_persons_name(client, webinar):
+    _session, registrations = webinar
+    ana = registrations["ana"].person
+    pending_for(ana, SessionFactory(), full_name="Ana Pérez", job_title="Buyer")
+    client.force_login(ana)
+
+    data = json.loads(client.get("/en/my-data.json").content)
+
+    assert [(p["kind"], p["email"], p["details"]) for p in data["confirmations_asked"]] == [
+        ("registration", "ana@example.cl", {"full_name": "Ana Pérez", "job_title": "Buyer"})
+    ]
