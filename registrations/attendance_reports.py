@@ -186,15 +186,32 @@ def _read_rows(text: str, delimiter: str) -> list[_Row]:
     return rows
 
 
-def _guess_delimiter(text: str) -> str:
-    """Teams separates with tabs (its section titles aside), European spreadsheets with
-    semicolons, everyone else with commas."""
-    lines = [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
-    if sum("\t" in line for line in lines) * 2 >= len(lines):
-        return "\t"
-    if lines and ";" in lines[0] and "," not in lines[0]:
-        return ";"
-    return ","
+# What only a header row names: a person, their address or their joining (Zoom's "User Name
+# (Original Name)", "Email", "Join Time"; Teams' "Name", "Full Name", "First Join", "Email").
+_HEADER_WORDS = re.compile(r"\b(?:e-?mail|name|join|joined|first join)\b", re.IGNORECASE)
+_QUOTED = re.compile(r'"[^"]*"')
+DELIMITERS = ("\t", ";", ",")
+
+
+def _guess_delimiter(text: str, columns: tuple[str, ...] = ()) -> str:
+    """The separator of the file's table, read from its header row, not its first line: Zoom
+    writes title and summary lines first. The header row is the first line naming a person, an
+    email or a join (or one of `columns`, a plain CSV's mapped column names); its separator is
+    the one it holds most often outside quoted values. Zoom and most tools write commas, Teams
+    tabs, and a spreadsheet saved in a French or Spanish locale semicolons."""
+    wanted = [column.casefold() for column in columns if column.strip()]
+    header = first = None
+    for line in io.StringIO(text):
+        if not line.strip():
+            continue
+        first = first or line
+        if _HEADER_WORDS.search(line) or any(column in line.casefold() for column in wanted):
+            header = line
+            break
+    bare = _QUOTED.sub("", header or first or "")
+    counts = {delimiter: bare.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
 
 
 def _detect_platform(text: str, mapping: dict[str, str] | None) -> str:
@@ -540,7 +557,7 @@ def parse_zoom(text: str, *, time_zone: str, date_order: str = "auto") -> Parsed
     Zoom writes one row per join (a person who rejoined has several) and lists registrants who
     never came with Attended "No" and "--" for their times. Custom registration questions are
     extra columns, found by name here and otherwise ignored."""
-    rows = _read_rows(text, ",")
+    rows = _read_rows(text, _guess_delimiter(text))
     table = _zoom_attendee_table(rows)
     header = _header(table)
     columns = _columns(header, _ZOOM_COLUMNS)
@@ -734,7 +751,8 @@ def parse_mapped_csv(
     column: "joined_at", either "left_at" or "minutes", and "name" or "email" or both. A row with
     no join and no leave time (empty or "--") is an absentee."""
     _check_mapping(mapping)
-    rows = [row for row in _read_rows(text, _guess_delimiter(text)) if not row.blank]
+    delimiter = _guess_delimiter(text, tuple(mapping.values()))
+    rows = [row for row in _read_rows(text, delimiter) if not row.blank]
     header = rows[0]
     columns = {}
     for field, column in mapping.items():
