@@ -123,6 +123,8 @@ def send_confirmation_request(pending_id: int) -> bool:
     if not claimed:
         return False
     pending = PendingRegistration.objects.select_related("session", "person").get(pk=pending_id)
+    if not pending.person.is_active or pending.person.email != pending.email:
+        return False  # nobody to write to: a deactivated person, or the address has changed
     try:
         build_email(pending).send()
     except Exception:

@@ -238,6 +238,15 @@ def test_the_link_stops_working_once_the_address_is_no_longer_the_persons(client
     assert Registration.objects.count() == 0
 
 
+def test_a_person_who_can_no_longer_sign_in_is_not_written_to(client, session, victim, run_tasks):
+    User.objects.filter(pk=victim.pk).update(is_active=False)
+
+    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    run_tasks()
+
+    assert mail.outbox == []
+
+
 def test_a_new_address_registers_at_once_but_shares_only_once_proven(
     client, session, ministry, run_tasks
 ):
