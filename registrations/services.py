@@ -676,11 +676,23 @@ def _hold(pending: PendingRegistration, cohosts: list[Organisation]) -> PendingR
 
 def _hold_registration(
     session: Session, *, person: User, data: dict, brought_by: Organisation | None
-) -> PendingRegistration:
-    """Keep the form's answers for a known address and email its owner the link to confirm."""
+) -> Registration | PendingRegistration:
+    """Keep the form's answers for a known address and email its owner the link to confirm.
+
+    A person already registered for the session (a double click, or the form sent again) gets
+    their registration back and no email: there is nothing to confirm that registering would
+    do, and what the form says about them is not applied without their confirmation anyway.
+    """
     state = registration_state(session)
     if state != "open":
         raise RegistrationClosed(state)
+    registered = (
+        Registration.objects.filter(session=session, person=person)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+    if registered is not None:
+        return registered
     details = {name: data.get(name) for name in FORM_DETAILS}
     details["economy"] = data["economy"].pk
     details["shares_with_cohosts"] = bool(data.get("shares_with_cohosts"))

@@ -279,6 +279,20 @@ def test_a_new_address_registers_at_once_but_shares_only_once_proven(
     assert "newcomer@example.org" in seen
 
 
+def test_a_double_click_by_a_new_address_registers_once_and_asks_nothing_more(
+    client, session, run_tasks
+):
+    data = form_data(email="newcomer@example.org", shares_with_cohosts=None)
+
+    answers = [client.post(f"/en/sessions/{session.pk}/register/", data) for _ in range(2)]
+
+    assert [a.status_code for a in answers] == [302, 302]
+    assert Registration.objects.count() == 1
+    assert PendingRegistration.objects.count() == 0
+    run_tasks(include_deferred=False)
+    assert [m.subject for m in mail.outbox] == ["You are registered: Exporting to the EU"]
+
+
 def test_a_new_address_that_does_not_share_gets_no_link(client, session, run_tasks):
     client.post(
         f"/en/sessions/{session.pk}/register/",
