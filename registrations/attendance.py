@@ -130,31 +130,22 @@ def _without_erased(
     its attendance kept as it was), else kept without name or email. A row whose email is a
     live registration's is someone registered now, and stays."""
     live = {reports.normalise_email(c.email) for c in candidates if c.email}
-    # Keyed by what the row says: a person's many joins are one computation.
-    row_keys: dict[tuple[str, str], set[str]] = {}
-    for row in [*report.joins, *report.absentees]:
-        said = (row.email, row.name)
-        if said not in row_keys and reports.normalise_email(row.email) not in live:
-            row_keys[said] = privacy.identity_keys(
-                email=row.email, name=row.name, every_secret=True
-            )
-    suppressed = privacy.suppressed_keys(
-        session, {key for keys in row_keys.values() for key in keys}
-    )
+    said = {
+        (row.email, row.name)
+        for row in [*report.joins, *report.absentees]
+        if reports.normalise_email(row.email) not in live
+    }
+    suppressed = privacy.suppressed_rows(session, said)
     if not suppressed:
         return report
 
     def kept(row):
-        keys = row_keys.get((row.email, row.name), ())
-        found = [key for key in sorted(keys) if key in suppressed]
-        if not found:
+        found = suppressed.get((row.email, row.name))
+        if found is None:
             return row
-        if any(suppressed[key] for key in found):
+        if found.registered:
             return None
-        # The email's key when there is one, so that one person's rows stay one person.
-        email_keys = privacy.identity_keys(email=row.email, every_secret=True) & set(found)
-        anonymous = f"{_ANONYMOUS}{min(email_keys or found)[:24]}"
-        return dataclasses.replace(row, name="", email=anonymous)
+        return dataclasses.replace(row, name="", email=f"{_ANONYMOUS}{found.token}")
 
     return reports.ParsedReport(
         joins=[row for row in map(kept, report.joins) if row is not None],

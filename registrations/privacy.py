@@ -81,17 +81,54 @@ def identity_keys(*, email: str = "", name: str = "", every_secret: bool = False
     return {hmac.new(key, value, hashlib.sha256).hexdigest() for value in values for key in keys}
 
 
-def suppressed_keys(session: Session, keys: Iterable[str]) -> dict[str, bool]:
-    """Which of `keys` are suppressed at this session: key → whether it belongs to an
-    anonymised registration of the session (True) or to someone who came without one."""
-    keys = list(keys)
-    found: dict[str, bool] = {}
-    for start in range(0, len(keys), 5000):
-        rows = SuppressedIdentity.objects.filter(
-            Q(session=session) | Q(session__isnull=True), key__in=keys[start : start + 5000]
-        ).values_list("key", "registered")
-        for key, registered in rows:
-            found[key] = found.get(key, False) or registered
+@dataclass(frozen=True)
+class Suppressed:
+    """A report's row that belongs to someone erased or anonymised: `registered` when they had
+    a registration at the session (now anonymised), else they came without one; `token` is the
+    same for all of one person's rows (from their key), so that they still count as one."""
+
+    registered: bool
+    token: str
+
+
+def suppressed_rows(
+    session: Session, rows: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Suppressed]:
+    """Which of these (email, name) pairs of a report belong to someone erased or anonymised.
+
+    An email is compared with the keys kept for every session (erasure) and for this one; a
+    name only with this session's, since a name is nobody's everywhere."""
+    here: dict[str, bool] = {}
+    for key, registered in SuppressedIdentity.objects.filter(session=session).values_list(
+        "key", "registered"
+    ):
+        here[key] = here.get(key, False) or registered
+    anywhere = SuppressedIdentity.objects.filter(session__isnull=True).exists()
+    if not here and not anywhere:
+        return {}
+    keys = {
+        said: (
+            identity_keys(email=said[0], every_secret=True),
+            identity_keys(name=said[1], every_secret=True) if here else set(),
+        )
+        for said in set(rows)
+    }
+    everywhere: set[str] = set()
+    if anywhere:
+        email_keys = sorted({key for by_email, _by_name in keys.values() for key in by_email})
+        for start in range(0, len(email_keys), 5000):
+            everywhere.update(
+                SuppressedIdentity.objects.filter(
+                    session__isnull=True, key__in=email_keys[start : start + 5000]
+                ).values_list("key", flat=True)
+            )
+    found = {}
+    for said, (by_email, by_name) in keys.items():
+        hits = {key: here[key] for key in by_email | by_name if key in here}
+        hits.update({key: hits.get(key, False) for key in by_email & everywhere})
+        if hits:
+            person_key = min((by_email & hits.keys()) or hits.keys())
+            found[said] = Suppressed(registered=any(hits.values()), token=person_key[:24])
     return found
 
 
