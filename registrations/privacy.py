@@ -72,13 +72,17 @@ def identity_keys(*, email: str = "", name: str = "", every_secret: bool = False
     case, spaces or accents). With `every_secret`, also under SECRET_KEY_FALLBACKS (to compare);
     without, under SECRET_KEY only (to store). Equal to salted_hmac(SUPPRESSION_SALT, value,
     algorithm="sha256")."""
-    values = []
-    if email := normalise_email(email):
-        values.append(f"email:{email}".encode())
-    if name := normalise_name(name):
-        values.append(f"name:{name}".encode())
     keys = _hmac_keys() if every_secret else _hmac_keys()[:1]
-    return {hmac.new(key, value, hashlib.sha256).hexdigest() for value in values for key in keys}
+    return _keyed("email", normalise_email(email), keys) | _keyed(
+        "name", normalise_name(name), keys
+    )
+
+
+def _keyed(kind: str, normalised: str, hmac_keys: list[bytes]) -> set[str]:
+    if not normalised:
+        return set()
+    value = f"{kind}:{normalised}".encode()
+    return {hmac.new(key, value, hashlib.sha256).hexdigest() for key in hmac_keys}
 
 
 @dataclass(frozen=True)
@@ -106,22 +110,28 @@ def suppressed_rows(
     anywhere = SuppressedIdentity.objects.filter(session__isnull=True).exists()
     if not here and not anywhere:
         return {}
+    hmac_keys = _hmac_keys()
     keys = {
         said: (
-            identity_keys(email=said[0], every_secret=True),
-            identity_keys(name=said[1], every_secret=True) if here else set(),
+            _keyed("email", normalise_email(said[0]), hmac_keys),
+            _keyed("name", normalise_name(said[1]), hmac_keys) if here else set(),
         )
         for said in set(rows)
     }
     everywhere: set[str] = set()
     if anywhere:
         email_keys = sorted({key for by_email, _by_name in keys.values() for key in by_email})
-        for start in range(0, len(email_keys), 5000):
-            everywhere.update(
-                SuppressedIdentity.objects.filter(
-                    session__isnull=True, key__in=email_keys[start : start + 5000]
-                ).values_list("key", flat=True)
-            )
+        kept_everywhere = SuppressedIdentity.objects.filter(session__isnull=True)
+        if kept_everywhere.count() <= len(email_keys):
+            # Fewer people erased than addresses in the report: read them all, once.
+            everywhere.update(kept_everywhere.values_list("key", flat=True))
+        else:
+            for start in range(0, len(email_keys), 5000):
+                everywhere.update(
+                    kept_everywhere.filter(key__in=email_keys[start : start + 5000]).values_list(
+                        "key", flat=True
+                    )
+                )
     found = {}
     for said, (by_email, by_name) in keys.items():
         hits = {key: here[key] for key in by_email | by_name if key in here}
