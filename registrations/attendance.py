@@ -25,7 +25,8 @@ from registrations.models import (
     RegistrationStatus,
 )
 
-MAX_REPORT_BYTES = 5 * 1024 * 1024
+# A Zoom report of 100,000 attendees is about 10 MB; Teams' UTF-16 doubles a file's size.
+MAX_REPORT_BYTES = 25 * 1024 * 1024
 
 
 class FileTooLarge(reports.ReportError):
@@ -33,7 +34,9 @@ class FileTooLarge(reports.ReportError):
 
     def __init__(self):
         self.line = 0
-        self.message = _("The file is larger than 5 MB.")
+        self.message = _("The file is larger than %(megabytes)d MB.") % {
+            "megabytes": MAX_REPORT_BYTES // (1024 * 1024)
+        }
         ValueError.__init__(self, self.message)
 
     def __reduce__(self):

@@ -13,7 +13,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -262,6 +264,28 @@ def fill_from_waitlist(request, pk):
 # --- Attendance -----------------------------------------------------------------------------
 
 PENDING_REPORT = "pending-attendance-report"
+UNMATCHED_PER_PAGE = 50
+PREVIEW_ROWS = 200
+
+
+def _page_query(page: str) -> str:
+    return f"?{urlencode({'page': page})}" if page.isdigit() else ""
+
+
+def _id_or_404(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise Http404
+    return int(value)
+
+
+def _link_refusal(words: str, found: list) -> str:
+    if not words:
+        return _("Write the registrant’s email or name.")
+    if not found:
+        return _("No registration without attendance matches “%(words)s”.") % {"words": words}
+    return _("Several registrations match “%(words)s”: write the registrant’s whole email.") % {
+        "words": words
+    }
 
 
 def _refused_past_retention(request, session: Session) -> bool:
@@ -294,7 +318,7 @@ def attendance(request, pk):
     if request.method == "POST" and request.POST.get("step") == "preview" and form.is_valid():
         upload = form.cleaned_data["report"]
         if upload.size > attendance_service.MAX_REPORT_BYTES:
-            form.add_error("report", _("The file is larger than 5 MB."))
+            form.add_error("report", attendance_service.FileTooLarge().message)
         else:
             data = upload.read()
             options = attendance_service.ReportOptions(
@@ -367,7 +391,11 @@ def attendance(request, pk):
                     else _("This report was imported already: nothing changed."),
                 )
         return redirect("registrations:attendance", pk=session.pk)
-    records = queries.attendance_records(session)
+    # A report may leave a hundred thousand people unmatched: a page of them at a time, each
+    # linked by a registrant's email or name typed in (never a list of every registration).
+    unmatched = Paginator(queries.unmatched_attendance(session), UNMATCHED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "registrations/manage/attendance.html",
@@ -375,12 +403,10 @@ def attendance(request, pk):
             "session": session,
             "form": form,
             "preview": preview,
+            "preview_shown": preview[:PREVIEW_ROWS] if preview else preview,
             "summary": attendance_service.attendance_summary(session),
-            "records": records,
-            "unmatched": [r for r in records if r.registration_id is None],
-            "registrations": queries.registrations_without_attendance(session).filter(
-                person__isnull=False
-            ),
+            "unmatched_page": unmatched,
+            "unmatched": list(unmatched.object_list),
             "responses": surveys.response_rate(session),
             "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
         },
@@ -390,21 +416,38 @@ def attendance(request, pk):
 @organisers_only
 @require_POST
 def attendance_link(request, pk, record_pk):
+    """Link an unmatched person of a report to the registration an organiser names by email or
+    name; when none or several match, say so and change nothing."""
     session = _session_for(request, pk)
     # An erased person's row (no name, no email) and an anonymised registration stay as they are.
     record = get_object_or_404(
         AttendanceRecord.objects.exclude(name="", email=""), pk=record_pk, session=session
     )
-    registration = get_object_or_404(
-        Registration, pk=request.POST.get("registration"), session=session, person__isnull=False
+    back = redirect(
+        reverse("registrations:attendance", args=[session.pk])
+        + _page_query(request.POST.get("page", ""))
     )
     if _refused_past_retention(request, session):
-        return redirect("registrations:attendance", pk=session.pk)
+        return back
+    if "registration" in request.POST:  # a registration's id, as scripts send it
+        registration = get_object_or_404(
+            Registration,
+            pk=_id_or_404(request.POST["registration"]),
+            session=session,
+            person__isnull=False,
+        )
+    else:
+        words = request.POST.get("registrant", "")
+        found = queries.registrations_to_link(session, words, limit=2)
+        if len(found) != 1:
+            messages.error(request, _link_refusal(" ".join(words.split())[:100], found))
+            return back
+        registration = found[0]
     with transaction.atomic():
         attendance_service.link_by_hand(record, registration)
         audit.record(request.user, AuditAction.ATTENDANCE_LINKED, registration, record=record.pk)
     messages.success(request, _("The person is linked to the registration."))
-    return redirect("registrations:attendance", pk=session.pk)
+    return back
 
 
 @organisers_only

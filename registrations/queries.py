@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 from events.models import Session
 from events.queries import with_related
 from outreach.models import Organisation, OrganisationKind, SizeBand
-from registrations.models import Message, MessageStatus, Registration, RegistrationStatus
+from registrations.models import (
+    AttendanceRecord,
+    Message,
+    MessageStatus,
+    Registration,
+    RegistrationStatus,
+)
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -137,21 +143,35 @@ def cohost_figures(session: Session) -> dict[str, list[tuple[str, object]]]:
     return figures
 
 
-def attendance_records(session: Session) -> list:
-    from registrations.models import AttendanceRecord
-
-    return list(
-        AttendanceRecord.objects.filter(session=session)
-        .select_related("registration__person")
-        .order_by("registration", "name", "pk")
+def unmatched_attendance(session: Session) -> QuerySet[AttendanceRecord]:
+    """The people of a session's reports who matched no registration, by name."""
+    return AttendanceRecord.objects.filter(session=session, registration__isnull=True).order_by(
+        "name", "pk"
     )
 
 
-def registrations_without_attendance(session: Session) -> QuerySet[Registration]:
-    """Registrations an unmatched report row may be linked to."""
-    return (
-        Registration.objects.filter(session=session, attendance_record__isnull=True)
+def registrations_to_link(session: Session, words: str, *, limit: int = 10) -> list:
+    """The registrations an unmatched report row may be linked to that an organiser's words
+    name: the one with that email, else those with that name, else those whose name or email
+    holds the words (case aside). Only registrations not cancelled, of a person not erased, and
+    not linked to a report row already; at most `limit`, by name."""
+    words = " ".join(words.split())[:254]
+    if not words:
+        return []
+    candidates = (
+        Registration.objects.filter(
+            session=session, attendance_record__isnull=True, person__isnull=False
+        )
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person")
-        .order_by("person__full_name")
+        .order_by("person__full_name", "pk")
     )
+    for condition in (
+        Q(person__email__iexact=words),
+        Q(person__full_name__iexact=words),
+        Q(person__email__icontains=words) | Q(person__full_name__icontains=words),
+    ):
+        found = list(candidates.filter(condition)[:limit])
+        if found:
+            return found
+    return []

@@ -204,7 +204,8 @@ EXPECTED: dict[str, dict] = {
     "registrations:check-in": organisers_only(200),
     "registrations:attendance-link": {
         "GET": organisers_only(405),
-        "POST": organisers_only(404),  # no registration named to link the record to
+        # No registrant named to link the record to: back to the attendance page, saying so.
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
     "registrations:survey-invite": {
         "GET": organisers_only(405),
