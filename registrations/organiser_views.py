@@ -457,7 +457,10 @@ def check_in(request, pk):
     session = _session_for(request, pk)
     if request.method == "POST":
         registration = get_object_or_404(
-            Registration, pk=request.POST.get("registration"), session=session, person__isnull=False
+            Registration,
+            pk=_id_or_404(request.POST.get("registration", "")),
+            session=session,
+            person__isnull=False,
         )
         if _refused_past_retention(request, session):
             return redirect(request.path)

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from events.models import Session
 from registrations.models import AttendanceRecord
 from tests import test_permission_matrix as matrix
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory
@@ -357,3 +358,55 @@ def test_choosing_a_time_zone_with_a_next_that_is_no_address_is_no_500(client, t
     response = client.post("/en/time-zone/", {"time_zone": "UTC", "next": target})
 
     assert response.status_code == 302
+
+
+# --- Other values no form offers ---------------------------------------------------------------
+
+JUNK = ("abc", "-1", "99999999999999999999999", "1.5", "'\"<>", "x" * 3000)
+
+
+@pytest.fixture
+def seats_counted(world):
+    """The matrix's registrations are made by a factory, which leaves the sessions' seat counts
+    at 0: count them, as registering would have, so that a cancellation is a real one."""
+    for session in Session.objects.all():
+        confirmed = session.registrations.filter(status="confirmed").count()
+        Session.objects.filter(pk=session.pk).update(confirmed_count=confirmed)
+    return world
+
+
+@pytest.mark.parametrize(("pattern", "method", "role"), GET_CASES)
+def test_a_value_no_form_offers_is_never_a_500(client, seats_counted, pattern, method, role):
+    world = seats_counted
+    sign_in(client, world, role)
+    url = address(pattern, world)
+    page = client.get(url)
+    if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+        return
+
+    for form in page_forms(page.content.decode()):
+        target = form["action"] or url
+        if not target.startswith("/"):
+            continue
+        filled = {name: value or "" for name, value in form["fields"].items()}
+        for name in filled:
+            for junk in JUNK:
+                response = send(client, form["method"].upper(), target, {**filled, name: junk})
+
+                assert response.status_code != 500, f"{target}: {name}={junk[:20]} as {role}"
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "", "99999999999999999999999"])
+def test_an_id_that_is_no_number_is_not_found(client, value):
+    client.force_login(OrganiserFactory())
+    session = SessionFactory()
+    (record,) = AttendanceRecord.objects.bulk_create(
+        [AttendanceRecord(session=session, name="Walk-in", minutes=30)]
+    )
+
+    checked_in = client.post(f"/en/manage/sessions/{session.pk}/check-in/", {"registration": value})
+    linked = client.post(
+        f"/en/manage/sessions/{session.pk}/attendance/{record.pk}/link/", {"registration": value}
+    )
+
+    assert (checked_in.status_code, linked.status_code) == (404, 404)
