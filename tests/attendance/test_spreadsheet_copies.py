@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from registrations.attendance import ReportOptions, import_attendance_report
 from registrations.attendance_reports import (
     Candidate,
     _decode,
@@ -18,6 +19,8 @@ from registrations.attendance_reports import (
     match_attendance,
     parse_report,
 )
+from registrations.models import AttendanceRecord
+from tests.factories import RegistrationFactory, SessionFactory, UserFactory
 
 FILES = Path(__file__).parent / "files"
 GENERIC_MAPPING = {
@@ -99,3 +102,38 @@ def test_a_comma_inside_quoted_header_values_does_not_decide():
     text = 'Name;"Email, work";Join Time\r\nAna;ana@example.org;"Nov 12, 2026 09:00"\r\n'
 
     assert _guess_delimiter(text) == ";"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["zoom_webinar.csv", "teams_attendance.csv"])
+def test_a_semicolon_copy_imports_the_same_records_as_the_original(name):
+    original = (FILES / name).read_bytes()
+    copied = resaved(original, ";", "utf-8", b"\xef\xbb\xbf")
+    people = list({join.email: join for join in read(name, original).joins}.values())[:3]
+    persons = [UserFactory(full_name=join.name, email=join.email) for join in people]
+    sessions = [SessionFactory(status="finished"), SessionFactory(status="finished")]
+    for session in sessions:
+        for person in persons:
+            RegistrationFactory(session=session, person=person)
+    options = ReportOptions(time_zone=SAMPLES[name]["time_zone"])
+
+    import_attendance_report(sessions[0], original, filename=name, options=options)
+    import_attendance_report(sessions[1], copied, filename=f"copy of {name}", options=options)
+
+    def records(session):
+        return list(
+            AttendanceRecord.objects.filter(session=session)
+            .order_by("name", "email")
+            .values_list(
+                "name",
+                "email",
+                "minutes",
+                "joins",
+                "attended",
+                "matched_by",
+                "registration__person",
+            )
+        )
+
+    assert records(sessions[1]) == records(sessions[0])
+    assert len(records(sessions[0])) > 3
