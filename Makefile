@@ -79,7 +79,8 @@ clean:
 
 # Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL, default database outreach_bench,
 # created and filled once, then reused): the public catalogue and registrations under load through
-# gunicorn on loopback, then impact figures and a 1,000,000-row CSV export. Prints one table
+# gunicorn on loopback, the attendance page after a 100,000-row report (its own database,
+# BENCH_ATTENDANCE_DATABASE_URL), then impact figures and a 1,000,000-row CSV export. Prints one table
 # (bench/report.py); every run's figures stay in bench/results.jsonl, logs in var/bench/.
 bench: setup
 	@mkdir -p var/bench
@@ -88,6 +89,9 @@ bench: setup
 	failed=""; \
 	$(PY) bench/catalogue.py || failed="$$failed catalogue"; \
 	$(PY) bench/run.py || failed="$$failed registrations"; \
+	echo "attendance: a 100,000-row report, then its page"; \
+	$(PY) bench/attendance.py --record >var/bench/attendance.log 2>&1 \
+		|| { tail -n 20 var/bench/attendance.log; failed="$$failed attendance"; }; \
 	echo "impact: measuring (its own output is in var/bench/impact.log)"; \
 	DATABASE_URL="$$BENCH_DATABASE_URL" $(PY) bench/impact.py >var/bench/impact.log \
 		|| { tail -n 20 var/bench/impact.log; failed="$$failed impact"; }; \

@@ -245,6 +245,33 @@ def measures(latest: Run) -> list[Measure]:
                     "impact", key.replace("_", " "), lambda line, key=key: _number(_get(line, key))
                 )
             )
+    rows += [
+        Measure(
+            "attendance",
+            "report through the screens: preview, import",
+            lambda line: (
+                f"{_number(_get(line, 'preview_seconds'), 's')}, "
+                f"{_number(_get(line, 'import_seconds'), 's')}"
+            ),
+        ),
+        Measure(
+            "attendance",
+            "attendance page after it (slowest of its runs)",
+            lambda line: _number(_get(line, "page_seconds_worst"), "s", 2),
+            lambda line: _get(line, "page_seconds_worst"),
+            "< 5 s",
+            lambda seconds: seconds < 5,
+        ),
+        Measure(
+            "attendance",
+            "attendance page: weight, SQL queries",
+            lambda line: (
+                f"{_number(_get(line, 'page_bytes'), 'bytes')}, {_get(line, 'page_queries')} q"
+                if _get(line, "page_bytes")
+                else "—"
+            ),
+        ),
+    ]
     return rows
 
 
