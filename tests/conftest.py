@@ -49,22 +49,25 @@ def _economies_after_a_flush(request):
 
 
 @pytest.fixture
-def run_tasks():
+def run_tasks(django_capture_on_commit_callbacks):
     """Run the tasks queued so far (and those they queue), as a worker would; returns them."""
+    from contextlib import ExitStack
+
     from django.tasks import default_task_backend
 
     backend = default_task_backend
     backend.clear()
+    # Tests run inside a transaction that never commits: a capture stays open from the start of
+    # the test, and each flush closes it, which plays what would have run on commit (and what
+    # those callbacks queue), then opens the next one.
+    capture = ExitStack()
+
+    def open_capture():
+        capture.enter_context(django_capture_on_commit_callbacks(execute=True))
 
     def commit_callbacks():
-        # Tests run inside a transaction that never commits: play what would run on commit.
-        from django.db import connection
-
-        while connection.run_on_commit:
-            callbacks = list(connection.run_on_commit)
-            connection.run_on_commit.clear()
-            for _savepoints, callback, _robust in callbacks:
-                callback()
+        capture.close()
+        open_capture()
 
     def run(*, include_deferred: bool = True) -> list:
         ran = []
@@ -83,5 +86,10 @@ def run_tasks():
                 break
         return ran
 
+    open_capture()
     yield run
+    # The capture's callbacks run when it closes, whatever happens: what the test left queued only
+    # enqueues tasks (cleared next) or drops cached copies, so it is played here while the
+    # database is still there.
+    capture.close()
     backend.clear()
