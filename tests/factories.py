@@ -77,6 +77,7 @@ class SessionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "events.Session"
+        skip_postgeneration_save = True
 
     title_en = factory.Sequence(lambda n: f"Session {n}")
     summary_en = "What firms need to know."
@@ -89,6 +90,21 @@ class SessionFactory(factory.django.DjangoModelFactory):
     capacity = 100
     status = "published"
     join_url = "https://meet.example.org/j/secret-join-link"
+
+    @factory.post_generation
+    def cohosts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.cohosts.set(extracted)
+
+    @factory.post_generation
+    def target_economies(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.target_economies.set(extracted)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
 
 
 class RegistrationFactory(factory.django.DjangoModelFactory):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from outreach.models import OrganisationKind
 from tests.factories import OrganisationFactory, SessionFactory, TopicFactory, UserFactory, economy
+from tests.queries import assert_same_queries_for_1_and_more
 
 pytestmark = pytest.mark.django_db
 
@@ -172,23 +173,15 @@ def test_html_typed_into_a_session_is_shown_as_text(client):
 
 @pytest.mark.parametrize("path", ["/en/sessions/", "/en/"])
 def test_list_pages_keep_their_query_count_with_1_and_30_sessions(client, path):
-    def make_session():
-        session = SessionFactory()
-        session.cohosts.set([OrganisationFactory(kind=OrganisationKind.GOVERNMENT)])
-        session.target_economies.set([economy("CL"), economy("PE")])
-        session.topics.set([TopicFactory()])
+    def add_sessions(count):
+        for _ in range(count):
+            SessionFactory(
+                cohosts=[OrganisationFactory(kind=OrganisationKind.GOVERNMENT)],
+                target_economies=[economy("CL"), economy("PE")],
+                topics=[TopicFactory()],
+            )
 
-    make_session()
-    with CaptureQueriesContext(connection) as one:
-        client.get(path)
-    for _ in range(29):
-        make_session()
-
-    with CaptureQueriesContext(connection) as thirty:
-        response = client.get(path)
-
-    assert response.status_code == 200
-    assert len(thirty) == len(one)
+    assert_same_queries_for_1_and_more(client, path, add_sessions, more=30)
 
 
 def test_the_session_page_keeps_its_query_count_with_more_cohosts_and_economies(client):
