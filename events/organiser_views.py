@@ -1,7 +1,7 @@
 """The organisers' screens for sessions and series: list, create, edit, duplicate, publish,
 reschedule, cancel, plan a quarter, set a series' retention period. Every view asks
-events.permissions first, and records what it changed in the audit log, in the same
-transaction."""
+events.permissions first, then calls one service of events.services, which writes the change
+and its audit entry in one transaction."""
 
 from functools import wraps
 
@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events import permissions, queries, services
 from events.forms import PlanQuarterForm, RescheduleForm, SeriesForm, SessionForm
-from events.models import Series, Session, SessionStatus, SuggestionStatus, TextSuggestion
-from outreach import audit
-from outreach.models import AuditAction
+from events.models import Series, Session, SessionStatus, TextSuggestion
 from outreach.periods import next_quarter
 
 
@@ -59,9 +56,7 @@ def session_list(request):
 def session_create(request):
     form = SessionForm(request.POST or None, initial={"time_zone": request.user.time_zone})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            session = services.save_session(form.instance, **form.related())
-            audit.record(request.user, AuditAction.SESSION_CREATED, session)
+        session = services.create_session(form.instance, by=request.user, **form.related())
         messages.success(request, _("The session is saved as a draft."))
         return redirect("events:session-edit", pk=session.pk)
     return render(request, "events/manage/session_form.html", {"form": form, "session": None})
@@ -73,11 +68,9 @@ def session_edit(request, pk):
     session = get_object_or_404(Session, pk=pk)
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            services.save_session(form.instance, **form.related())
-            audit.record(
-                request.user, AuditAction.SESSION_EDITED, session, fields=form.changed_data
-            )
+        services.edit_session(
+            form.instance, by=request.user, fields=form.changed_data, **form.related()
+        )
         messages.success(request, _("The session is saved."))
         return redirect("events:session-edit", pk=session.pk)
     return render(request, "events/manage/session_form.html", {"form": form, "session": session})
@@ -87,9 +80,7 @@ def session_edit(request, pk):
 @require_POST
 def session_duplicate(request, pk):
     original = get_object_or_404(Session, pk=pk)
-    with transaction.atomic():
-        copy = services.duplicate_session(original)
-        audit.record(request.user, AuditAction.SESSION_DUPLICATED, copy, original=original.pk)
+    copy = services.duplicate_session(original, by=request.user)
     messages.success(request, _("This is a draft copy: change its time before publishing it."))
     return redirect("events:session-edit", pk=copy.pk)
 
@@ -99,9 +90,7 @@ def session_duplicate(request, pk):
 def session_publish(request, pk):
     session = get_object_or_404(Session, pk=pk)
     try:
-        with transaction.atomic():
-            services.publish_session(session)
-            audit.record(request.user, AuditAction.SESSION_PUBLISHED, session)
+        services.publish_session(session, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -116,21 +105,13 @@ def session_reschedule(request, pk):
     session = get_object_or_404(Session, pk=pk)
     form = RescheduleForm(request.POST or None, session=session)
     if request.method == "POST" and form.is_valid():
-        before = {"starts_at": session.starts_at, "ends_at": session.ends_at}
         try:
-            with transaction.atomic():
-                services.reschedule_session(
-                    session,
-                    starts_at=form.cleaned_data["starts_at"],
-                    ends_at=form.cleaned_data["ends_at"],
-                )
-                audit.record(
-                    request.user,
-                    AuditAction.SESSION_RESCHEDULED,
-                    session,
-                    before=before,
-                    after={"starts_at": session.starts_at, "ends_at": session.ends_at},
-                )
+            services.reschedule_session(
+                session,
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                by=request.user,
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -148,9 +129,7 @@ def session_cancel(request, pk):
     session = get_object_or_404(Session, pk=pk)
     if request.method == "POST":
         if session.status != SessionStatus.CANCELLED:
-            with transaction.atomic():
-                services.cancel_session(session)
-                audit.record(request.user, AuditAction.SESSION_CANCELLED, session)
+            services.cancel_session(session, by=request.user)
             messages.success(request, _("The session is cancelled."))
         return redirect("events:session-edit", pk=pk)
     return render(request, "events/manage/session_cancel.html", {"session": session})
@@ -162,15 +141,7 @@ def plan_quarter(request):
     year, quarter = next_quarter(timezone.localdate())
     form = PlanQuarterForm(request.POST or None, year=year, quarter=quarter)
     if request.method == "POST" and form.is_valid():
-        plan = form.plan()
-        with transaction.atomic():
-            sessions = services.plan_quarter(**plan)
-            audit.record(
-                request.user,
-                AuditAction.QUARTER_PLANNED,
-                plan["series"],
-                sessions=[session.pk for session in sessions],
-            )
+        sessions = services.plan_quarter(by=request.user, **form.plan())
         messages.success(
             request,
             _("%(count)s draft sessions are planned: review and publish each.")
@@ -197,14 +168,7 @@ def proposals(request):
 @require_POST
 def proposal_decline(request, pk):
     session = get_object_or_404(Session, pk=pk, proposed_by__isnull=False, status="draft")
-    with transaction.atomic():
-        services.decline_proposal(session)
-        audit.record(
-            request.user,
-            AuditAction.PROPOSAL_DECLINED,
-            session,
-            proposed_by=session.proposed_by_id,
-        )
+    services.decline_proposal(session, by=request.user)
     messages.success(request, _("The proposal is declined."))
     return redirect("events:proposals")
 
@@ -214,18 +178,7 @@ def proposal_decline(request, pk):
 def suggestion_review(request, pk):
     suggestion = get_object_or_404(TextSuggestion, pk=pk)
     accept = request.POST.get("decision") == "accept"
-    was_pending = suggestion.status == SuggestionStatus.PENDING
-    with transaction.atomic():
-        services.review_suggestion(suggestion, accept=accept)
-        # Reviewing a suggestion twice changes nothing, and so records nothing.
-        if was_pending:
-            audit.record(
-                request.user,
-                AuditAction.SUGGESTION_ACCEPTED if accept else AuditAction.SUGGESTION_DECLINED,
-                suggestion,
-                field=suggestion.field,
-                language=suggestion.language,
-            )
+    services.review_suggestion(suggestion, accept=accept, by=request.user)
     messages.success(
         request, _("The suggestion is applied.") if accept else _("The suggestion is declined.")
     )
@@ -250,15 +203,7 @@ def series_edit(request, slug):
     series = get_object_or_404(Series, slug=slug)
     form = SeriesForm(request.POST or None, instance=series)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            audit.record(
-                request.user,
-                AuditAction.SERIES_EDITED,
-                series,
-                fields=form.changed_data,
-                retention_months=series.retention_months,
-            )
+        services.edit_series(form.instance, by=request.user, fields=form.changed_data)
         messages.success(request, _("The series is saved."))
         return redirect("events:series-list")
     return render(request, "events/manage/series_form.html", {"form": form, "series": series})

@@ -1,4 +1,8 @@
-"""Writes to series and sessions. Views call these; nothing else changes a session."""
+"""Writes to series and sessions. Views call these; nothing else changes a session.
+
+The services an organiser's screen calls take the acting person as `by` and write their audit
+entry in their own transaction, so that a change and its entry are kept together or not at all.
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +22,8 @@ from events.models import (
     Topic,
 )
 from events.signals import session_changed
-from outreach.models import Economy, Organisation
+from outreach import audit
+from outreach.models import AuditAction, Economy, Organisation, User
 from outreach.periods import quarter_bounds
 from outreach.timezones import aware
 
@@ -62,6 +67,44 @@ def save_session(
     return session
 
 
+@transaction.atomic
+def create_session(
+    session: Session,
+    *,
+    by: User | None,
+    cohosts: Iterable[Organisation] | None = None,
+    target_economies: Iterable[Economy] | None = None,
+    topics: Iterable[Topic] | None = None,
+) -> Session:
+    """An organiser creates a session (as `save_session`), and the audit log says who did.
+
+    Writes the session row and its links, and one SESSION_CREATED audit entry.
+    """
+    save_session(session, cohosts=cohosts, target_economies=target_economies, topics=topics)
+    audit.record(by, AuditAction.SESSION_CREATED, session)
+    return session
+
+
+@transaction.atomic
+def edit_session(
+    session: Session,
+    *,
+    by: User | None,
+    fields: Iterable[str] = (),
+    cohosts: Iterable[Organisation] | None = None,
+    target_economies: Iterable[Economy] | None = None,
+    topics: Iterable[Topic] | None = None,
+) -> Session:
+    """An organiser changes a session (as `save_session`); `fields` names what they changed.
+
+    Writes the session row and its links, and one SESSION_EDITED audit entry; after commit,
+    `session_changed` as `save_session` sends it.
+    """
+    save_session(session, cohosts=cohosts, target_economies=target_economies, topics=topics)
+    audit.record(by, AuditAction.SESSION_EDITED, session, fields=list(fields))
+    return session
+
+
 def _public_change(before: Session, after: Session) -> str | None:
     """What registrants must be told of: a cancellation, or a new time of a public session."""
     if before.status in (SessionStatus.DRAFT, SessionStatus.DECLINED):
@@ -78,26 +121,61 @@ def _set_status(session: Session, status: str) -> Session:
     return save_session(session)
 
 
-def publish_session(session: Session) -> Session:
-    """Make a draft public; it must be titled in its own language (checked by the model)."""
-    return _set_status(session, SessionStatus.PUBLISHED)
+@transaction.atomic
+def publish_session(session: Session, *, by: User | None) -> Session:
+    """Make a draft public; it must be titled in its own language (checked by the model).
 
-
-def cancel_session(session: Session) -> Session:
-    """Cancel a session; it stays in feeds with STATUS:CANCELLED and a higher SEQUENCE."""
-    return _set_status(session, SessionStatus.CANCELLED)
-
-
-def reschedule_session(session: Session, *, starts_at: datetime, ends_at: datetime) -> Session:
-    """Move a session to a new time, keeping its UID and raising its SEQUENCE."""
-    session.starts_at = starts_at
-    session.ends_at = ends_at
-    return save_session(session)
+    Writes the session row and a SESSION_PUBLISHED audit entry; raises ValidationError, writing
+    nothing, when the session may not be published.
+    """
+    _set_status(session, SessionStatus.PUBLISHED)
+    audit.record(by, AuditAction.SESSION_PUBLISHED, session)
+    return session
 
 
 @transaction.atomic
-def duplicate_session(session: Session) -> Session:
-    """A draft copy of a session: its texts and links, a new calendar identity, no seat taken."""
+def cancel_session(session: Session, *, by: User | None) -> Session:
+    """Cancel a session; it stays in feeds with STATUS:CANCELLED and a higher SEQUENCE.
+
+    Writes the session row and a SESSION_CANCELLED audit entry; after commit, `session_changed`
+    tells its registrants. A session already cancelled is left as it is, and nothing recorded.
+    """
+    if session.status == SessionStatus.CANCELLED:
+        return session
+    _set_status(session, SessionStatus.CANCELLED)
+    audit.record(by, AuditAction.SESSION_CANCELLED, session)
+    return session
+
+
+@transaction.atomic
+def reschedule_session(
+    session: Session, *, starts_at: datetime, ends_at: datetime, by: User | None
+) -> Session:
+    """Move a session to a new time, keeping its UID and raising its SEQUENCE.
+
+    Writes the session row and a SESSION_RESCHEDULED audit entry with both times; after commit,
+    `session_changed` tells its registrants of a public session.
+    """
+    before = {"starts_at": session.starts_at, "ends_at": session.ends_at}
+    session.starts_at = starts_at
+    session.ends_at = ends_at
+    save_session(session)
+    audit.record(
+        by,
+        AuditAction.SESSION_RESCHEDULED,
+        session,
+        before=before,
+        after={"starts_at": session.starts_at, "ends_at": session.ends_at},
+    )
+    return session
+
+
+@transaction.atomic
+def duplicate_session(session: Session, *, by: User | None) -> Session:
+    """A draft copy of a session: its texts and links, a new calendar identity, no seat taken.
+
+    Writes the copy and its links, and a SESSION_DUPLICATED audit entry naming the original.
+    """
     copy = Session.objects.get(pk=session.pk)
     cohosts = list(session.cohosts.all())
     economies = list(session.target_economies.all())
@@ -111,7 +189,9 @@ def duplicate_session(session: Session) -> Session:
     copy.recording_url = ""
     copy.created_at = timezone.now()
     copy._state.adding = True
-    return save_session(copy, cohosts=cohosts, target_economies=economies, topics=topics)
+    save_session(copy, cohosts=cohosts, target_economies=economies, topics=topics)
+    audit.record(by, AuditAction.SESSION_DUPLICATED, copy, original=session.pk)
+    return copy
 
 
 def finish_past_sessions(*, now: datetime | None = None) -> int:
@@ -155,6 +235,7 @@ def suggest_quarter_times(year: int, quarter: int) -> dict[str, tuple[datetime, 
 @transaction.atomic
 def plan_quarter(
     *,
+    by: User | None,
     series: Series,
     topic: Topic,
     titles: dict[str, str],
@@ -167,6 +248,7 @@ def plan_quarter(
 
     `starts` maps each language to a wall-clock start and its time zone. Each session carries
     every title given, so each is titled in its own language and translated for the others.
+    Writes the sessions and one QUARTER_PLANNED audit entry on the series, listing them.
     """
     summaries = summaries or {}
     sessions = []
@@ -186,6 +268,9 @@ def plan_quarter(
             setattr(session, f"title_{code}", titles.get(code, ""))
             setattr(session, f"summary_{code}", summaries.get(code, ""))
         sessions.append(save_session(session, topics=[topic]))
+    audit.record(
+        by, AuditAction.QUARTER_PLANNED, series, sessions=[session.pk for session in sessions]
+    )
     return sessions
 
 
@@ -197,10 +282,16 @@ def propose_session(session: Session, *, organisation: Organisation, topics=()) 
     return save_session(session, cohosts=[organisation], topics=list(topics))
 
 
-def decline_proposal(session: Session) -> Session:
-    """An organiser declines a co-host's proposal; it stays, out of sight, for the record."""
+@transaction.atomic
+def decline_proposal(session: Session, *, by: User | None) -> Session:
+    """An organiser declines a co-host's proposal; it stays, out of sight, for the record.
+
+    Writes the session row and a PROPOSAL_DECLINED audit entry naming the proposer.
+    """
     session.status = SessionStatus.DECLINED
-    return save_session(session)
+    save_session(session)
+    audit.record(by, AuditAction.PROPOSAL_DECLINED, session, proposed_by=session.proposed_by_id)
+    return session
 
 
 def suggest_text(
@@ -220,8 +311,15 @@ def suggest_text(
 
 
 @transaction.atomic
-def review_suggestion(suggestion: TextSuggestion, *, accept: bool) -> TextSuggestion:
-    """Accept (the text replaces the session's) or decline a suggestion; once only."""
+def review_suggestion(
+    suggestion: TextSuggestion, *, accept: bool, by: User | None
+) -> TextSuggestion:
+    """Accept (the text replaces the session's) or decline a suggestion; once only.
+
+    Writes the suggestion (and the session's text when accepted) and a SUGGESTION_ACCEPTED or
+    SUGGESTION_DECLINED audit entry. Reviewing a suggestion twice changes nothing, and so
+    records nothing.
+    """
     suggestion = TextSuggestion.objects.select_for_update().get(pk=suggestion.pk)
     if suggestion.status != SuggestionStatus.PENDING:
         return suggestion
@@ -232,4 +330,29 @@ def review_suggestion(suggestion: TextSuggestion, *, accept: bool) -> TextSugges
     suggestion.status = SuggestionStatus.ACCEPTED if accept else SuggestionStatus.DECLINED
     suggestion.reviewed_at = timezone.now()
     suggestion.save(update_fields=["status", "reviewed_at"])
+    audit.record(
+        by,
+        AuditAction.SUGGESTION_ACCEPTED if accept else AuditAction.SUGGESTION_DECLINED,
+        suggestion,
+        field=suggestion.field,
+        language=suggestion.language,
+    )
     return suggestion
+
+
+@transaction.atomic
+def edit_series(series: Series, *, by: User | None, fields: Iterable[str] = ()) -> Series:
+    """Save an organiser's change to a series' texts or retention period.
+
+    Writes the series row and a SERIES_EDITED audit entry with the fields changed and the
+    retention period now in force.
+    """
+    series.save()
+    audit.record(
+        by,
+        AuditAction.SERIES_EDITED,
+        series,
+        fields=list(fields),
+        retention_months=series.retention_months,
+    )
+    return series

@@ -152,7 +152,7 @@ def test_a_declined_proposal_stays_for_the_record_and_out_of_sight(ministry):
         SessionFactory.build(status=SessionStatus.DRAFT), organisation=ministry
     )
 
-    event_services.decline_proposal(proposal)
+    event_services.decline_proposal(proposal, by=None)
 
     proposal.refresh_from_db()
     assert proposal.status == SessionStatus.DECLINED
@@ -194,7 +194,7 @@ def test_applying_a_suggestion_replaces_the_text(ministry):
     session = SessionFactory(title_en="Selling to the EU", summary_es="Para pymes.")
     suggestion = suggestion_for(session, ministry, field="summary", language="es", text="Pymes")
 
-    reviewed = event_services.review_suggestion(suggestion, accept=True)
+    reviewed = event_services.review_suggestion(suggestion, accept=True, by=None)
 
     session.refresh_from_db()
     assert (reviewed.status, session.summary_es, session.title_en) == (
@@ -209,7 +209,7 @@ def test_declining_a_suggestion_leaves_the_text(ministry):
     session = SessionFactory(title_en="Selling to the EU")
     suggestion = suggestion_for(session, ministry)
 
-    reviewed = event_services.review_suggestion(suggestion, accept=False)
+    reviewed = event_services.review_suggestion(suggestion, accept=False, by=None)
 
     session.refresh_from_db()
     assert (reviewed.status, session.title_en) == (SuggestionStatus.DECLINED, "Selling to the EU")
@@ -218,14 +218,14 @@ def test_declining_a_suggestion_leaves_the_text(ministry):
 def test_a_suggestion_is_reviewed_once_only(ministry):
     session = SessionFactory(title_en="Selling to the EU")
     suggestion = suggestion_for(session, ministry)
-    event_services.review_suggestion(suggestion, accept=True)
+    event_services.review_suggestion(suggestion, accept=True, by=None)
     session.refresh_from_db()
     session.title_en = "Selling to the EU: the organisers' wording"
     event_services.save_session(session)
     first_review = suggestion.__class__.objects.get(pk=suggestion.pk).reviewed_at
 
-    again = event_services.review_suggestion(suggestion, accept=True)
-    declined_later = event_services.review_suggestion(suggestion, accept=False)
+    again = event_services.review_suggestion(suggestion, accept=True, by=None)
+    declined_later = event_services.review_suggestion(suggestion, accept=False, by=None)
 
     session.refresh_from_db()
     assert session.title_en == "Selling to the EU: the organisers' wording"

@@ -19,6 +19,7 @@ def test_changing_the_time_raises_the_calendar_sequence():
         session,
         starts_at=session.starts_at + timedelta(days=1),
         ends_at=session.ends_at + timedelta(days=1),
+        by=None,
     )
 
     session.refresh_from_db()
@@ -39,7 +40,7 @@ def test_cancelling_raises_the_sequence_and_keeps_the_uid():
     session = SessionFactory()
     uid = session.uid
 
-    services.cancel_session(session)
+    services.cancel_session(session, by=None)
 
     session.refresh_from_db()
     assert (session.status, session.sequence, session.uid) == (SessionStatus.CANCELLED, 1, uid)
@@ -49,7 +50,7 @@ def test_publishing_a_draft_without_a_title_in_its_language_is_refused_and_chang
     session = SessionFactory(status=SessionStatus.DRAFT, language="es", title_es="", title_en="X")
 
     with pytest.raises(ValidationError):
-        services.publish_session(session)
+        services.publish_session(session, by=None)
 
     assert Session.objects.get(pk=session.pk).status == SessionStatus.DRAFT
 
@@ -72,7 +73,7 @@ def test_duplicating_makes_a_draft_with_a_new_calendar_identity():
     session.cohosts.set([ministry])
     session.topics.set([topic])
 
-    copy = services.duplicate_session(session)
+    copy = services.duplicate_session(session, by=None)
 
     assert copy.pk != session.pk
     assert copy.uid != session.uid
@@ -122,6 +123,7 @@ def test_planning_a_quarter_creates_three_language_drafts_of_one_topic():
     titles = {"en": "Selling online", "fr": "Vendre en ligne", "es": "Vender en línea"}
 
     sessions = services.plan_quarter(
+        by=None,
         series=series,
         topic=topic,
         titles=titles,
@@ -144,6 +146,7 @@ def test_planning_a_quarter_at_a_time_that_does_not_exist_writes_nothing():
 
     with pytest.raises(NonExistentLocalTime):
         services.plan_quarter(
+            by=None,
             series=SeriesFactory(),
             topic=TopicFactory(),
             titles={"en": "A", "fr": "B", "es": "C"},
