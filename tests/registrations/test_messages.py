@@ -371,7 +371,9 @@ def test_old_rounds_send_nothing_and_new_ones_exist_when_the_session_is_reschedu
     old_rounds = list(ReminderRun.objects.filter(session=session))
     mail.outbox.clear()
 
-    event_services.reschedule_session(session, starts_at=MOVED_TO, ends_at=MOVED_TO + DURATION, by=None)
+    event_services.reschedule_session(
+        session, starts_at=MOVED_TO, ends_at=MOVED_TO + DURATION, by=None
+    )
     run_tasks(include_deferred=False)
     queued_by_old_rounds = [send_session_reminders.call(run.pk) for run in old_rounds]
     run_tasks()  # every round whose time has come, old and new
@@ -415,7 +417,9 @@ def test_each_confirmed_person_gets_an_updated_invitation_when_the_time_changes(
     ]
     mail.outbox.clear()
 
-    event_services.reschedule_session(session, starts_at=MOVED_TO, ends_at=MOVED_TO + DURATION, by=None)
+    event_services.reschedule_session(
+        session, starts_at=MOVED_TO, ends_at=MOVED_TO + DURATION, by=None
+    )
     run_tasks(include_deferred=False)
 
     session.refresh_from_db()
