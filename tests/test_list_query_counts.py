@@ -5,15 +5,16 @@ feeds have theirs beside their other tests.)"""
 import pytest
 from django.urls import reverse
 
-from events.models import SessionStatus, TextSuggestion
+from events.models import SessionStatus
 from outreach.models import OrganisationKind, Role
-from registrations.models import AttendanceRecord
 from tests.factories import (
+    AttendanceRecordFactory,
     OrganisationFactory,
     OrganiserFactory,
     RegistrationFactory,
     SeriesFactory,
     SessionFactory,
+    TextSuggestionFactory,
     UserFactory,
 )
 from tests.queries import assert_same_queries_for_1_and_more
@@ -38,13 +39,10 @@ def test_the_proposals_page_keeps_its_query_count(organiser_client, ministry):
     def add_proposals_and_suggestions(count):
         for _ in range(count):
             SessionFactory(status=SessionStatus.DRAFT, proposed_by=ministry)
-            TextSuggestion.objects.create(
+            TextSuggestionFactory(
                 session=SessionFactory(cohosts=[ministry]),
                 organisation=ministry,
                 suggested_by=suggested_by,
-                field="title",
-                language="en",
-                text="A clearer title",
             )
 
     _, response = assert_same_queries_for_1_and_more(
@@ -79,14 +77,7 @@ def test_the_attendance_page_keeps_its_query_count_with_attendance_records(organ
 
     def add_attendees(count):
         for registration in RegistrationFactory.create_batch(count, session=session):
-            AttendanceRecord.objects.create(
-                session=session,
-                registration=registration,
-                name=registration.person.full_name,
-                email=registration.person.email,
-                minutes=60,
-                attended=True,
-            )
+            AttendanceRecordFactory(registration=registration)
 
     assert_same_queries_for_1_and_more(
         organiser_client,

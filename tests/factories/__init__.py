@@ -1,6 +1,11 @@
 """Factories per app; `from tests.factories import X` reaches every one of them."""
 
-from tests.factories.events import SeriesFactory, SessionFactory, TopicFactory
+from tests.factories.events import (
+    SeriesFactory,
+    SessionFactory,
+    TextSuggestionFactory,
+    TopicFactory,
+)
 from tests.factories.outreach import (
     FirmFactory,
     OrganisationFactory,
@@ -8,16 +13,25 @@ from tests.factories.outreach import (
     UserFactory,
     economy,
 )
-from tests.factories.registrations import RegistrationFactory
+from tests.factories.registrations import (
+    AttendanceRecordFactory,
+    RegistrationFactory,
+    SurveyInvitationFactory,
+    default_survey,
+)
 
 __all__ = [
+    "AttendanceRecordFactory",
     "FirmFactory",
     "OrganisationFactory",
     "OrganiserFactory",
     "RegistrationFactory",
     "SeriesFactory",
     "SessionFactory",
+    "SurveyInvitationFactory",
+    "TextSuggestionFactory",
     "TopicFactory",
     "UserFactory",
+    "default_survey",
     "economy",
 ]

@@ -5,6 +5,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from outreach.models import OrganisationKind, Role
+from tests.factories.outreach import OrganisationFactory, UserFactory
+
 
 class TopicFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -59,3 +62,19 @@ class SessionFactory(factory.django.DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+
+class TextSuggestionFactory(factory.django.DjangoModelFactory):
+    """A co-host member's pending suggestion for a session's English title."""
+
+    class Meta:
+        model = "events.TextSuggestion"
+
+    session = factory.SubFactory(SessionFactory)
+    organisation = factory.SubFactory(OrganisationFactory, kind=OrganisationKind.GOVERNMENT)
+    suggested_by = factory.SubFactory(
+        UserFactory, role=Role.COHOST, organisation=factory.SelfAttribute("..organisation")
+    )
+    field = "title"
+    language = "en"
+    text = "A clearer title"

@@ -1,4 +1,6 @@
-"""Registrations for sessions."""
+"""Registrations for sessions, their attendance and surveys."""
+
+from datetime import timedelta
 
 import factory
 from django.utils import timezone
@@ -28,3 +30,49 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
         """Agreeing to share means sharing with the session's co-hosts of the moment."""
         if create and self.shares_with_cohosts:
             self.shared_with.set(extracted or self.session.cohosts.all())
+
+
+class AttendanceRecordFactory(factory.django.DjangoModelFactory):
+    """A report's line for a person who attended an hour: matched by email to `registration`
+    when one is given, a walk-in nobody registered otherwise."""
+
+    class Meta:
+        model = "registrations.AttendanceRecord"
+
+    registration = None
+    session = factory.Maybe(
+        "registration",
+        yes_declaration=factory.SelfAttribute("registration.session"),
+        no_declaration=factory.SubFactory(SessionFactory, status="finished"),
+    )
+    name = factory.Maybe(
+        "registration",
+        yes_declaration=factory.SelfAttribute("registration.person.full_name"),
+        no_declaration=factory.Sequence(lambda n: f"Walk-in {n}"),
+    )
+    email = factory.Maybe(
+        "registration",
+        yes_declaration=factory.SelfAttribute("registration.person.email"),
+        no_declaration=factory.Sequence(lambda n: f"walkin{n}@elsewhere.example"),
+    )
+    minutes = 60
+    attended = True
+    matched_by = factory.Maybe("registration", yes_declaration="email", no_declaration="")
+
+
+def default_survey():
+    """The default survey is loaded by a migration; tests take it, never build it."""
+    from registrations.models import Survey
+
+    return Survey.objects.get(is_default=True)
+
+
+class SurveyInvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation to the default survey, open for a week."""
+
+    class Meta:
+        model = "registrations.SurveyInvitation"
+
+    survey = factory.LazyFunction(default_survey)
+    registration = factory.SubFactory(RegistrationFactory, attended=True)
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
