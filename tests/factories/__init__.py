@@ -17,6 +17,7 @@ from tests.factories.registrations import (
     AttendanceRecordFactory,
     RegistrationFactory,
     SurveyInvitationFactory,
+    SurveyResponseFactory,
     default_survey,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "SeriesFactory",
     "SessionFactory",
     "SurveyInvitationFactory",
+    "SurveyResponseFactory",
     "TextSuggestionFactory",
     "TopicFactory",
     "UserFactory",

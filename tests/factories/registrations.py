@@ -76,3 +76,34 @@ class SurveyInvitationFactory(factory.django.DjangoModelFactory):
     survey = factory.LazyFunction(default_survey)
     registration = factory.SubFactory(RegistrationFactory, attended=True)
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    """An attendee's answers to the default survey, carrying their organisation's economy, kind
+    and size as the survey records them. `answers={"satisfaction": 5, "comments": "Useful"}`
+    answers questions by code: a number, a yes or no, or words."""
+
+    class Meta:
+        model = "registrations.SurveyResponse"
+        skip_postgeneration_save = True
+
+    survey = factory.LazyFunction(default_survey)
+    registration = factory.SubFactory(RegistrationFactory, attended=True)
+    session = factory.SelfAttribute("registration.session")
+    economy = factory.SelfAttribute("registration.organisation.economy")
+    organisation_kind = factory.SelfAttribute("registration.organisation.kind")
+    size_band = factory.SelfAttribute("registration.organisation.size_band")
+    language = "en"
+
+    @factory.post_generation
+    def answers(self, create, extracted, **kwargs):
+        from registrations.models import Answer
+
+        for code, value in (extracted or {}).items():
+            question = self.survey.questions.get(code=code)
+            if isinstance(value, bool):
+                Answer.objects.create(response=self, question=question, boolean=value)
+            elif isinstance(value, int):
+                Answer.objects.create(response=self, question=question, number=value)
+            else:
+                Answer.objects.create(response=self, question=question, text=value)

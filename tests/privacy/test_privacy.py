@@ -1,13 +1,21 @@
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from impact.filters import ImpactFilters
 from impact.queries import Audience, breakdown, headline_figures
 from outreach.models import User
 from registrations import privacy
 from registrations.models import Answer, AttendanceRecord, Registration, SurveyResponse
-from tests.factories import RegistrationFactory, SessionFactory, UserFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    RegistrationFactory,
+    SessionFactory,
+    SurveyResponseFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def attendee():
     """A person who attended a past session and answered its survey in words."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from registrations.models import Survey
-
     start = timezone.now() - timedelta(days=3)
     session = SessionFactory(starts_at=start, ends_at=start + timedelta(hours=1))
     person = UserFactory(full_name="Ana Pérez", email="ana@example.cl", gender="woman")
@@ -31,30 +33,13 @@ def attendee():
         attended=True,
         minutes_attended=55,
     )
-    AttendanceRecord.objects.create(
-        session=session,
+    AttendanceRecordFactory(registration=registration, minutes=55)
+    SurveyResponseFactory(
         registration=registration,
-        name="Ana Pérez",
-        email="ana@example.cl",
-        minutes=55,
-        attended=True,
-        matched_by="email",
-    )
-    survey = Survey.objects.get(is_default=True)
-    response = SurveyResponse.objects.create(
-        survey=survey,
-        session=session,
-        registration=registration,
-        economy_id=person.organisation.economy_id,
         organisation_kind="firm",
         size_band="micro",
         language="es",
-    )
-    Answer.objects.create(
-        response=response, question=survey.questions.get(code="satisfaction"), number=5
-    )
-    Answer.objects.create(
-        response=response, question=survey.questions.get(code="comments"), text="Muy útil, Ana"
+        answers={"satisfaction": 5, "comments": "Muy útil, Ana"},
     )
     return person
 
