@@ -15,6 +15,7 @@ from tests.factories.outreach import (
 )
 from tests.factories.registrations import (
     AttendanceRecordFactory,
+    MessageFactory,
     RegistrationFactory,
     SurveyInvitationFactory,
     SurveyResponseFactory,
@@ -24,6 +25,7 @@ from tests.factories.registrations import (
 __all__ = [
     "AttendanceRecordFactory",
     "FirmFactory",
+    "MessageFactory",
     "OrganisationFactory",
     "OrganiserFactory",
     "RegistrationFactory",

@@ -107,3 +107,15 @@ class SurveyResponseFactory(factory.django.DjangoModelFactory):
                 Answer.objects.create(response=self, question=question, number=value)
             else:
                 Answer.objects.create(response=self, question=question, text=value)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A confirmation waiting in the outbox for its registration."""
+
+    class Meta:
+        model = "registrations.Message"
+
+    registration = factory.SubFactory(RegistrationFactory)
+    kind = "confirmation"
+    key = factory.LazyAttribute(lambda m: f"{m.kind}:{m.registration.pk}")
+    session_sequence = factory.SelfAttribute("registration.session.sequence")

@@ -21,19 +21,21 @@ from registrations.models import (
     Answer,
     AttendanceRecord,
     Message,
-    MessageKind,
     Registration,
-    Survey,
     SurveyInvitation,
     SurveyResponse,
 )
 from tests.factories import (
+    AttendanceRecordFactory,
     FirmFactory,
+    MessageFactory,
     OrganisationFactory,
     OrganiserFactory,
     RegistrationFactory,
     SeriesFactory,
     SessionFactory,
+    SurveyInvitationFactory,
+    SurveyResponseFactory,
     UserFactory,
     economy,
 )
@@ -69,43 +71,14 @@ def attended(session, *, person=None, organisation=None, job_title="Export manag
         shares_with_cohosts=True,
         **kwargs,
     )
-    AttendanceRecord.objects.create(
-        session=session,
+    AttendanceRecordFactory(registration=registration, minutes=55)
+    SurveyInvitationFactory(registration=registration, closes_at=timezone.now() + timedelta(days=3))
+    SurveyResponseFactory(
         registration=registration,
-        name=person.full_name,
-        email=person.email,
-        minutes=55,
-        attended=True,
-        matched_by="email",
-    )
-    survey = Survey.objects.get(is_default=True)
-    invitation = SurveyInvitation.objects.create(
-        survey=survey, registration=registration, closes_at=timezone.now() + timedelta(days=3)
-    )
-    response = SurveyResponse.objects.create(
-        survey=survey,
-        session=session,
-        registration=registration,
-        economy_id=person.organisation.economy_id,
-        organisation_kind=person.organisation.kind,
-        size_band=person.organisation.size_band,
         language="es",
+        answers={"satisfaction": 4, "comments": f"Very useful, {person.full_name}"},
     )
-    Answer.objects.create(
-        response=response, question=survey.questions.get(code="satisfaction"), number=4
-    )
-    Answer.objects.create(
-        response=response,
-        question=survey.questions.get(code="comments"),
-        text=f"Very useful, {person.full_name}",
-    )
-    Message.objects.create(
-        registration=registration,
-        kind=MessageKind.CONFIRMATION,
-        key=f"confirmation:{registration.pk}",
-        session_sequence=session.sequence,
-    )
-    invitation.refresh_from_db()
+    MessageFactory(registration=registration)
     return registration
 
 
@@ -136,7 +109,7 @@ def test_past_retention_the_registrations_lose_every_personal_detail(client, yea
     session = ended_months_ago(13, series=yearly)
     session.cohosts.set([ministry])
     registration = attended(session)
-    walk_in = AttendanceRecord.objects.create(
+    walk_in = AttendanceRecordFactory(
         session=session, name="Walk-in Person", email="walk.in@example.org", minutes=40
     )
     old_token = registration.token
@@ -296,7 +269,7 @@ def test_a_second_run_finds_nothing_left_but_clears_what_came_later(yearly):
     privacy.apply_retention()
 
     second = privacy.plan_retention()
-    AttendanceRecord.objects.create(session=session, name="Late Import", email="late@x.org")
+    AttendanceRecordFactory(session=session, name="Late Import", email="late@x.org")
     third = privacy.apply_retention()
 
     assert (second.sessions, second.registration_count) == ([], 0)
