@@ -16,8 +16,15 @@ from events.models import SessionStatus, add_months
 from outreach import periodic
 from outreach.models import PeriodicRun
 from outreach.tasks import PERIODIC_ARMED, arm_periodic_jobs, run_periodic_jobs
-from registrations.models import Message, MessageKind, Registration, Survey, SurveyInvitation
-from tests.factories import OrganiserFactory, RegistrationFactory, SeriesFactory, SessionFactory
+from registrations.models import Message, MessageKind, Registration
+from tests.factories import (
+    OrganiserFactory,
+    RegistrationFactory,
+    SeriesFactory,
+    SessionFactory,
+    SurveyInvitationFactory,
+    default_survey,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -212,12 +219,9 @@ def test_the_scheduler_finishes_sessions_applies_retention_and_sends_survey_remi
     )
     kept = RegistrationFactory(session=old)
     attendee = RegistrationFactory(session=ended, attended=True)
-    survey = Survey.objects.get(is_default=True)
-    SurveyInvitation.objects.create(
-        survey=survey,
-        registration=attendee,
-        created_at=now - timedelta(days=survey.reminder_days, hours=1),
-        closes_at=now + timedelta(days=7),
+    survey = default_survey()
+    SurveyInvitationFactory(
+        registration=attendee, created_at=now - timedelta(days=survey.reminder_days, hours=1)
     )
 
     outcomes = run_periodic_jobs.call("")
@@ -245,12 +249,10 @@ def test_the_scheduler_finishes_sessions_applies_retention_and_sends_survey_remi
 def test_a_survey_reminder_waits_for_its_delay():
     now = timezone.now()
     attendee = RegistrationFactory(attended=True)
-    survey = Survey.objects.get(is_default=True)
-    SurveyInvitation.objects.create(
-        survey=survey,
+    survey = default_survey()
+    SurveyInvitationFactory(
         registration=attendee,
         created_at=now - timedelta(days=survey.reminder_days) + timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
     )
 
     from registrations.periodic_jobs import send_due_survey_reminders
