@@ -10,9 +10,9 @@ from django.tasks.signals import task_started
 from django.utils import timezone
 
 from registrations import delivery
-from registrations.models import Message, MessageKind, MessageStatus
+from registrations.models import Message, MessageStatus
 from registrations.tasks import send_message
-from tests.factories import RegistrationFactory
+from tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,7 @@ def _recovery_settings(settings):
 
 
 def a_message(status=MessageStatus.PENDING, *, attempts=0, claimed=None, due=NOW) -> Message:
-    registration = RegistrationFactory()
-    return Message.objects.create(
-        registration=registration,
-        kind=MessageKind.CONFIRMATION,
-        key=f"confirmation:{registration.pk}",
-        session_sequence=0,
-        status=status,
-        attempts=attempts,
-        last_attempt_at=claimed,
-        due_at=due,
-    )
+    return MessageFactory(status=status, attempts=attempts, last_attempt_at=claimed, due_at=due)
 
 
 def queued() -> list[tuple[str, list]]:
