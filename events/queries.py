@@ -11,7 +11,6 @@ from events.models import Series, Session, SessionStatus, Topic
 from outreach.models import Economy, Organisation
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatus.CANCELLED)
-NOT_PUBLIC = (SessionStatus.DRAFT, SessionStatus.DECLINED)
 FEED_HISTORY = timedelta(days=365)
 
 
@@ -120,10 +119,6 @@ def managed_sessions(*, status: str = "", series: str = "") -> QuerySet[Session]
     if series:
         sessions = sessions.filter(series__slug=series)
     return with_related(sessions)
-
-
-def topics_by_name() -> QuerySet[Topic]:
-    return Topic.objects.order_by("name")
 
 
 def all_series() -> QuerySet[Series]:

@@ -20,10 +20,6 @@ def is_organiser(user) -> bool:
     return _role(user) == Role.ORGANISER
 
 
-def is_analyst(user) -> bool:
-    return _role(user) == Role.ANALYST
-
-
 def is_programme_staff(user) -> bool:
     """Organisers and analysts: the people who see every organisation's figures."""
     return _role(user) in {Role.ORGANISER, Role.ANALYST}

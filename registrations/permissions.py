@@ -1,7 +1,5 @@
 """Who may see and change registrations; every registrations view and export asks here."""
 
-from django.db.models import QuerySet
-
 from events import permissions as events_permissions
 from events.models import Session
 from registrations.models import Registration, RegistrationStatus
@@ -9,13 +7,6 @@ from registrations.models import Registration, RegistrationStatus
 
 def can_manage_registrations(user, session: Session) -> bool:
     return events_permissions.can_manage_sessions(user)
-
-
-def registrations_of(user) -> QuerySet[Registration]:
-    """A person's own registrations."""
-    if not user.is_authenticated:
-        return Registration.objects.none()
-    return Registration.objects.filter(person=user)
 
 
 def can_see_join_link(user, session: Session, registration: Registration | None) -> bool:

@@ -58,12 +58,3 @@ def send_survey_reminders(session_id: int) -> int:
 
     session = Session.objects.filter(pk=session_id).first()
     return send_reminders(session) if session else 0
-
-
-@task
-def invite_to_survey(session_id: int) -> int:
-    from events.models import Session
-    from registrations.surveys import invite_attendees
-
-    session = Session.objects.filter(pk=session_id).first()
-    return invite_attendees(session) if session else 0
