@@ -355,15 +355,18 @@ class RescheduleForm(WallClockTimesMixin, forms.Form):
         return cleaned
 
 
+def _quarter_choices() -> list[tuple[int, str]]:
+    # A callable, so that the labels are read in the language of each request.
+    return [(q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)]
+
+
 class PlanQuarterForm(forms.Form):
     """Three sessions of one topic in a quarter, one per language, each at its regions' hour."""
 
     series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"), coerce=int, choices=[(q, f"T{q}") for q in (1, 2, 3, 4)]
-    )
+    quarter = forms.TypedChoiceField(label=_("Quarter"), coerce=int, choices=_quarter_choices)
     title_en = forms.CharField(label=_("Title in English"), max_length=200)
     title_fr = forms.CharField(label=_("Title in French"), max_length=200)
     title_es = forms.CharField(label=_("Title in Spanish"), max_length=200)
@@ -382,9 +385,6 @@ class PlanQuarterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["series"].queryset = Series.objects.order_by("title")
         self.fields["topic"].queryset = Topic.objects.order_by("name")
-        self.fields["quarter"].choices = [
-            (q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)
-        ]
         self.initial.setdefault("year", year)
         self.initial.setdefault("quarter", quarter)
         for language, (start, zone) in suggest_quarter_times(year, quarter).items():
