@@ -13,32 +13,28 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
-from events.models import TextSuggestion
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations.confirmations import confirmation_token
 from registrations.models import (
-    AttendanceRecord,
-    Message,
-    MessageKind,
     MessageStatus,
     PendingKind,
     PendingRegistration,
-    Survey,
-    SurveyInvitation,
 )
 from tests.factories import (
+    AttendanceRecordFactory,
+    MessageFactory,
     OrganisationFactory,
     OrganiserFactory,
     RegistrationFactory,
     SeriesFactory,
     SessionFactory,
+    SurveyInvitationFactory,
+    TextSuggestionFactory,
     UserFactory,
 )
 
@@ -334,32 +330,17 @@ def _build_world() -> dict:
     )
 
     def failed_message(registration, key):
-        return Message.objects.create(
-            registration=registration,
-            kind=MessageKind.CONFIRMATION,
-            key=key,
-            status=MessageStatus.FAILED,
-            session_sequence=registration.session.sequence,
-        )
+        return MessageFactory(registration=registration, key=key, status=MessageStatus.FAILED)
 
     def unmatched_attendee(session, name):
-        return AttendanceRecord.objects.create(session=session, name=name, minutes=30)
+        return AttendanceRecordFactory(session=session, name=name, email="", minutes=30)
 
     def suggestion(session, organisation, person):
-        return TextSuggestion.objects.create(
-            session=session,
-            organisation=organisation,
-            suggested_by=person,
-            field="title",
-            language="en",
-            text="A clearer title",
+        return TextSuggestionFactory(
+            session=session, organisation=organisation, suggested_by=person
         )
 
-    survey_invitation = SurveyInvitation.objects.create(
-        survey=Survey.objects.get(is_default=True),  # loaded by a migration
-        registration=registration_a,
-        closes_at=timezone.now() + timedelta(days=7),
-    )
+    survey_invitation = SurveyInvitationFactory(registration=registration_a)
 
     known = UserFactory(full_name="Known Address", email="known@a.example")
     pending_registration = PendingRegistration.objects.create(
