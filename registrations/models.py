@@ -24,6 +24,20 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class RegistrationState(models.TextChoices):
+    """Whether a session takes registrations now and, if not, why (`registration_state`).
+
+    Never stored and never shown by its label: the pages say each reason in their own words.
+    """
+
+    OPEN = "open"
+    DRAFT = "draft"  # a draft or a declined proposal: not published
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+
+
 class RegistrationSource(models.TextChoices):
     DIRECT = "direct", _("Direct")
     COHOST = "cohost", _("Co-host invitation link")

@@ -26,15 +26,16 @@ from registrations.models import (
     PendingRegistration,
     Registration,
     RegistrationSource,
+    RegistrationState,
     RegistrationStatus,
     ReminderRun,
 )
 
 
 class RegistrationClosed(Exception):
-    """The session does not take registrations now; `reason` says why."""
+    """The session does not take registrations now; `reason` (a RegistrationState) says why."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: RegistrationState):
         super().__init__(reason)
         self.reason = reason
 
@@ -60,20 +61,20 @@ def has_started(session: Session, *, now: datetime | None = None) -> bool:
     return starts_at is None or starts_at <= now
 
 
-def registration_state(session: Session, *, now: datetime | None = None) -> str:
-    """ "open", or why not: "draft", "cancelled", "finished", "not_yet" or "closed"."""
+def registration_state(session: Session, *, now: datetime | None = None) -> RegistrationState:
+    """OPEN, or why not: DRAFT, CANCELLED, FINISHED, NOT_YET or CLOSED."""
     now = now or timezone.now()
     if session.status in (SessionStatus.DRAFT, SessionStatus.DECLINED):
-        return "draft"
+        return RegistrationState.DRAFT
     if session.status == SessionStatus.CANCELLED:
-        return "cancelled"
+        return RegistrationState.CANCELLED
     if session.status == SessionStatus.FINISHED or session.ends_at <= now:
-        return "finished"
+        return RegistrationState.FINISHED
     if session.registration_opens_at and now < session.registration_opens_at:
-        return "not_yet"
+        return RegistrationState.NOT_YET
     if session.registration_closes_at and now >= session.registration_closes_at:
-        return "closed"
-    return "open"
+        return RegistrationState.CLOSED
+    return RegistrationState.OPEN
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def register(
     """
     now = now or timezone.now()
     state = registration_state(session, now=now)
-    if state != "open":
+    if state != RegistrationState.OPEN:
         raise RegistrationClosed(state)
     existing = None
     if not getattr(person, "_created_just_now", False):
@@ -684,7 +685,7 @@ def _hold_registration(
     do, and what the form says about them is not applied without their confirmation anyway.
     """
     state = registration_state(session)
-    if state != "open":
+    if state != RegistrationState.OPEN:
         raise RegistrationClosed(state)
     registered = (
         Registration.objects.filter(session=session, person=person)

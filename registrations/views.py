@@ -26,7 +26,7 @@ from registrations import (
     surveys,
 )
 from registrations.forms import RegistrationForm
-from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationStatus
+from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationState, RegistrationStatus
 from registrations.survey_forms import SurveyForm
 
 
@@ -77,9 +77,10 @@ def register(request, pk):
         "session": session,
         "form": form,
         "state": state,
+        "states": RegistrationState,
         "privacy_version": PRIVACY_NOTICE_VERSION,
     }
-    if request.method == "GET" or state != "open":
+    if request.method == "GET" or state != RegistrationState.OPEN:
         return render(request, "registrations/register.html", context, status=200)
     if not form.is_valid():
         return render(request, "registrations/register.html", context, status=400)
@@ -135,7 +136,7 @@ def confirm_registration(request, token):
     except confirmations.BadLink as error:
         return _bad_confirmation_link(request, error.reason)
     except services.RegistrationClosed as error:
-        context["state"] = error.reason
+        context.update(state=error.reason, states=RegistrationState)
         return render(request, "registrations/confirm_closed.html", context, status=409)
     except services.SeatsBusy:
         response = render(request, "registrations/busy.html", context, status=503)

@@ -1,7 +1,7 @@
 from django import template
 
 from registrations import permissions, services
-from registrations.models import Registration
+from registrations.models import Registration, RegistrationState
 
 register = template.Library()
 
@@ -17,6 +17,7 @@ def registration_panel(context, session):
         "session": session,
         "registration": registration,
         "state": services.registration_state(session),
+        "states": RegistrationState,
         "join_url": session.join_url
         if session.join_url and permissions.can_see_join_link(user, session, registration)
         else "",
