@@ -3,7 +3,8 @@
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from outreach.models import Organisation, Role, User, normalise_email
+from outreach import audit
+from outreach.models import AuditAction, Organisation, Role, User, normalise_email
 from outreach.tasks import enqueue_on_commit
 
 
@@ -16,14 +17,31 @@ class ProgrammeStaff(ValueError):
 
 
 @transaction.atomic
+def update_profile(person: User, *, full_name: str, language: str, time_zone: str) -> User:
+    """A person changes their own name, language and time zone. Writes the person row."""
+    person.full_name = full_name
+    person.language = language
+    person.time_zone = time_zone
+    person.save(update_fields=["full_name", "language", "time_zone"])
+    return person
+
+
+@transaction.atomic
 def invite_cohost_member(
-    *, organisation: Organisation, email: str, full_name: str, cohost_role: str, language: str
+    *,
+    by: User | None,
+    organisation: Organisation,
+    email: str,
+    full_name: str,
+    cohost_role: str,
+    language: str,
 ) -> User:
     """Make a person a member of a co-hosting organisation and send them an invitation.
 
     A person already known joins with their account as it is (name, language kept); a new one
     never needs a password: the invitation tells them to sign in with a code sent by email.
-    Writes the person; queues the invitation after commit.
+    Writes the person and a COHOST_MEMBER_INVITED audit entry (organiser `by`); queues the
+    invitation after commit. Raises NotACohost or ProgrammeStaff, writing nothing.
     """
     if organisation.is_firm:
         raise NotACohost(organisation)
@@ -41,4 +59,11 @@ def invite_cohost_member(
     person.save(update_fields=["organisation", "role", "cohost_role"])
     EmailAddress.objects.get_or_create(user=person, email=email, defaults={"primary": True})
     enqueue_on_commit(send_cohost_invitation, person.pk)
+    audit.record(
+        by,
+        AuditAction.COHOST_MEMBER_INVITED,
+        person,
+        organisation=person.organisation_id,
+        cohost_role=person.cohost_role,
+    )
     return person

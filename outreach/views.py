@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from outreach import audit, permissions, queries, services
 from outreach.forms import CohostInviteForm, ProfileForm
 from outreach.middleware import TIME_ZONE_COOKIE
-from outreach.models import AuditAction
 from outreach.timezones import is_known_zone
 
 
@@ -23,7 +21,7 @@ from outreach.timezones import is_known_zone
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        person = form.save()
+        person = services.update_profile(request.user, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
         with translation.override(person.language):
             return redirect("outreach:profile")
@@ -57,15 +55,7 @@ def cohost_members(request):
     form = CohostInviteForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                person = services.invite_cohost_member(**form.cleaned_data)
-                audit.record(
-                    request.user,
-                    AuditAction.COHOST_MEMBER_INVITED,
-                    person,
-                    organisation=person.organisation_id,
-                    cohost_role=person.cohost_role,
-                )
+            person = services.invite_cohost_member(by=request.user, **form.cleaned_data)
         except services.ProgrammeStaff:
             form.add_error("email", _("This address belongs to programme staff."))
         else:

@@ -29,7 +29,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from events.models import Series, Session
-from outreach.models import Role, User
+from outreach import audit
+from outreach.models import AuditAction, Role, User
 from registrations import services
 from registrations.attendance_reports import normalise_email, normalise_name
 from registrations.models import (
@@ -297,6 +298,19 @@ def erase_person(person: User, *, now: datetime | None = None) -> None:
     """
     email = _erase(person, now=now or timezone.now())
     delete_login_sessions({person.pk: email})
+
+
+@transaction.atomic
+def erase_on_request(person: User, *, by: User) -> None:
+    """A person asks to be erased (`by` is that person): `erase_person`, and the audit entry.
+
+    Writes what `erase_person` writes and a PERSON_ERASED entry that proves the erasure was asked
+    for, by person #id; it keeps no email.
+    """
+    if by.pk != person.pk:
+        raise ValueError("Only the person themself asks for their erasure here.")
+    erase_person(person)
+    audit.record(by, AuditAction.PERSON_ERASED, person, asked_by="self")
 
 
 def _erase(person: User, *, now: datetime) -> str:

@@ -4,7 +4,6 @@ import json
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -12,10 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events import calendar
 from events import permissions as events_permissions
-from outreach import audit
 from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
-from outreach.models import AuditAction, User
+from outreach.models import User
 from registrations import (
     cohost_links,
     confirmations,
@@ -251,10 +249,7 @@ def my_data(request):
 def erase_me(request):
     """Erase the signed-in person after they confirm; they are signed out."""
     if request.method == "POST":
-        with transaction.atomic():
-            privacy.erase_person(request.user)
-            # The entry proves the erasure was asked for, by person #id; it keeps no email.
-            audit.record(request.user, AuditAction.PERSON_ERASED, request.user, asked_by="self")
+        privacy.erase_on_request(request.user, by=request.user)
         logout(request)
         return render(request, "registrations/erased.html")
     return render(request, "registrations/erase_confirm.html")

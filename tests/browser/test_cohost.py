@@ -49,6 +49,7 @@ def test_a_ministry_member_follows_a_registration_through_their_invitation_link(
     session = SessionFactory(language="es", title_es=TITLE, capacity=50)
     session.cohosts.set([ministry])
     invite_cohost_member(
+        by=None,
         organisation=ministry,
         email=MEMBER_EMAIL,
         full_name="Carolina Rojas",

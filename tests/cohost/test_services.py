@@ -1,21 +1,18 @@
 """Co-hosting below the views: invitations, proposals, wording, tracked links and figures."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone, translation
 
 from events import services as event_services
 from events.models import Session, SessionStatus, SuggestionStatus
 from outreach import services as outreach_services
 from outreach.models import OrganisationKind, Role
-from registrations import cohost_links, queries
+from registrations import cohost_links
 from tests.factories import (
     FirmFactory,
     OrganisationFactory,
-    RegistrationFactory,
     SessionFactory,
     TopicFactory,
     UserFactory,
@@ -47,7 +44,7 @@ def invite(organisation, **overrides):
         "language": "fr",
     }
     details.update(overrides)
-    return outreach_services.invite_cohost_member(**details)
+    return outreach_services.invite_cohost_member(by=None, **details)
 
 
 # Invitations
@@ -295,60 +292,3 @@ def test_a_link_stops_counting_once_the_organisation_no_longer_cohosts(ministry)
     session.cohosts.set([])
 
     assert cohost_links.organisation_from_link(session, via) is None
-
-
-# Counts and figures
-
-
-def firm_registrant(session, *, economy_code="CL", size_band="micro", **kwargs):
-    firm = FirmFactory(economy=economy(economy_code), size_band=size_band)
-    return RegistrationFactory(session=session, person=UserFactory(organisation=firm), **kwargs)
-
-
-def test_counts_per_session_of_confirmed_waitlisted_and_through_a_link(ministry):
-    busy, quiet, elsewhere = SessionFactory(), SessionFactory(), SessionFactory()
-    for _ in range(3):
-        firm_registrant(busy)
-    firm_registrant(busy, source="cohost", source_organisation=ministry)
-    firm_registrant(busy, status="waitlisted", waitlisted_at=timezone.now(), confirmed_at=None)
-    firm_registrant(busy, status="cancelled", confirmed_at=None)
-    firm_registrant(elsewhere)
-
-    counts = queries.cohost_session_counts([busy, quiet], ministry.pk)
-
-    assert counts == {busy.pk: {"confirmed": 4, "waitlisted": 1, "via_link": 1}}
-
-
-def test_figures_show_counts_below_five_as_less_than_five():
-    session = SessionFactory()
-    for _ in range(6):
-        firm_registrant(session, economy_code="CL", size_band="micro")
-    for _ in range(2):
-        firm_registrant(session, economy_code="PE", size_band="small")
-    firm_registrant(session, economy_code="PE", status="cancelled", confirmed_at=None)
-    firm_registrant(
-        session,
-        economy_code="PE",
-        status="waitlisted",
-        waitlisted_at=timezone.now() + timedelta(minutes=1),
-        confirmed_at=None,
-    )
-
-    with translation.override("es"):
-        figures = {
-            name: [(str(label), count) for label, count in rows]
-            for name, rows in queries.cohost_figures(session).items()
-        }
-
-    assert figures == {
-        "economy": [("Chile", 6), ("Perú", "<5")],
-        "size": [("Micro (hasta 10 empleados)", 6), ("Pequeña (de 11 a 50 empleados)", "<5")],
-        "kind": [("Empresa", 8)],
-    }
-
-
-@pytest.mark.parametrize(
-    ("count", "shown"), [(0, 0), (1, "<5"), (4, "<5"), (5, 5), (6, 6), (120, 120)]
-)
-def test_small_numbers_are_suppressed(count, shown):
-    assert queries.suppressed(count) == shown
