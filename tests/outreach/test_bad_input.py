@@ -19,7 +19,12 @@ from django.utils.translation import gettext
 from events.models import Session
 from registrations.models import AttendanceRecord
 from tests import test_permission_matrix as matrix
-from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    OrganiserFactory,
+    RegistrationFactory,
+    SessionFactory,
+)
 from tests.test_permission_matrix import (
     LOGIN,
     PATTERNS,
@@ -400,13 +405,14 @@ def test_a_value_no_form_offers_is_never_a_500(client, seats_counted, pattern, m
 def test_an_id_that_is_no_number_is_not_found(client, value):
     client.force_login(OrganiserFactory())
     session = SessionFactory()
-    (record,) = AttendanceRecord.objects.bulk_create(
-        [AttendanceRecord(session=session, name="Walk-in", minutes=30)]
-    )
+    record = AttendanceRecordFactory(session=session, name="Walk-in", minutes=30)
 
-    checked_in = client.post(f"/en/manage/sessions/{session.pk}/check-in/", {"registration": value})
+    checked_in = client.post(
+        reverse("registrations:check-in", args=[session.pk]), {"registration": value}
+    )
     linked = client.post(
-        f"/en/manage/sessions/{session.pk}/attendance/{record.pk}/link/", {"registration": value}
+        reverse("registrations:attendance-link", args=[session.pk, record.pk]),
+        {"registration": value},
     )
 
     assert (checked_in.status_code, linked.status_code) == (404, 404)

@@ -16,11 +16,14 @@ from registrations.models import (
     Answer,
     Registration,
     RegistrationStatus,
-    Survey,
-    SurveyInvitation,
     SurveyResponse,
 )
-from tests.factories import RegistrationFactory, SessionFactory, UserFactory
+from tests.factories import (
+    RegistrationFactory,
+    SessionFactory,
+    SurveyInvitationFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -49,13 +52,12 @@ def all_at_once(calls):
 def test_an_answer_sent_as_its_author_erases_themselves_keeps_no_words_and_no_link():
     start = timezone.now() - timedelta(days=2)
     session = SessionFactory(starts_at=start, ends_at=start + timedelta(hours=1))
-    survey = Survey.objects.get(is_default=True)
     people = UserFactory.create_batch(6)
     opened = []
     for person in people:
         registration = RegistrationFactory(session=session, person=person, attended=True)
-        invitation = SurveyInvitation.objects.create(
-            survey=survey, registration=registration, closes_at=timezone.now() + timedelta(days=1)
+        invitation = SurveyInvitationFactory(
+            registration=registration, closes_at=timezone.now() + timedelta(days=1)
         )
         opened.append(surveys.open_invitation(invitation.token))
     answers = {"satisfaction": 4, "comments": "Signed, someone who can be recognised"}
