@@ -21,6 +21,7 @@ from tests.factories import (
     RegistrationFactory,
     SeriesFactory,
     SessionFactory,
+    TextSuggestionFactory,
     TopicFactory,
     UserFactory,
 )
@@ -133,21 +134,22 @@ def session_form_data(**overrides) -> dict:
 def test_organisers_work_on_sessions_is_recorded_step_by_step(client, organiser):
     client.force_login(organiser)
 
-    client.post("/en/manage/sessions/new/", session_form_data())
+    client.post(reverse("events:session-create"), session_form_data())
     session = Session.objects.get()
-    base = f"/en/manage/sessions/{session.pk}"
-    client.post(f"{base}/edit/", session_form_data(capacity="250"))
-    client.post(f"{base}/publish/")
     client.post(
-        f"{base}/reschedule/",
+        reverse("events:session-edit", args=[session.pk]), session_form_data(capacity="250")
+    )
+    client.post(reverse("events:session-publish", args=[session.pk]))
+    client.post(
+        reverse("events:session-reschedule", args=[session.pk]),
         {
             "time_zone": "Europe/Zurich",
             "starts_at": "2030-01-16T10:00",
             "ends_at": "2030-01-16T11:30",
         },
     )
-    client.post(f"{base}/duplicate/")
-    client.post(f"{base}/cancel/")
+    client.post(reverse("events:session-duplicate", args=[session.pk]))
+    client.post(reverse("events:session-cancel", args=[session.pk]))
 
     copy = Session.objects.exclude(pk=session.pk).get()
     email, pk = "olga@outreach.example", str(session.pk)
@@ -169,7 +171,7 @@ def test_a_change_refused_records_nothing(client, organiser):
     draft = SessionFactory(status="draft", language="fr", title_en="Only in English")
     client.force_login(organiser)
 
-    client.post(f"/en/manage/sessions/{draft.pk}/publish/")
+    client.post(reverse("events:session-publish", args=[draft.pk]))
 
     assert Session.objects.get(pk=draft.pk).status == "draft"
     assert AuditEntry.objects.count() == 0
@@ -183,12 +185,15 @@ def test_organisers_work_on_registrations_is_recorded(client, organiser, run_tas
     )
     Session.objects.filter(pk=session.pk).update(confirmed_count=1)
     client.force_login(organiser)
-    action = f"/en/manage/sessions/{session.pk}/registrations/"
 
-    client.post(f"{action}{waiting.pk}/", {"action": "confirm"})  # no seat: nothing happens
-    client.post(f"{action}{seated.pk}/", {"action": "resend"})
-    client.post(f"{action}{seated.pk}/", {"action": "cancel"})  # waiting gets the seat
-    client.post(f"{action}{seated.pk}/", {"action": "cancel"})  # cancelled already: no change
+    def act(registration, action):
+        url = reverse("registrations:manage-action", args=[session.pk, registration.pk])
+        client.post(url, {"action": action})
+
+    act(waiting, "confirm")  # no seat: nothing happens
+    act(seated, "resend")
+    act(seated, "cancel")  # waiting gets the seat
+    act(seated, "cancel")  # cancelled already: no change
 
     assert [(a, o) for a, _email, o in logged()] == [
         (AuditAction.MESSAGE_RESENT, str(seated.pk)),
@@ -206,7 +211,8 @@ def test_an_export_is_recorded_without_the_words_searched(client, organiser):
     client.force_login(organiser)
 
     response = client.get(
-        f"/en/manage/sessions/{session.pk}/registrations.csv", {"q": "Ana", "status": "confirmed"}
+        reverse("registrations:manage-csv", args=[session.pk]),
+        {"q": "Ana", "status": "confirmed"},
     )
     b"".join(response.streaming_content)
 
@@ -224,19 +230,13 @@ def test_an_export_is_recorded_without_the_words_searched(client, organiser):
 def test_reviewing_proposals_and_suggestions_is_recorded_once(client, organiser, ministry):
     proposal = SessionFactory(status="draft", proposed_by=ministry)
     session = SessionFactory(title_en="Old title")
-    suggestion = TextSuggestion.objects.create(
-        session=session,
-        organisation=ministry,
-        suggested_by=UserFactory(role=Role.COHOST, organisation=ministry),
-        field="title",
-        language="en",
-        text="New title",
-    )
+    suggestion = TextSuggestionFactory(session=session, organisation=ministry, text="New title")
     client.force_login(organiser)
 
-    client.post(f"/en/manage/proposals/{proposal.pk}/decline/")
-    client.post(f"/en/manage/suggestions/{suggestion.pk}/", {"decision": "accept"})
-    client.post(f"/en/manage/suggestions/{suggestion.pk}/", {"decision": "decline"})
+    client.post(reverse("events:proposal-decline", args=[proposal.pk]))
+    review = reverse("events:suggestion-review", args=[suggestion.pk])
+    client.post(review, {"decision": "accept"})
+    client.post(review, {"decision": "decline"})
 
     assert [(a, o) for a, _email, o in logged()] == [
         (AuditAction.PROPOSAL_DECLINED, str(proposal.pk)),
@@ -252,7 +252,7 @@ def test_planning_a_quarter_and_inviting_a_cohost_member_are_recorded(client, or
     client.force_login(organiser)
 
     client.post(
-        "/en/manage/sessions/plan-quarter/",
+        reverse("events:plan-quarter"),
         {
             "series": series.pk,
             "topic": TopicFactory().pk,
@@ -272,7 +272,7 @@ def test_planning_a_quarter_and_inviting_a_cohost_member_are_recorded(client, or
         },
     )
     client.post(
-        "/en/manage/cohosts/",
+        reverse("outreach:cohost-members"),
         {
             "organisation": ministry.pk,
             "email": "amadou@gob.example",
@@ -305,7 +305,7 @@ def test_cohost_members_work_is_recorded_with_their_organisation(client, cohost_
     client.force_login(cohost_manager)
 
     client.post(
-        "/en/cohost/propose/",
+        reverse("cohost:propose"),
         {
             "language": "es",
             "title_es": "Exportar servicios",
@@ -317,10 +317,11 @@ def test_cohost_members_work_is_recorded_with_their_organisation(client, cohost_
         },
     )
     client.post(
-        f"/en/cohost/sessions/{session.pk}/suggest/",
+        reverse("cohost:suggest", args=[session.pk]),
         {"field": "title", "language": "en", "text": "A clearer title"},
     )
-    b"".join(client.get(f"/en/cohost/sessions/{session.pk}/registrants.csv").streaming_content)
+    export = client.get(reverse("cohost:registrants-csv", args=[session.pk]))
+    b"".join(export.streaming_content)
 
     proposal = Session.objects.get(proposed_by=ministry)
     suggestion = TextSuggestion.objects.get()
@@ -400,7 +401,7 @@ def test_erasing_oneself_is_recorded_without_what_was_erased(client):
     RegistrationFactory(person=person, session=SessionFactory(confirmed_count=1))
     client.force_login(person)
 
-    client.post("/en/erase-me/")
+    client.post(reverse("registrations:erase-me"))
 
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor_id, entry.object_id, entry.object_repr) == (
@@ -467,7 +468,7 @@ def test_the_log_filters_by_action_actor_and_day(client, organiser, cohost_manag
     client.force_login(organiser)
 
     def shown(**query) -> list[int]:
-        response = client.get("/en/manage/audit/", query)
+        response = client.get(reverse("outreach:audit-log"), query)
         assert response.status_code == 200
         return [entry.pk for entry in response.context["entries"]]
 
@@ -484,7 +485,8 @@ def test_a_bad_filter_is_reported_and_the_others_still_apply(client, organiser):
     client.force_login(organiser)
 
     response = client.get(
-        "/en/manage/audit/", {"action": "proposal_made", "since": "2027-13-45", "actor": "999"}
+        reverse("outreach:audit-log"),
+        {"action": "proposal_made", "since": "2027-13-45", "actor": "999"},
     )
 
     form = response.context["form"]
@@ -495,7 +497,9 @@ def test_a_bad_filter_is_reported_and_the_others_still_apply(client, organiser):
 def test_a_period_that_ends_before_it_starts_is_refused(client, organiser):
     client.force_login(organiser)
 
-    response = client.get("/en/manage/audit/", {"since": "2027-03-10", "until": "2027-03-01"})
+    response = client.get(
+        reverse("outreach:audit-log"), {"since": "2027-03-10", "until": "2027-03-01"}
+    )
 
     assert response.context["form"].errors == {"until": ["The period ends before it starts."]}
 
@@ -505,8 +509,8 @@ def test_the_log_is_paginated_keeping_its_filters(client, organiser):
         audit.record(organiser, AuditAction.SESSION_EDITED)
     client.force_login(organiser)
 
-    first = client.get("/en/manage/audit/", {"action": "session_edited"})
-    second = client.get("/en/manage/audit/", {"action": "session_edited", "page": "2"})
+    first = client.get(reverse("outreach:audit-log"), {"action": "session_edited"})
+    second = client.get(reverse("outreach:audit-log"), {"action": "session_edited", "page": "2"})
 
     assert (len(first.context["entries"]), len(second.context["entries"])) == (50, 1)
     assert 'href="?action=session_edited&amp;page=2"' in first.content.decode()
@@ -517,7 +521,7 @@ def test_only_organisers_read_the_log(client, ministry, role):
     audit.record(None, AuditAction.RETENTION_APPLIED)
     client.force_login(UserFactory(role=role, organisation=ministry))
 
-    response = client.get("/en/manage/audit/")
+    response = client.get(reverse("outreach:audit-log"))
 
     assert response.status_code == 403
     assert b"retention" not in response.content.lower()
@@ -526,7 +530,7 @@ def test_only_organisers_read_the_log(client, ministry, role):
 def test_organisers_reach_the_log_from_their_navigation(client, organiser):
     client.force_login(organiser)
 
-    html = client.get("/en/manage/sessions/").content.decode()
+    html = client.get(reverse("events:manage-sessions")).content.decode()
 
     assert 'href="/en/manage/audit/"' in html
     assert 'href="/en/manage/series/"' in html
