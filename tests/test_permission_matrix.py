@@ -310,14 +310,18 @@ def _build_world() -> dict:
         "organiser": OrganiserFactory(),
     }
     series = SeriesFactory()
-    session_a = SessionFactory(series=series, title_en="Session of ministry A")
-    session_a.cohosts.set([ministry_a])
-    session_b = SessionFactory(series=series, title_en="Session of ministry B")
-    session_b.cohosts.set([ministry_b])
-    proposal_a = SessionFactory(status="draft", proposed_by=ministry_a, title_en="Proposal A")
-    proposal_a.cohosts.set([ministry_a])
-    draft_b = SessionFactory(status="draft", proposed_by=ministry_b, title_en="Proposal B")
-    draft_b.cohosts.set([ministry_b])
+    session_a = SessionFactory(
+        series=series, title_en="Session of ministry A", cohosts=[ministry_a]
+    )
+    session_b = SessionFactory(
+        series=series, title_en="Session of ministry B", cohosts=[ministry_b]
+    )
+    proposal_a = SessionFactory(
+        status="draft", proposed_by=ministry_a, title_en="Proposal A", cohosts=[ministry_a]
+    )
+    draft_b = SessionFactory(
+        status="draft", proposed_by=ministry_b, title_en="Proposal B", cohosts=[ministry_b]
+    )
     registration_a = RegistrationFactory(
         session=session_a,
         person=people["participant"],
@@ -664,8 +668,9 @@ def test_ministry_a_workspace_lists_none_of_ministry_b(client, world, role):
 def test_on_a_shared_session_ministry_a_sees_by_name_only_who_shared_with_it(client, world):
     """Co-hosting one session together does not hand A the people who agreed to share with B."""
     ministry_a, ministry_b = world["a"]["ministry"], world["b"]["ministry"]
-    shared_session = SessionFactory(title_en="Session of both ministries")
-    shared_session.cohosts.set([ministry_a, ministry_b])
+    shared_session = SessionFactory(
+        title_en="Session of both ministries", cohosts=[ministry_a, ministry_b]
+    )
     RegistrationFactory(
         session=shared_session,
         person=UserFactory(full_name="Carla Shares-with-B", email="carla@example.org"),

@@ -69,9 +69,7 @@ def test_a_form_cannot_overwrite_the_seat_counter():
 def test_duplicating_makes_a_draft_with_a_new_calendar_identity():
     ministry = OrganisationFactory(kind="government")
     topic = TopicFactory()
-    session = SessionFactory(sequence=3)
-    session.cohosts.set([ministry])
-    session.topics.set([topic])
+    session = SessionFactory(sequence=3, cohosts=[ministry], topics=[topic])
 
     copy = services.duplicate_session(session, by=None)
 

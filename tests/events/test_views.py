@@ -49,8 +49,7 @@ def test_the_catalogue_filters_by_language_and_format(client):
 
 def test_a_national_session_shows_only_for_its_economy_and_region(client):
     open_to_all = SessionFactory(title_en="Open webinar")
-    chile = SessionFactory(title_en="For Chile")
-    chile.target_economies.set([economy("CL")])
+    SessionFactory(title_en="For Chile", target_economies=[economy("CL")])
 
     assert titles(client.get("/en/sessions/?economy=CL")) == ["Open webinar", "For Chile"]
     assert titles(client.get("/en/sessions/?economy=KE")) == [open_to_all.title_en]
@@ -60,7 +59,7 @@ def test_a_national_session_shows_only_for_its_economy_and_region(client):
 
 def test_the_catalogue_filters_by_topic(client):
     topic = TopicFactory(slug="e-commerce")
-    SessionFactory(title_en="Selling online").topics.set([topic])
+    SessionFactory(title_en="Selling online", topics=[topic])
     SessionFactory(title_en="Other")
 
     assert titles(client.get("/en/sessions/?topic=e-commerce")) == ["Selling online"]
@@ -127,8 +126,7 @@ def test_picking_a_time_zone_never_redirects_elsewhere(client):
 
 def test_the_catalogue_shows_seats_left_and_cohosts(client):
     ministry = OrganisationFactory(name="Ministerio de Economía", kind=OrganisationKind.GOVERNMENT)
-    session = SessionFactory(capacity=40, confirmed_count=15)
-    session.cohosts.set([ministry])
+    SessionFactory(capacity=40, confirmed_count=15, cohosts=[ministry])
 
     html = client.get("/en/sessions/").content.decode()
 
@@ -185,8 +183,7 @@ def test_list_pages_keep_their_query_count_with_1_and_30_sessions(client, path):
 
 
 def test_the_session_page_keeps_its_query_count_with_more_cohosts_and_economies(client):
-    session = SessionFactory()
-    session.cohosts.set([OrganisationFactory(kind=OrganisationKind.GOVERNMENT)])
+    session = SessionFactory(cohosts=[OrganisationFactory(kind=OrganisationKind.GOVERNMENT)])
     with CaptureQueriesContext(connection) as few:
         client.get(f"/en/sessions/{session.pk}/")
     session.cohosts.set(OrganisationFactory.create_batch(30, kind=OrganisationKind.GOVERNMENT))

@@ -300,8 +300,7 @@ def test_planning_a_quarter_and_inviting_a_cohost_member_are_recorded(client, or
 
 
 def test_cohost_members_work_is_recorded_with_their_organisation(client, cohost_manager, ministry):
-    session = SessionFactory()
-    session.cohosts.set([ministry])
+    session = SessionFactory(cohosts=[ministry])
     client.force_login(cohost_manager)
 
     client.post(

@@ -142,8 +142,7 @@ def test_a_forged_forwarded_for_from_one_network_does_not_escape_its_limit(clien
 @pytest.mark.django_db
 def test_downloads_of_personal_data_are_not_stored_by_any_cache(client):
     ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
-    session = SessionFactory()
-    session.cohosts.set([ministry])
+    session = SessionFactory(cohosts=[ministry])
     registration = RegistrationFactory(session=session, shares_with_cohosts=True)
     person = registration.person
 

@@ -82,8 +82,7 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     settings.ALLOWED_HOSTS = ["*"]
     settings.USE_X_FORWARDED_HOST = True
     ministry = OrganisationFactory(name="Ministry", kind=OrganisationKind.GOVERNMENT)
-    session = SessionFactory(capacity=1, join_url=JOIN_URL)
-    session.cohosts.set([ministry])
+    session = SessionFactory(capacity=1, join_url=JOIN_URL, cohosts=[ministry])
     known = UserFactory(email="known@example.org", language="fr")
     EmailAddress.objects.create(user=known, email=known.email, verified=True, primary=True)
 

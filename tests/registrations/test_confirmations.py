@@ -57,9 +57,9 @@ def ministry():
 
 @pytest.fixture
 def session(ministry):
-    session = SessionFactory(title_en="Exporting to the EU", title_fr="Exporter vers l'UE")
-    session.cohosts.set([ministry])
-    return session
+    return SessionFactory(
+        title_en="Exporting to the EU", title_fr="Exporter vers l'UE", cohosts=[ministry]
+    )
 
 
 @pytest.fixture
@@ -132,8 +132,7 @@ def test_registering_with_a_known_address_changes_and_shares_nothing_until_confi
 def test_the_owner_confirms_through_the_link_and_only_then_is_registered_and_shares(
     client, session, ministry, victim, run_tasks
 ):
-    other_session = SessionFactory()
-    other_session.cohosts.set([ministry])
+    other_session = SessionFactory(cohosts=[ministry])
     bystander = UserFactory(email="bystander@example.org", full_name="Bystander")
     bystanders_registration = RegistrationFactory(session=other_session, person=bystander)
     client.post(f"/en/sessions/{session.pk}/register/", form_data(job_title="Export manager"))

@@ -112,8 +112,7 @@ def test_a_value_with_a_semicolon_is_quoted(client, registration):
 @pytest.mark.parametrize("language", ["fr", "es"])
 def test_the_cohosts_csv_has_its_header_in_the_chosen_language(client, language):
     ministry = OrganisationFactory(name="Ministère", kind=OrganisationKind.GOVERNMENT)
-    session = SessionFactory()
-    session.cohosts.set([ministry])
+    session = SessionFactory(cohosts=[ministry])
     firm = FirmFactory(name="Café; Cacao", economy=economy("CI"), size_band="small")
     RegistrationFactory(
         session=session,
