@@ -21,6 +21,7 @@ from registrations import privacy
 from registrations.models import (
     AttendanceImport,
     AttendanceRecord,
+    MatchedBy,
     Registration,
     RegistrationStatus,
 )
@@ -227,7 +228,7 @@ def _import_parsed(
         registration__anonymised_at__isnull=False
     ).delete()
     checked_in = set(
-        AttendanceRecord.objects.filter(session=session, matched_by="check-in").values_list(
+        AttendanceRecord.objects.filter(session=session, matched_by=MatchedBy.CHECK_IN).values_list(
             "registration_id", flat=True
         )
     )
@@ -286,7 +287,7 @@ def link_by_hand(record: AttendanceRecord, registration: Registration) -> Attend
         raise RegistrationAnonymised
     AttendanceRecord.objects.filter(registration=registration).exclude(pk=record.pk).delete()
     record.registration = registration
-    record.matched_by = "hand"
+    record.matched_by = MatchedBy.HAND
     record.attended = record.minutes >= record.session.attendance_threshold
     record.save(update_fields=["registration", "matched_by", "attended"])
     _apply_to_registrations(record.session)
@@ -310,7 +311,7 @@ def check_in(registration: Registration) -> AttendanceRecord:
             "name": person.full_name,
             "email": person.email,
             "attended": True,
-            "matched_by": "check-in",
+            "matched_by": MatchedBy.CHECK_IN,
             "minutes": registration.session.duration_minutes,
         },
     )

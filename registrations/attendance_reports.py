@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext as _
 
+from registrations.models import MatchedBy
+
 PLATFORMS = ("zoom", "teams", "csv")
 DATE_ORDERS = ("auto", "dmy", "mdy")
 MAPPING_FIELDS = ("name", "email", "joined_at", "left_at", "minutes")
@@ -82,7 +84,7 @@ class Attendance:
     minutes: int
     attended: bool
     joins: int
-    matched_by: str  # "email", "name", or "" when unmatched
+    matched_by: MatchedBy | str  # MatchedBy.EMAIL or NAME, or "" when unmatched
 
 
 # Reading the file ------------------------------------------------------------------------------
@@ -878,13 +880,13 @@ def _match(people: list[_Person], candidates: list[Candidate]) -> dict[int, tupl
     for index, candidate in enumerate(candidates):
         by_email.setdefault(normalise_email(candidate.email), []).append(index)
         by_name.setdefault(normalise_name(candidate.name), []).append(index)
-    matches: dict[int, tuple[int, str]] = {}
+    matches: dict[int, tuple[int, MatchedBy]] = {}
     taken: set[int] = set()
     for index, person in enumerate(people):
         email = normalise_email(person.email)
         free = [c for c in by_email.get(email, []) if c not in taken] if email else []
         if free:
-            matches[index] = (free[0], "email")
+            matches[index] = (free[0], MatchedBy.EMAIL)
             taken.add(free[0])
     unmatched: dict[str, list[int]] = {}
     for index, person in enumerate(people):
@@ -893,7 +895,7 @@ def _match(people: list[_Person], candidates: list[Candidate]) -> dict[int, tupl
     for name, indexes in unmatched.items():
         options = by_name.get(name, [])
         if len(indexes) == 1 and len(options) == 1 and options[0] not in taken:
-            matches[indexes[0]] = (options[0], "name")
+            matches[indexes[0]] = (options[0], MatchedBy.NAME)
             taken.add(options[0])
     return matches
 

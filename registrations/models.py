@@ -349,6 +349,15 @@ class AttendanceImport(models.Model):
         return f"{self.session_id}: {self.filename}"
 
 
+class MatchedBy(models.TextChoices):
+    """How an attendance record found its registration."""
+
+    EMAIL = "email", _("email")
+    NAME = "name", _("name")
+    HAND = "hand", _("linked by hand")
+    CHECK_IN = "check-in", _("check-in")
+
+
 class AttendanceRecord(models.Model):
     """A person in an attendance report or at the check-in desk: matched to a registration,
     or kept unmatched for an organiser to link by hand."""
@@ -369,7 +378,7 @@ class AttendanceRecord(models.Model):
     minutes = models.PositiveIntegerField(default=0)
     joins = models.PositiveIntegerField(default=0)
     attended = models.BooleanField(default=False)
-    matched_by = models.CharField(max_length=10, blank=True)  # email, name, hand, check-in
+    matched_by = models.CharField(max_length=10, blank=True, choices=MatchedBy)  # "": unmatched
 
     class Meta:
         ordering = ["name", "email", "pk"]
