@@ -4,6 +4,7 @@ at a time, each linked by typing a registrant's email or name (no list of every 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from registrations.models import AttendanceRecord
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory, UserFactory
@@ -32,7 +33,7 @@ def session():
 
 
 def url(session) -> str:
-    return f"/en/manage/sessions/{session.pk}/attendance/"
+    return reverse("registrations:attendance", args=[session.pk])
 
 
 def walk_ins(session, count: int, *, start: int = 0) -> list[AttendanceRecord]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Series, add_months
@@ -125,7 +126,7 @@ def test_past_retention_the_registrations_lose_every_personal_detail(client, yea
     assert registration.token != old_token
     invitation = registration.survey_invitations.get()
     assert invitation.closes_at <= timezone.now()
-    assert client.get(f"/en/surveys/{old_survey_token}/").status_code == 410
+    assert client.get(reverse("registrations:survey", args=[old_survey_token])).status_code == 410
     assert Message.objects.filter(registration=registration).count() == 0
     assert list(AttendanceRecord.objects.values_list("name", "email").order_by("pk")) == [
         ("", ""),
@@ -288,15 +289,15 @@ def test_an_anonymised_registration_is_in_nobodys_data_and_no_list(client, yearl
 
     client.force_login(person)
     own_data = privacy.personal_data(person)
-    my_sessions = client.get("/en/my-sessions/")
+    my_sessions = client.get(reverse("registrations:my-sessions"))
     client.force_login(organiser)
-    listed = client.get(f"/en/manage/sessions/{session.pk}/registrations/")
+    listed = client.get(reverse("registrations:manage", args=[session.pk]))
     exported = b"".join(
-        client.get(f"/en/manage/sessions/{session.pk}/registrations.csv").streaming_content
+        client.get(reverse("registrations:manage-csv", args=[session.pk])).streaming_content
     ).decode()
     client.force_login(UserFactory(role=Role.COHOST, cohost_role="viewer", organisation=ministry))
     cohost_csv = b"".join(
-        client.get(f"/en/cohost/sessions/{session.pk}/registrants.csv").streaming_content
+        client.get(reverse("cohost:registrants-csv", args=[session.pk])).streaming_content
     ).decode()
 
     assert own_data["registrations"] == []
@@ -316,7 +317,7 @@ def test_an_organiser_cannot_change_an_anonymised_registration(client, yearly):
     client.force_login(OrganiserFactory())
 
     response = client.post(
-        f"/en/manage/sessions/{session.pk}/registrations/{registration.pk}/",
+        reverse("registrations:manage-action", args=[session.pk, registration.pk]),
         {"action": "cancel"},
         follow=True,
     )
@@ -333,13 +334,13 @@ def test_a_session_past_retention_takes_no_attendance_check_in_or_survey(client,
     client.force_login(OrganiserFactory())
 
     upload = client.post(
-        f"/en/manage/sessions/{session.pk}/attendance/",
+        reverse("registrations:attendance", args=[session.pk]),
         {"step": "preview", "report": io.BytesIO(b"Name,Email\nA,a@x.org\n")},
         follow=True,
     )
-    survey = client.post(f"/en/manage/sessions/{session.pk}/survey/invite/", follow=True)
+    survey = client.post(reverse("registrations:survey-invite", args=[session.pk]), follow=True)
     check_in = client.post(
-        f"/en/manage/sessions/{session.pk}/check-in/",
+        reverse("registrations:check-in", args=[session.pk]),
         {"registration": Registration.objects.get().pk},
         follow=True,
     )
@@ -409,7 +410,7 @@ def test_an_organiser_sets_a_series_retention_period(client):
     client.force_login(OrganiserFactory())
 
     response = client.post(
-        f"/en/manage/series/{series.slug}/edit/",
+        reverse("events:series-edit", args=[series.slug]),
         {"title_en": "Open webinars", "retention_months": "18"},
     )
 
@@ -417,7 +418,8 @@ def test_an_organiser_sets_a_series_retention_period(client):
     assert Series.objects.get(pk=series.pk).retention_months == 18
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.details["retention_months"]) == (AuditAction.SERIES_EDITED, 18)
-    assert "18 months after each session" in client.get("/en/manage/series/").content.decode()
+    series_page = client.get(reverse("events:series-list")).content.decode()
+    assert "18 months after each session" in series_page
 
 
 @pytest.mark.parametrize("months", ["0", "-3", "241", "soon"])
@@ -426,7 +428,7 @@ def test_a_bad_retention_period_is_refused_and_changes_nothing(client, months):
     client.force_login(OrganiserFactory())
 
     response = client.post(
-        f"/en/manage/series/{series.slug}/edit/",
+        reverse("events:series-edit", args=[series.slug]),
         {"title_en": "Open webinars", "retention_months": months},
     )
 
@@ -451,7 +453,7 @@ def test_the_series_screen_lists_each_series_with_its_period(client):
     SeriesFactory(title_en="Training course")
     client.force_login(OrganiserFactory())
 
-    html = client.get("/en/manage/series/").content.decode()
+    html = client.get(reverse("events:series-list")).content.decode()
 
     assert "Open webinars" in html
     assert "1 month after each session" in html

@@ -243,14 +243,14 @@ def test_my_sessions_lists_a_persons_registrations_and_private_feed(client):
     RegistrationFactory()  # someone else's
     client.force_login(registration.person)
 
-    response = client.get("/en/my-sessions/")
+    response = client.get(reverse("registrations:my-sessions"))
 
     assert [r.pk for r in response.context["upcoming"]] == [registration.pk]
     assert registration.person.calendar_token in response.content.decode()
 
 
 def test_my_sessions_needs_signing_in(client):
-    assert client.get("/en/my-sessions/").status_code == 302
+    assert client.get(reverse("registrations:my-sessions")).status_code == 302
 
 
 def test_the_personal_feed_holds_a_persons_seats_and_no_join_link(client):
@@ -321,8 +321,8 @@ def test_a_session_locked_too_long_answers_try_again_not_an_error(client, settin
 
 def manage_urls(session, registration) -> list[str]:
     return [
-        f"/en/manage/sessions/{session.pk}/registrations/",
-        f"/en/manage/sessions/{session.pk}/registrations.csv",
+        reverse("registrations:manage", args=[session.pk]),
+        reverse("registrations:manage-csv", args=[session.pk]),
     ]
 
 
@@ -336,7 +336,8 @@ def test_registration_lists_are_for_organisers_only(client):
     for url in manage_urls(session, registration):
         assert client.get(url).status_code == 403
     response = client.post(
-        f"/en/manage/sessions/{session.pk}/registrations/{registration.pk}/", {"action": "cancel"}
+        reverse("registrations:manage-action", args=[session.pk, registration.pk]),
+        {"action": "cancel"},
     )
     assert response.status_code == 403
     registration.refresh_from_db()
@@ -352,7 +353,7 @@ def test_organisers_search_and_filter_registrations(client):
     kenya.organisation.economy = economy("KE")
     kenya.organisation.save()
     client.force_login(OrganiserFactory())
-    url = f"/en/manage/sessions/{session.pk}/registrations/"
+    url = reverse("registrations:manage", args=[session.pk])
 
     by_name = client.get(url, {"q": "camila"}).context["registrations"]
     by_economy = client.get(url, {"economy": "ke"}).context["registrations"]
@@ -365,7 +366,7 @@ def test_the_csv_export_is_safe_to_open_in_a_spreadsheet(client):
     registration = RegistrationFactory(person__full_name='=HYPERLINK("http://evil")')
     client.force_login(OrganiserFactory())
 
-    response = client.get(f"/en/manage/sessions/{registration.session.pk}/registrations.csv")
+    response = client.get(reverse("registrations:manage-csv", args=[registration.session.pk]))
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["Name", "Email", "Organisation"]
