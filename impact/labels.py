@@ -3,8 +3,10 @@
 Breakdown keys become names (economies from their translated columns, regions and languages
 from Babel (CLDR), firm sizes and kinds from their choices, quarters), and numbers are formatted
 by Babel for the active language: "1 234" with a narrow no-break space in French, "76,3 %" in
-French and Spanish. A count an outside audience may not see (None from impact.queries.suppress)
-reads "<5"; a share or an average with nothing to compute it from reads "—".
+French and Spanish. A count an outside audience may not see (None, impact.suppression) reads
+"hidden": it may be below the threshold, or hidden so that no such count can be worked out from
+the others, so it is never "<5". A share or an average with nothing to compute it from, or
+computed from a hidden count, reads "—".
 """
 
 from collections.abc import Callable, Iterable
@@ -14,9 +16,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
-from impact.queries import SMALL_NUMBER
 from outreach.economies import region_name
 from outreach.models import Economy, OrganisationKind, SizeBand
 
@@ -34,8 +35,9 @@ def active_language() -> str:
 
 
 def suppressed(language: str | None = None) -> str:
-    """What a suppressed count reads: "<5" (the threshold in the language's digits)."""
-    return "<" + format_decimal(SMALL_NUMBER, locale=language or active_language())
+    """What a hidden count reads, in the language asked for (or the active one)."""
+    with translation.override(language or active_language()):
+        return pgettext("count", "hidden")
 
 
 def format_count(value: int | None, language: str | None = None) -> str:

@@ -36,12 +36,13 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from impact.filters import GROUPS, ImpactFilters
+from impact.suppression import THRESHOLD
 from outreach.economies import REGIONS
 from outreach.models import Economy, OrganisationKind, SizeBand
 from outreach.periods import session_quarter_expression, session_year_expression, starting_within
 from registrations.models import Answer, Registration, RegistrationStatus, SurveyResponse
 
-SMALL_NUMBER = 5
+SMALL_NUMBER = THRESHOLD  # the small-number rule lives in impact.suppression
 HELD = (SessionStatus.PUBLISHED, SessionStatus.FINISHED)
 
 
@@ -402,13 +403,6 @@ DIMENSIONS = {
 }
 
 
-def suppress(value: int, audience: Audience) -> int | None:
-    """None stands for a count below the threshold that an outside audience must not see."""
-    if audience.suppress_small_numbers and 0 < value < SMALL_NUMBER:
-        return None
-    return value
-
-
 def breakdown(
     filters: ImpactFilters, by: str, audience: Audience, *, now: datetime | None = None
 ) -> list[dict]:
@@ -427,10 +421,10 @@ def breakdown(
         result.append(
             {
                 "key": key if key is not None else "",
-                "registrations": suppress(row["registrations"], audience),
-                "attendees": suppress(row["attendees"], audience),
-                "organisations": suppress(row["organisations"], audience),
-                "firms": suppress(row["firms"], audience),
+                "registrations": row["registrations"],
+                "attendees": row["attendees"],
+                "organisations": row["organisations"],
+                "firms": row["firms"],
                 "_order": row["attendees"],
             }
         )

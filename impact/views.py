@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from events.models import Series, SessionFormat
-from impact import labels, permissions, queries
+from impact import labels, outside, permissions, queries
 from impact.filters import FilterError, ImpactFilters, filters_from
 from impact.queries import Audience
+from impact.suppression import Protected
 from outreach.economies import REGIONS, sort_key
 from outreach.models import Economy, Organisation, OrganisationKind, SizeBand
 from outreach.periods import quarter_of, session_local_date
@@ -173,7 +174,10 @@ def _values(options: list) -> set[str]:
 
 def _read_filters(params, audience: Audience, choices: dict) -> tuple[ImpactFilters, bool]:
     """The filters asked for, and whether some were not understood (then none apply: the
-    figures shown are never filtered by half of what was asked)."""
+    figures shown are never filtered by half of what was asked). Outside audiences read the
+    figures unfiltered (impact.outside says why)."""
+    if audience.suppress_small_numbers:
+        return ImpactFilters(), False
     if audience.cohost_id is not None:
         # A co-host reads its own sessions only: whatever co-host it names is ignored.
         params = {name: params.get(name) for name in params if name != "cohost"}
@@ -241,23 +245,56 @@ def _narrowed_to_registrants(filters: ImpactFilters) -> bool:
     return any(getattr(filters, name) for name in ORGANISATION_FILTERS)
 
 
-def _hide_small_numbers(figures: dict, audience: Audience) -> dict:
-    """Headline figures with small counts suppressed, for an outside audience reading figures
-    that are in effect a breakdown cell (one economy, one size of firm, the public page), and
-    no share computed from a suppressed count."""
+def _protected(audience: Audience) -> Protected | None:
+    """What an outside audience may see of its figures (None for staff: everything)."""
+    if audience.cohost_id is not None and audience.suppress_small_numbers:
+        return outside.for_cohost(audience.cohost_id)
+    return None
+
+
+def _hide_small_numbers(figures: dict, shown: Protected | None, **scope) -> dict:
+    """Headline figures (of all, one economy or one session) as this audience may see them:
+    counts hidden by the small-number rule are None, and so is every share or average computed
+    from a hidden count."""
+    if shown is None:
+        return figures
     figures = dict(figures)
     for key in ("registrations", "attendees", "organisations", "firms"):
-        figures[key] = queries.suppress(figures[key], audience)
-    if figures["registrations"] is None:
+        figures[key] = shown.value(key, **scope)
+    if not (
+        shown.shows("confirmed_attendees", **scope) and shown.shows("confirmed_absent", **scope)
+    ):
         figures["attendance_rate"] = None
-    if figures["firms"] is None:
-        figures.update(women_led_share=None, youth_led_share=None, micro_share=None)
-    for code, kind, _label in SURVEY:
-        answers = queries.suppress(figures[f"{code}_answers"], audience)
-        figures[f"{code}_answers"] = answers
-        if answers is None:
-            figures[f"{code}_{kind}"] = None
+    for share, (part, rest, whole) in outside.SHARES.items():
+        if not all(shown.shows(name, **scope) for name in (part, rest, whole)):
+            figures[share] = None
+    for code in outside.YES_NO:
+        figures[f"{code}_answers"] = shown.value(f"{code}_answers", **scope)
+        if not (shown.shows(f"{code}_yes", **scope) and shown.shows(f"{code}_no", **scope)):
+            figures[f"{code}_share"] = None
+    for code in outside.AVERAGES:
+        figures[f"{code}_answers"] = shown.value(f"{code}_answers", **scope)
+        if figures[f"{code}_answers"] is None:
+            figures[f"{code}_average"] = None
     return figures
+
+
+def _outside_rows(shown: Protected, by: str, scope: dict) -> list[dict]:
+    """A breakdown's rows as an outside audience may see them. Hidden rows come last: sorted
+    among the others by their true count, they would tell what they hide."""
+    rows = [
+        {
+            "key": value,
+            **{column: shown.value(column, **scope, **{by: value}) for column in COUNT_COLUMNS},
+        }
+        for value in shown.keys("attendees", by, **scope)
+    ]
+    if by == "quarter":
+        return sorted(rows, key=lambda row: row["key"])
+    return sorted(
+        rows,
+        key=lambda row: (row["attendees"] is None, -(row["attendees"] or 0), str(row["key"])),
+    )
 
 
 def _headline(figures: dict) -> list[dict]:
@@ -280,10 +317,22 @@ def _survey(figures: dict) -> list[dict]:
     ]
 
 
-def _breakdown(filters: ImpactFilters, by: str, audience: Audience, *, link=None) -> dict:
+def _breakdown(
+    filters: ImpactFilters,
+    by: str,
+    audience: Audience,
+    *,
+    link=None,
+    shown: Protected | None = None,
+    scope: dict | None = None,
+) -> dict:
     """One breakdown as a table, the same numbers for its chart, and for economies the map.
-    `link(key)` gives a row's drill-down address."""
-    rows = queries.breakdown(filters, by, audience)
+    `link(key)` gives a row's drill-down address. With `shown`, the rows are what an outside
+    audience may see within `scope` (one economy, one session)."""
+    if shown is not None:
+        rows = _outside_rows(shown, by, scope or {})
+    else:
+        rows = queries.breakdown(filters, by, audience)
     keys = [row["key"] for row in rows]
     economies = labels.economy_names(keys) if by == "economy" else {}
     name = (
@@ -339,11 +388,20 @@ def _breakdown(filters: ImpactFilters, by: str, audience: Audience, *, link=None
     return result
 
 
-def _session_rows(filters: ImpactFilters, audience: Audience) -> list[dict]:
+def _session_rows(
+    filters: ImpactFilters,
+    audience: Audience,
+    *,
+    shown: Protected | None = None,
+    scope: dict | None = None,
+) -> list[dict]:
     """The held sessions in the figures, newest first, with their counts (two queries)."""
-    counts = {row["key"]: row for row in queries.breakdown(filters, "session", audience)}
+    if shown is not None:
+        counts = {row["key"]: row for row in _outside_rows(shown, "session", scope or {})}
+    else:
+        counts = {row["key"]: row for row in queries.breakdown(filters, "session", audience)}
     sessions = queries.held_sessions(filters, audience)
-    if _narrowed_to_registrants(filters):
+    if _narrowed_to_registrants(filters) or scope:
         # As in the headline: the sessions held for the registrants asked about.
         sessions = sessions.filter(pk__in=list(counts))
     rows = []
@@ -376,9 +434,8 @@ def dashboard(request, audience: Audience):
     filters, error = _read_filters(request.GET, audience, choices)
     # One economy and one session have their own pages.
     filters = replace(filters, economy="", session=None)
-    figures = queries.headline_figures(filters, audience)
-    if _narrowed_to_registrants(filters):
-        figures = _hide_small_numbers(figures, audience)
+    shown = _protected(audience)
+    figures = _hide_small_numbers(queries.headline_figures(filters, audience), shown)
 
     def economy_link(code):
         return reverse("impact:economy", args=[code]) + _query(filters)
@@ -390,15 +447,15 @@ def dashboard(request, audience: Audience):
             "audience": audience,
             "organisation": request.user.organisation if audience.cohost_id else None,
             "filter_error": error,
-            "fields": _filter_fields(request.GET, choices, error=error),
+            "fields": None if shown else _filter_fields(request.GET, choices, error=error),
             "headline": _headline(figures),
             "survey": _survey(figures),
-            "economies": _breakdown(filters, "economy", audience, link=economy_link),
+            "economies": _breakdown(filters, "economy", audience, link=economy_link, shown=shown),
             "breakdowns": [
-                _breakdown(filters, by, audience)
+                _breakdown(filters, by, audience, shown=shown)
                 for by in ("quarter", "region", "language", "size", "kind")
             ],
-            "sessions": _session_rows(filters, audience),
+            "sessions": _session_rows(filters, audience, shown=shown),
             "columns": _columns(),
             "atlas": static(WORLD_50M),
             "exports": _export_links(filters) if audience.cohost_id is None else [],
@@ -452,7 +509,9 @@ def economy(request, audience: Audience, code: str):
     filters, error = _read_filters(request.GET, audience, choices)
     filters = replace(filters, economy=economy.code, session=None)
     # Narrowed to one economy: the headline is that economy's cell of the breakdown.
-    figures = _hide_small_numbers(queries.headline_figures(filters, audience), audience)
+    shown = _protected(audience)
+    scope = {"economy": economy.code}
+    figures = _hide_small_numbers(queries.headline_figures(filters, audience), shown, **scope)
     return render(
         request,
         "impact/economy.html",
@@ -461,13 +520,14 @@ def economy(request, audience: Audience, code: str):
             "economy": economy,
             "back": reverse("impact:dashboard") + _query(filters, economy=""),
             "filter_error": error,
-            "fields": _filter_fields(request.GET, choices, error=error),
+            "fields": None if shown else _filter_fields(request.GET, choices, error=error),
             "headline": _headline(figures),
             "survey": _survey(figures),
             "breakdowns": [
-                _breakdown(filters, by, audience) for by in ("quarter", "language", "size", "kind")
+                _breakdown(filters, by, audience, shown=shown, scope=scope)
+                for by in ("quarter", "language", "size", "kind")
             ],
-            "sessions": _session_rows(filters, audience),
+            "sessions": _session_rows(filters, audience, shown=shown, scope=scope),
             "columns": _columns(),
         },
     )
@@ -480,7 +540,9 @@ def session(request, audience: Audience, pk: int):
         permissions.drill_down_sessions(audience).select_related("series"), pk=pk
     )
     filters = ImpactFilters(session=session.pk)
-    figures = queries.headline_figures(filters, audience)
+    shown = _protected(audience)
+    scope = {"session": session.pk}
+    figures = _hide_small_numbers(queries.headline_figures(filters, audience), shown, **scope)
 
     def economy_link(code):
         return reverse("impact:economy", args=[code])
@@ -494,8 +556,13 @@ def session(request, audience: Audience, pk: int):
             "held": session.ends_at <= timezone.now(),
             "headline": _headline(figures),
             "survey": _survey(figures),
-            "economies": _breakdown(filters, "economy", audience, link=economy_link),
-            "breakdowns": [_breakdown(filters, by, audience) for by in ("region", "size", "kind")],
+            "economies": _breakdown(
+                filters, "economy", audience, link=economy_link, shown=shown, scope=scope
+            ),
+            "breakdowns": [
+                _breakdown(filters, by, audience, shown=shown, scope=scope)
+                for by in ("region", "size", "kind")
+            ],
             "columns": _columns(),
             "atlas": static(WORLD_50M),
         },
@@ -511,10 +578,14 @@ def reach(request):
     data, small numbers suppressed."""
     audience = Audience.public()
     filters = ImpactFilters()
-    figures = _hide_small_numbers(queries.headline_figures(filters, audience), audience)
+    shown, figures = outside.for_public()
+    figures = {
+        **figures,
+        **{name: shown.value(name) for name in ("attendees", "organisations", "firms")},
+    }
     headline = {item["key"]: item for item in _headline(figures)}
-    regions = _breakdown(filters, "region", audience)
-    economies = _breakdown(filters, "economy", audience)
+    regions = _breakdown(filters, "region", audience, shown=shown)
+    economies = _breakdown(filters, "economy", audience, shown=shown)
 
     def reached(attendees: int | None) -> bool:
         return attendees != 0  # counted, or suppressed (1 to 4)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
 from events.calendar import absolute_url
+from impact import labels, outside
 from outreach import audit
 from outreach import permissions as base
 from outreach.exports import csv_response, export_filename
@@ -40,9 +41,16 @@ def home(request):
         .order_by("-starts_at")
         .select_related("series")
     )
-    counts = queries.cohost_session_counts(sessions, request.user.organisation_id)
+    # Counts as the small-number rule lets this co-host see them (impact.outside): None hidden.
+    shown = outside.for_cohost(request.user.organisation_id)
     for session in sessions:
-        session.counts = counts.get(session.pk, {"confirmed": 0, "waitlisted": 0, "via_link": 0})
+        session.counts = {
+            name: shown.value(name, session=session.pk)
+            for name in ("confirmed", "waitlisted", "via_link")
+        }
+        session.shown_counts = {
+            name: labels.format_count(count) for name, count in session.counts.items()
+        }
     return render(
         request,
         "cohost/home.html",
@@ -59,8 +67,8 @@ def _session(request, pk):
 
 
 def _row(registration, organisation_id: int) -> dict:
-    """What a co-host sees of one registrant: everything if they agreed to share with this
-    co-host, else anonymous facts (an anonymised registration has no one left to share)."""
+    """What a co-host sees of one registrant who agreed to share their details with it (the
+    others are not listed: queries.cohost_registrants)."""
     shared = registration.person_id is not None and organisation_id in {
         o.pk for o in registration.shared_with.all()
     }
@@ -78,6 +86,23 @@ def _row(registration, organisation_id: int) -> dict:
     }
 
 
+def _figures(session, organisation_id: int) -> dict[str, list[tuple[str, str]]]:
+    """Registrations (confirmed or waitlisted) of a session by economy, firm size and kind, as
+    the small-number rule lets this co-host see them (hidden rows last, see impact.views)."""
+    shown = outside.for_cohost(organisation_id)
+    figures = {}
+    for by in ("economy", "size", "kind"):
+        values = shown.keys("registrations", by, session=session.pk)
+        name = labels.labeller(by, values)
+        counts = [
+            (value, shown.value("registrations", session=session.pk, **{by: value}))
+            for value in values
+        ]
+        counts.sort(key=lambda item: (item[1] is None, -(item[1] or 0), name(item[0])))
+        figures[by] = [(name(value), labels.format_count(count)) for value, count in counts]
+    return figures
+
+
 @cohost_members_only
 @require_GET
 def session(request, pk):
@@ -92,7 +117,7 @@ def session(request, pk):
         {
             "session": session,
             "registrants": registrants,
-            "figures": queries.cohost_figures(session),
+            "figures": _figures(session, organisation.pk),
             "invitation_url": absolute_url(cohost_links.invitation_path(session, organisation)),
             "can_suggest": events_permissions.can_suggest_texts(request.user, session),
         },

@@ -3,12 +3,10 @@
 from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from events.models import Session
 from events.queries import with_related
-from outreach.models import Organisation, OrganisationKind, SizeBand
+from outreach.models import Organisation
 from registrations.models import (
     AttendanceRecord,
     Message,
@@ -85,34 +83,15 @@ def failed_messages(session: Session) -> QuerySet[Message]:
     )
 
 
-SMALL_NUMBER = 5
-
-
-def suppressed(count: int, *, threshold: int = SMALL_NUMBER) -> str | int:
-    """Counts below the threshold are not shown to outside audiences (they could identify)."""
-    return count if count >= threshold or count == 0 else f"<{threshold}"
-
-
-def cohost_session_counts(sessions, organisation_id: int) -> dict[int, dict[str, int]]:
-    """Per session: confirmed, waitlisted, and registrations through this co-host's link."""
-    rows = (
-        Registration.objects.filter(session__in=sessions)
-        .values("session_id")
-        .order_by()
-        .annotate(
-            confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
-            waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
-            via_link=Count("pk", filter=Q(source_organisation=organisation_id)),
-        )
-    )
-    return {row.pop("session_id"): row for row in rows}
-
-
 def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Registration]:
-    """The people registered for a co-hosted session, for that co-host: not cancelled, with
-    the co-hosts each agreed to share details with (only this one's matter)."""
+    """The people registered for a co-hosted session that this co-host may list: not
+    cancelled, and only those who agreed to share their details with this co-host (and are not
+    erased or anonymised). Nothing of the others is listed, not even their economy, kind or
+    size: the co-host's figures count them (impact.outside)."""
     return (
-        Registration.objects.filter(session=session)
+        Registration.objects.filter(
+            session=session, shared_with=organisation_id, person__isnull=False
+        )
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person", "organisation__economy", "source_organisation")
         .prefetch_related(
@@ -120,27 +99,6 @@ def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Regis
         )
         .order_by("created_at", "pk")
     )
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
-
-
-def cohost_figures(session: Session) -> dict[str, list[tuple[str, object]]]:
-    """Confirmed registrations of a session by economy, firm size and kind; small numbers
-    suppressed, since co-hosts are an outside audience."""
-    confirmed = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
-    sizes = dict(SizeBand.choices)
-    kinds = dict(OrganisationKind.choices)
-    figures = {}
-    for name, field, label in (
-        ("economy", f"organisation__economy__name_{_language()}", lambda value: value),
-        ("size", "organisation__size_band", lambda value: sizes.get(value, _("Not a firm"))),
-        ("kind", "organisation__kind", lambda value: kinds.get(value, value)),
-    ):
-        rows = confirmed.values(field).order_by().annotate(n=Count("pk")).order_by("-n", field)
-        figures[name] = [(label(row[field]), suppressed(row["n"])) for row in rows]
-    return figures
 
 
 def unmatched_attendance(session: Session) -> QuerySet[AttendanceRecord]:

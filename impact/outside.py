@@ -1,0 +1,367 @@
+"""What outside audiences see, read once and protected once (impact.suppression).
+
+Every page and file a co-host member reads (the impact dashboard and its drill-downs to an
+economy and a session, the workspace's session list, session page and registrants file) and the
+public reach page pick their numbers from one `Protected` object per audience, built here from
+all that audience can see at once. So a cell hidden on one page is hidden on every page, and no
+page shows what would reveal a cell hidden on another.
+
+Outside audiences read the figures without filters: every filter is another table (a period
+minus a shorter period, an economy's firms minus its micro firms) and differences of such
+tables would pin cells the rule hides. Programme staff keep every filter and exact numbers.
+"""
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from events.models import Session
+from impact.filters import ImpactFilters
+from impact.queries import Audience, breakdown, headline_figures, held_sessions
+from impact.suppression import (
+    Measure,
+    Protected,
+    Relation,
+    Tables,
+    key,
+    protected,
+    split_relations,
+    tabulate,
+)
+from outreach.models import Economy, OrganisationKind, SizeBand
+from registrations.models import Answer, Registration, RegistrationStatus
+
+FIRM = OrganisationKind.FIRM
+
+
+def _firm(record: dict) -> bool:
+    return record["kind"] == FIRM
+
+
+# The counts of the tables (every breakdown's columns) and of the headlines.
+COUNTS = {
+    "registrations": Measure(lambda r: 1),
+    "attendees": Measure(lambda r: r["attended"]),
+    "organisations": Measure(lambda r: r["org"], distinct=True),
+    "firms": Measure(lambda r: r["org"] if _firm(r) else None, distinct=True),
+}
+HEADLINE_COUNTS = {
+    "women_led": Measure(lambda r: r["org"] if _firm(r) and r["women_led"] else None, True),
+    "youth_led": Measure(lambda r: r["org"] if _firm(r) and r["youth_led"] else None, True),
+    "micro": Measure(
+        lambda r: r["org"] if _firm(r) and r["size"] == SizeBand.MICRO else None, True
+    ),
+    "confirmed_attendees": Measure(
+        lambda r: r["status"] == RegistrationStatus.CONFIRMED and bool(r["attended"])
+    ),
+    "confirmed_absent": Measure(
+        lambda r: r["status"] == RegistrationStatus.CONFIRMED and not r["attended"]
+    ),
+    # Shown nowhere, but registrations are those who attended and those who did not, and
+    # each of them confirmed or waitlisted: these tie the shown counts together.
+    "waitlisted_attendees": Measure(
+        lambda r: r["status"] == RegistrationStatus.WAITLISTED and bool(r["attended"])
+    ),
+    "waitlisted_absent": Measure(
+        lambda r: r["status"] == RegistrationStatus.WAITLISTED and not r["attended"]
+    ),
+}
+UNPUBLISHED = ("absent", "waitlisted_attendees", "waitlisted_absent")
+# Shares on headlines: (share, counted part, the rest of the whole, the whole).
+SHARES = {
+    "women_led_share": ("women_led", "other_than_women_led", "firms"),
+    "youth_led_share": ("youth_led", "other_than_youth_led", "firms"),
+    "micro_share": ("micro", "other_than_micro", "firms"),
+}
+YES_NO = ("simplifies_market_research", "informs_export_decision")
+AVERAGES = ("satisfaction", "recommend")
+WORKSPACE_COUNTS = {
+    "registrations": COUNTS["registrations"],
+    "confirmed": Measure(lambda r: r["status"] == RegistrationStatus.CONFIRMED),
+    "waitlisted": Measure(lambda r: r["status"] == RegistrationStatus.WAITLISTED),
+    "via_link": Measure(lambda r: r["via_link"]),
+}
+# The marginals a co-host reads: the dashboard's breakdowns, an economy's page (its breakdowns
+# and sessions), a session's page (its breakdowns); headlines over all, an economy, a session.
+BREAKDOWNS = (
+    ("economy",),
+    ("region",),
+    ("quarter",),
+    ("language",),
+    ("size",),
+    ("kind",),
+    ("session",),
+    ("economy", "quarter"),
+    ("economy", "language"),
+    ("economy", "size"),
+    ("economy", "kind"),
+    ("economy", "session"),
+    ("region", "session"),
+    ("session", "size"),
+    ("kind", "session"),
+)
+HEADLINES = ((), ("economy",), ("session",))
+WORKSPACE = (("session",), ("economy", "session"), ("session", "size"), ("kind", "session"))
+SESSION_ONLY = ("confirmed", "waitlisted", "via_link")  # the workspace's list of sessions
+
+
+def quarter(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+
+
+def _registration_records(registrations, organisation_id: int | None) -> list[dict]:
+    rows = registrations.values(
+        "pk",
+        "session_id",
+        "session__starts_at",
+        "session__language",
+        "economy_id",
+        "economy__region",
+        "size_band",
+        "organisation_kind",
+        "organisation_id",
+        "women_led",
+        "youth_led",
+        "attended",
+        "status",
+        "source_organisation_id",
+        "person_id",
+    )
+    shared = set()
+    if organisation_id is not None:
+        shared = set(
+            registrations.filter(shared_with=organisation_id, person__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+    records = []
+    for row in rows:
+        records.append(
+            {
+                "session": row["session_id"],
+                "quarter": quarter(row["session__starts_at"]),
+                "language": row["session__language"],
+                "economy": row["economy_id"] or "",
+                "region": row["economy__region"] or "",
+                "size": row["size_band"] or "",
+                "kind": row["organisation_kind"] or "",
+                "org": row["organisation_id"],
+                "women_led": row["women_led"],
+                "youth_led": row["youth_led"],
+                "attended": bool(row["attended"]),
+                "status": row["status"],
+                "via_link": organisation_id is not None
+                and row["source_organisation_id"] == organisation_id,
+                "shared": row["pk"] in shared,
+            }
+        )
+    return records
+
+
+def _survey_records(session_ids: list[int]) -> list[dict]:
+    answers = (
+        Answer.objects.filter(
+            response__session_id__in=session_ids, question__code__in=(*YES_NO, *AVERAGES)
+        )
+        .values(
+            "question__code",
+            "boolean",
+            "number",
+            "response__session_id",
+            "response__economy_id",
+        )
+        .order_by("pk")
+    )
+    return [
+        {
+            "session": answer["response__session_id"],
+            "economy": answer["response__economy_id"] or "",
+            "question": answer["question__code"],
+            "boolean": answer["boolean"],
+            "number": answer["number"],
+        }
+        for answer in answers
+    ]
+
+
+SURVEY_COUNTS = {
+    **{
+        f"{code}_answers": Measure(
+            lambda r, code=code: r["question"] == code and r["boolean"] is not None
+        )
+        for code in YES_NO
+    },
+    **{
+        f"{code}_yes": Measure(lambda r, code=code: r["question"] == code and bool(r["boolean"]))
+        for code in YES_NO
+    },
+    **{
+        f"{code}_answers": Measure(
+            lambda r, code=code: r["question"] == code and r["number"] is not None
+        )
+        for code in AVERAGES
+    },
+}
+
+
+def _complement(tables: Tables, whole: str, part: str, rest: str) -> None:
+    """Cells `rest` = `whole` - `part` wherever both are counted, related to them."""
+    for cell in list(tables.cells):
+        if cell[0] != part:
+            continue
+        whole_cell, rest_cell = (whole, cell[1]), (rest, cell[1])
+        if whole_cell in tables.cells:
+            tables.cells[rest_cell] = tables.cells[whole_cell] - tables.cells[cell]
+            tables.relations.append(Relation(whole_cell, (cell, rest_cell)))
+
+
+def _workspace(records: list[dict]) -> Tables:
+    """The workspace's counts: registrations per session by economy, size and kind; confirmed,
+    waitlisted and through the link per session."""
+    tables = tabulate(records, {"registrations": COUNTS["registrations"]}, WORKSPACE)
+    tables.merge(
+        tabulate(
+            records,
+            {
+                **{name: WORKSPACE_COUNTS[name] for name in SESSION_ONLY},
+                "direct": Measure(lambda r: not r["via_link"]),
+            },
+            [("session",)],
+        )
+    )
+    tables.unpublished |= {cell for cell in tables.cells if cell[0] == "direct"}
+    tables.relations += split_relations(tables, "registrations", ("confirmed", "waitlisted"))
+    tables.relations += split_relations(tables, "registrations", ("via_link", "direct"))
+    return tables
+
+
+def _impact(records: list[dict]) -> Tables:
+    """The impact pages' counts over held sessions (see BREAKDOWNS and HEADLINES)."""
+    tables = tabulate(
+        records,
+        {**COUNTS, "absent": Measure(lambda r: not r["attended"])},
+        BREAKDOWNS + HEADLINES,
+    )
+    tables.merge(tabulate(records, HEADLINE_COUNTS, HEADLINES))
+    tables.unpublished |= {cell for cell in tables.cells if cell[0] in UNPUBLISHED}
+    tables.relations += split_relations(tables, "registrations", ("attendees", "absent"))
+    tables.relations += split_relations(
+        tables, "attendees", ("confirmed_attendees", "waitlisted_attendees")
+    )
+    tables.relations += split_relations(tables, "absent", ("confirmed_absent", "waitlisted_absent"))
+    for part, rest, whole in SHARES.values():
+        _complement(tables, whole, part, rest)
+    # Firms are the organisations of kind firm, wherever the kind is a dimension; micro firms
+    # the firms of size micro, wherever the size is.
+    for cell in list(tables.cells):
+        dims = dict(cell[1])
+        if cell[0] == "organisations" and dims.get("kind") == FIRM:
+            firms = key("firms", **{d: v for d, v in dims.items() if d != "kind"})
+            if firms in tables.cells:
+                tables.relations.append(Relation(firms, (cell,)))
+        if cell[0] == "micro" and key("firms", **dims, size=SizeBand.MICRO) in tables.cells:
+            tables.relations.append(Relation(cell, (key("firms", **dims, size=SizeBand.MICRO),)))
+        if cell[0] == "other_than_micro":
+            others = tuple(
+                key("firms", **dims, size=size)
+                for size in [*SizeBand.values, ""]
+                if size != SizeBand.MICRO and key("firms", **dims, size=size) in tables.cells
+            )
+            if others:
+                tables.relations.append(Relation(cell, others))
+    return tables
+
+
+def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple[Tables, dict]:
+    """Every count a co-host's members can see, with the relations between them, and what
+    they know person by person (`known`: the people who shared their details with it)."""
+    now = now or timezone.now()
+    held = set(
+        held_sessions(ImpactFilters(), Audience.cohost(organisation_id), now=now).values_list(
+            "pk", flat=True
+        )
+    )
+    workspace = set(
+        Session.objects.filter(
+            Q(cohosts=organisation_id) | Q(proposed_by=organisation_id)
+        ).values_list("pk", flat=True)
+    )
+    registrations = (
+        Registration.objects.filter(session_id__in=held | workspace)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .order_by("pk")
+    )
+    records = _registration_records(registrations, organisation_id)
+
+    def build(records: list[dict]) -> Tables:
+        tables = _impact([r for r in records if r["session"] in held])
+        tables.merge(_workspace([r for r in records if r["session"] in workspace]))
+        return tables
+
+    tables = build(records)
+    survey = tabulate(_survey_records(sorted(held)), SURVEY_COUNTS, HEADLINES)
+    for code in YES_NO:
+        _complement(survey, f"{code}_answers", f"{code}_yes", f"{code}_no")
+    tables.merge(survey)
+    # Confirmed registrants of a held session either attended or not.
+    tables.relations += split_relations(
+        tables, "confirmed", ("confirmed_attendees", "confirmed_absent")
+    )
+    tables.relations += split_relations(
+        tables, "waitlisted", ("waitlisted_attendees", "waitlisted_absent")
+    )
+    # Conservatively, the co-host is taken to know everything about those who shared their
+    # details with it (even whether they attended): their part of each count is no secret,
+    # and the rule protects the rest.
+    known = build([r for r in records if r["shared"]])
+    return tables, dict(known.cells)
+
+
+def for_cohost(organisation_id: int, *, now: datetime | None = None) -> Protected:
+    """What a co-host's members may see of its sessions' figures."""
+    tables, known = cohost_tables(organisation_id, now=now)
+    return protected(tables, known=known)
+
+
+PUBLIC_HEADLINE = ("sessions", "firms", "organisations", "economies_reached", "attendees")
+
+
+def public_tables(*, now: datetime | None = None) -> tuple[Tables, dict]:
+    """The reach page's counts: attendees by economy and region and in all, unique firms and
+    organisations; and the headline figures that are not counts of people."""
+    audience = Audience.public()
+    filters = ImpactFilters()
+    figures = headline_figures(filters, audience, now=now)
+    by_economy = breakdown(filters, "economy", audience, now=now)
+    regions = dict(
+        Economy.objects.filter(code__in=[r["key"] for r in by_economy]).values_list(
+            "code", "region"
+        )
+    )
+    tables = Tables()
+    total = key("attendees")
+    tables.cells[total] = figures["attendees"]
+    for name in ("organisations", "firms"):
+        tables.cells[key(name)] = figures[name]
+    members = defaultdict(list)
+    for row in by_economy:
+        cell = key("attendees", economy=row["key"])
+        tables.cells[cell] = row["attendees"]
+        members[regions.get(row["key"], "")].append(cell)
+    for region, cells in members.items():
+        region_cell = key("attendees", region=region)
+        tables.cells[region_cell] = sum(tables.cells[c] for c in cells)
+        tables.relations.append(Relation(region_cell, tuple(cells)))
+    tables.relations.append(
+        Relation(total, tuple(key("attendees", region=region) for region in members))
+    )
+    return tables, figures
+
+
+def for_public(*, now: datetime | None = None) -> tuple[Protected, dict]:
+    """What everyone may see on the reach page, and the headline figures it is drawn from."""
+    tables, figures = public_tables(now=now)
+    return protected(tables), figures
