@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Session, SessionStatus
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.django_db
 def manage_urls(session) -> list[str]:
     base = f"/en/manage/sessions/{session.pk}"
     return [
-        "/en/manage/sessions/",
-        "/en/manage/sessions/new/",
+        reverse("events:manage-sessions"),
+        reverse("events:session-create"),
         "/en/manage/sessions/plan-quarter/",
         f"{base}/edit/",
         f"{base}/reschedule/",

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import OrganisationKind
@@ -137,7 +138,7 @@ def test_the_catalogue_shows_seats_left_and_cohosts(client):
 def test_the_session_page_offers_the_calendar_and_hides_the_join_link(client):
     session = SessionFactory(join_url="https://meet.example.org/j/only-for-registrants")
 
-    html = client.get(f"/en/sessions/{session.pk}/").content.decode()
+    html = client.get(reverse("events:session-detail", args=[session.pk])).content.decode()
 
     assert f"/en/sessions/{session.pk}/calendar.ics" in html
     assert "calendar.google.com" in html
@@ -148,7 +149,7 @@ def test_the_session_page_offers_the_calendar_and_hides_the_join_link(client):
 def test_a_draft_is_not_found_by_the_public(client):
     session = SessionFactory(status="draft")
 
-    assert client.get(f"/en/sessions/{session.pk}/").status_code == 404
+    assert client.get(reverse("events:session-detail", args=[session.pk])).status_code == 404
     assert client.get(f"/en/sessions/{session.pk}/calendar.ics").status_code == 404
 
 
@@ -159,7 +160,7 @@ def test_html_typed_into_a_session_is_shown_as_text(client):
         description_en="<b>bold</b>\n<script>alert(2)</script>",
     )
 
-    html = client.get(f"/en/sessions/{session.pk}/").content.decode()
+    html = client.get(reverse("events:session-detail", args=[session.pk])).content.decode()
     listing = client.get("/en/sessions/").content.decode()
 
     for page in (html, listing):
@@ -185,11 +186,11 @@ def test_list_pages_keep_their_query_count_with_1_and_30_sessions(client, path):
 def test_the_session_page_keeps_its_query_count_with_more_cohosts_and_economies(client):
     session = SessionFactory(cohosts=[OrganisationFactory(kind=OrganisationKind.GOVERNMENT)])
     with CaptureQueriesContext(connection) as few:
-        client.get(f"/en/sessions/{session.pk}/")
+        client.get(reverse("events:session-detail", args=[session.pk]))
     session.cohosts.set(OrganisationFactory.create_batch(30, kind=OrganisationKind.GOVERNMENT))
     session.target_economies.set([economy(code) for code in ("CL", "PE", "CO", "MX", "KE")])
 
     with CaptureQueriesContext(connection) as many:
-        client.get(f"/en/sessions/{session.pk}/")
+        client.get(reverse("events:session-detail", args=[session.pk]))
 
     assert len(many) == len(few)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from allauth.account.adapter import get_adapter
 from django.test import RequestFactory
+from django.urls import reverse
 
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations import ratelimit
@@ -150,7 +151,7 @@ def test_downloads_of_personal_data_are_not_stored_by_any_cache(client):
     own = [client.get("/en/my-data.json"), client.get(f"/feeds/people/{person.calendar_token}.ics")]
     client.force_login(OrganiserFactory())
     organiser = [
-        client.get(f"/en/manage/sessions/{session.pk}/registrations.csv"),
+        client.get(reverse("registrations:manage-csv", args=[session.pk])),
         client.get("/en/impact/export/rows/registrations.csv"),
         client.get("/en/impact/export/rows/attendance.csv"),
         client.get("/en/impact/export/rows/attendance.xlsx"),
@@ -158,7 +159,7 @@ def test_downloads_of_personal_data_are_not_stored_by_any_cache(client):
     client.force_login(
         UserFactory(role=Role.COHOST, cohost_role=CohostRole.VIEWER, organisation=ministry)
     )
-    cohost = [client.get(f"/en/cohost/sessions/{session.pk}/registrants.csv")]
+    cohost = [client.get(reverse("cohost:registrants-csv", args=[session.pk]))]
 
     responses = [*own, *organiser, *cohost]
     assert [r.status_code for r in responses] == [200] * len(responses)

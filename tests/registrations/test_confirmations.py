@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail, signing
+from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import OrganisationKind, Role, User
@@ -88,8 +89,8 @@ def profile(person: User) -> tuple:
 
 def what_the_cohost_sees(client, ministry, session) -> str:
     client.force_login(UserFactory(role=Role.COHOST, cohost_role="viewer", organisation=ministry))
-    page = client.get(f"/en/cohost/sessions/{session.pk}/").content.decode()
-    export = b"".join(client.get(f"/en/cohost/sessions/{session.pk}/registrants.csv"))
+    page = client.get(reverse("cohost:session", args=[session.pk])).content.decode()
+    export = b"".join(client.get(reverse("cohost:registrants-csv", args=[session.pk])))
     client.logout()
     return page + export.decode("utf-8-sig")
 
@@ -103,7 +104,7 @@ def test_registering_with_a_known_address_changes_and_shares_nothing_until_confi
 ):
     before = profile(victim)
 
-    response = client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    response = client.post(reverse("registrations:register", args=[session.pk]), form_data())
 
     assert (response.status_code, response.url) == (302, f"/en/sessions/{session.pk}/registered/")
     assert Registration.objects.count() == 0
@@ -135,7 +136,9 @@ def test_the_owner_confirms_through_the_link_and_only_then_is_registered_and_sha
     other_session = SessionFactory(cohosts=[ministry])
     bystander = UserFactory(email="bystander@example.org", full_name="Bystander")
     bystanders_registration = RegistrationFactory(session=other_session, person=bystander)
-    client.post(f"/en/sessions/{session.pk}/register/", form_data(job_title="Export manager"))
+    client.post(
+        reverse("registrations:register", args=[session.pk]), form_data(job_title="Export manager")
+    )
     run_tasks()
     link = link_in(mail.outbox[0])
 
@@ -173,7 +176,7 @@ def test_the_owner_confirms_through_the_link_and_only_then_is_registered_and_sha
 
 
 def test_a_confirmation_link_works_once(client, session, victim, run_tasks):
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     run_tasks()
     link = link_in(mail.outbox[0]).replace("/fr/", "/en/")
     client.post(link)
@@ -193,7 +196,7 @@ def test_a_confirmation_link_works_once(client, session, victim, run_tasks):
 def test_a_tampered_link_is_refused_with_a_clear_page_in_the_persons_language(
     client, session, victim, run_tasks, forge
 ):
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     run_tasks()
     token = link_in(mail.outbox[0]).split("/")[-2]
     pending = PendingRegistration.objects.get()
@@ -213,7 +216,7 @@ def test_a_tampered_link_is_refused_with_a_clear_page_in_the_persons_language(
 
 
 def test_a_link_older_than_a_week_has_expired(client, session, victim):
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     pending = PendingRegistration.objects.get()
     eight_days_ago = (timezone.now() - timedelta(days=8)).timestamp()
     with mock.patch("django.core.signing.time.time", return_value=eight_days_ago):
@@ -227,7 +230,7 @@ def test_a_link_older_than_a_week_has_expired(client, session, victim):
 
 
 def test_the_link_stops_working_once_the_address_is_no_longer_the_persons(client, session, victim):
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     token = confirmations.confirmation_token(PendingRegistration.objects.get())
     User.objects.filter(pk=victim.pk).update(email="victoria.new@example.org")
 
@@ -240,7 +243,7 @@ def test_the_link_stops_working_once_the_address_is_no_longer_the_persons(client
 def test_a_person_who_can_no_longer_sign_in_is_not_written_to(client, session, victim, run_tasks):
     User.objects.filter(pk=victim.pk).update(is_active=False)
 
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     run_tasks()
 
     assert mail.outbox == []
@@ -250,7 +253,7 @@ def test_a_new_address_registers_at_once_but_shares_only_once_proven(
     client, session, ministry, run_tasks
 ):
     client.post(
-        f"/en/sessions/{session.pk}/register/",
+        reverse("registrations:register", args=[session.pk]),
         form_data(email="newcomer@example.org", full_name="Nora Newcomer"),
     )
 
@@ -283,7 +286,9 @@ def test_a_double_click_by_a_new_address_registers_once_and_asks_nothing_more(
 ):
     data = form_data(email="newcomer@example.org", shares_with_cohosts=None)
 
-    answers = [client.post(f"/en/sessions/{session.pk}/register/", data) for _ in range(2)]
+    answers = [
+        client.post(reverse("registrations:register", args=[session.pk]), data) for _ in range(2)
+    ]
 
     assert [a.status_code for a in answers] == [302, 302]
     assert Registration.objects.count() == 1
@@ -294,7 +299,7 @@ def test_a_double_click_by_a_new_address_registers_once_and_asks_nothing_more(
 
 def test_a_new_address_that_does_not_share_gets_no_link(client, session, run_tasks):
     client.post(
-        f"/en/sessions/{session.pk}/register/",
+        reverse("registrations:register", args=[session.pk]),
         form_data(email="newcomer@example.org", shares_with_cohosts=None),
     )
 
@@ -307,7 +312,9 @@ def test_a_new_address_that_does_not_share_gets_no_link(client, session, run_tas
 def test_a_signed_in_person_registers_and_shares_at_once(client, session, ministry, victim):
     client.force_login(victim)
 
-    client.post(f"/en/sessions/{session.pk}/register/", form_data(full_name="Victoria Real"))
+    client.post(
+        reverse("registrations:register", args=[session.pk]), form_data(full_name="Victoria Real")
+    )
 
     registration = Registration.objects.get()
     assert registration.person == victim
@@ -318,7 +325,9 @@ def test_a_signed_in_person_registers_and_shares_at_once(client, session, minist
 
 def test_a_held_registration_takes_no_seat_until_confirmed(client, victim, run_tasks):
     session = SessionFactory(capacity=1)
-    client.post(f"/en/sessions/{session.pk}/register/", form_data(shares_with_cohosts=None))
+    client.post(
+        reverse("registrations:register", args=[session.pk]), form_data(shares_with_cohosts=None)
+    )
     run_tasks()
     link = link_in(mail.outbox[0])
     someone_else = UserFactory()
@@ -330,7 +339,7 @@ def test_a_held_registration_takes_no_seat_until_confirmed(client, victim, run_t
 
 
 def test_confirming_after_registration_closed_records_nothing(client, session, victim, run_tasks):
-    client.post(f"/en/sessions/{session.pk}/register/", form_data())
+    client.post(reverse("registrations:register", args=[session.pk]), form_data())
     run_tasks()
     session.registration_closes_at = timezone.now() - timedelta(minutes=1)
     session.save(update_fields=["registration_closes_at"])
@@ -345,9 +354,11 @@ def test_confirming_after_registration_closed_records_nothing(client, session, v
 def test_the_thanks_page_says_the_same_whether_the_address_was_known_or_not(
     client, session, victim
 ):
-    known = client.post(f"/en/sessions/{session.pk}/register/", form_data(), follow=True)
+    known = client.post(
+        reverse("registrations:register", args=[session.pk]), form_data(), follow=True
+    )
     new = client.post(
-        f"/en/sessions/{session.pk}/register/",
+        reverse("registrations:register", args=[session.pk]),
         form_data(email="someone.new@example.org"),
         follow=True,
     )
