@@ -136,3 +136,25 @@ def test_the_cohost_session_page_keeps_its_query_count(client, ministry):
     )
 
     assert len(response.context["registrants"]) == 3
+
+
+def test_a_series_feed_keeps_its_query_count(client):
+    series = SeriesFactory()
+
+    assert_same_queries_for_1_and_more(
+        client,
+        reverse("feeds:series", args=[series.slug]),
+        lambda count: SessionFactory.create_batch(count, series=series),
+    )
+
+
+def test_a_personal_feed_keeps_its_query_count(client):
+    person = UserFactory()
+
+    assert_same_queries_for_1_and_more(
+        client,
+        reverse("personal-feeds:person", args=[person.calendar_token]),
+        lambda count: RegistrationFactory.create_batch(
+            count, person=person, organisation=person.organisation
+        ),
+    )
