@@ -133,11 +133,11 @@ def _without_erased(
     has a suppression key is dropped if its person had a registration here (now anonymised,
     its attendance kept as it was), else kept without name or email. A row whose email is a
     live registration's is someone registered now, and stays."""
-    live = {reports.normalise_email(c.email) for c in candidates if c.email}
+    live = {reports.comparable_email(c.email) for c in candidates if c.email}
     said = {
         (row.email, row.name)
         for row in [*report.joins, *report.absentees]
-        if reports.normalise_email(row.email) not in live
+        if reports.comparable_email(row.email) not in live
     }
     suppressed = privacy.suppressed_rows(session, said)
     if not suppressed:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext as _
 
+from outreach.models import normalise_email
 from registrations.models import MatchedBy
 
 PLATFORMS = ("zoom", "teams", "csv")
@@ -809,9 +810,10 @@ def _interval_from_minutes(
 # Matching --------------------------------------------------------------------------------------
 
 
-def normalise_email(value: str) -> str:
-    """Emails compare without case or spaces: exports pad cells and people type capitals."""
-    return "".join(value.split()).casefold()
+def comparable_email(value: str) -> str:
+    """An email as reports compare it: as stored (outreach.models.normalise_email), and also
+    without spaces inside or case differences beyond lower case (exports pad and wrap cells)."""
+    return "".join(normalise_email(value).split()).casefold()
 
 
 def normalise_name(value: str) -> str:
@@ -845,7 +847,7 @@ class _Person:
 
 
 def _person_key(name: str, email: str) -> str:
-    email = normalise_email(email)
+    email = comparable_email(email)
     return f"email:{email}" if email else f"name:{normalise_name(name)}"
 
 
@@ -878,12 +880,12 @@ def _match(people: list[_Person], candidates: list[Candidate]) -> dict[int, tupl
     by_email: dict[str, list[int]] = {}
     by_name: dict[str, list[int]] = {}
     for index, candidate in enumerate(candidates):
-        by_email.setdefault(normalise_email(candidate.email), []).append(index)
+        by_email.setdefault(comparable_email(candidate.email), []).append(index)
         by_name.setdefault(normalise_name(candidate.name), []).append(index)
     matches: dict[int, tuple[int, MatchedBy]] = {}
     taken: set[int] = set()
     for index, person in enumerate(people):
-        email = normalise_email(person.email)
+        email = comparable_email(person.email)
         free = [c for c in by_email.get(email, []) if c not in taken] if email else []
         if free:
             matches[index] = (free[0], MatchedBy.EMAIL)

@@ -32,7 +32,7 @@ from events.models import Series, Session
 from outreach import audit
 from outreach.models import AuditAction, Role, User
 from registrations import services
-from registrations.attendance_reports import normalise_email, normalise_name
+from registrations.attendance_reports import comparable_email, normalise_name
 from registrations.models import (
     AnonymisedBy,
     Answer,
@@ -74,7 +74,7 @@ def identity_keys(*, email: str = "", name: str = "", every_secret: bool = False
     without, under SECRET_KEY only (to store). Equal to salted_hmac(SUPPRESSION_SALT, value,
     algorithm="sha256")."""
     keys = _hmac_keys() if every_secret else _hmac_keys()[:1]
-    return _keyed("email", normalise_email(email), keys) | _keyed(
+    return _keyed("email", comparable_email(email), keys) | _keyed(
         "name", normalise_name(name), keys
     )
 
@@ -114,7 +114,7 @@ def suppressed_rows(
     hmac_keys = _hmac_keys()
     keys = {
         said: (
-            _keyed("email", normalise_email(said[0]), hmac_keys),
+            _keyed("email", comparable_email(said[0]), hmac_keys),
             _keyed("name", normalise_name(said[1]), hmac_keys) if here else set(),
         )
         for said in set(rows)
@@ -404,7 +404,7 @@ def delete_login_sessions(people: dict[int, str]) -> int:
         return 0
     model = store_class.get_model_class()
     ids = {str(pk) for pk in people}
-    emails = {normalise_email(email) for email in people.values()} - {""}
+    emails = {comparable_email(email) for email in people.values()} - {""}
     store = store_class()
     doomed = []
     rows = model.objects.values_list("session_key", "session_data").order_by()

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 from outreach.config import parse_rate
+from outreach.models import normalise_email
 
 __all__ = ["allow", "client_ip", "may_register", "network_of", "parse_rate"]
 
@@ -56,6 +57,6 @@ def may_register(request, email: str) -> bool:
     network = network_of(client_ip(request))
     by_network = allow(f"register:net:{network}", settings.OUTREACH_REGISTER_LIMIT_PER_NETWORK)
     by_email = allow(
-        f"register:email:{email.strip().lower()}", settings.OUTREACH_REGISTER_LIMIT_PER_EMAIL
+        f"register:email:{normalise_email(email)}", settings.OUTREACH_REGISTER_LIMIT_PER_EMAIL
     )
     return by_network and by_email

@@ -15,9 +15,9 @@ from registrations.attendance_reports import (
     Join,
     ParsedReport,
     ReportError,
+    comparable_email,
     match_attendance,
     minutes_attended,
-    normalise_email,
     normalise_name,
     parse_mapped_csv,
     parse_report,
@@ -785,7 +785,7 @@ def test_an_empty_report_matches_nobody():
 
 def test_normalisation_for_matching():
     assert (
-        normalise_email("  Kwame.Mensah@GhanaCocoa.Example ") == "kwame.mensah@ghanacocoa.example"
+        comparable_email("  Kwame.Mensah@GhanaCocoa.Example ") == "kwame.mensah@ghanacocoa.example"
     )
     assert normalise_name("  Thị Hoa   NGUYỄN ") == "thi hoa nguyen"
     assert normalise_name("María José Núñez") == normalise_name("maria jose nunez")
