@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Session
+from outreach import audit
+from outreach.models import AuditAction, User
 from registrations import attendance_reports as reports
 from registrations import privacy
 from registrations.models import (
@@ -25,6 +27,7 @@ from registrations.models import (
     Registration,
     RegistrationStatus,
 )
+from registrations.services import RegistrationAnonymised
 
 # A Zoom report of 100,000 attendees is about 10 MB; Teams' UTF-16 doubles a file's size.
 MAX_REPORT_BYTES = 25 * 1024 * 1024
@@ -70,10 +73,6 @@ class SessionPastRetention(reports.ReportError):
         return type(self), ()
 
 
-class RegistrationAnonymised(ValueError):
-    """Refused: the registration is anonymised (erased or past retention) and no longer changes."""
-
-
 # Stands for the email of a row whose person is erased, so that their rows still count as one
 # person (the report's grouping is by email); never stored, never a real address (no "@").
 _ANONYMOUS = "anonymous:"
@@ -91,6 +90,21 @@ def _candidates(session: Session) -> list[reports.Candidate]:
     ]
 
 
+def refuse_past_retention(session: Session) -> None:
+    """SessionPastRetention when the session takes no new personal data (its retention period
+    has passed): no report, check-in, link or survey invitation. The services ask it; the
+    attendance page asks it first, so that nobody fills in a form that must be refused."""
+    if privacy.is_past_retention(session):
+        raise SessionPastRetention
+
+
+def read_report(upload) -> bytes:
+    """The bytes of an uploaded report; FileTooLarge, before reading, past MAX_REPORT_BYTES."""
+    if upload.size > MAX_REPORT_BYTES:
+        raise FileTooLarge
+    return upload.read()
+
+
 def preview_attendance(session: Session, data: bytes, options: ReportOptions) -> list:
     """Read a report and match it to the session's registrations, writing nothing.
 
@@ -98,8 +112,7 @@ def preview_attendance(session: Session, data: bytes, options: ReportOptions) ->
     """
     if len(data) > MAX_REPORT_BYTES:
         raise FileTooLarge
-    if privacy.is_past_retention(session):
-        raise SessionPastRetention
+    refuse_past_retention(session)
     report = reports.parse_report(
         data,
         time_zone=options.time_zone,
@@ -159,11 +172,14 @@ def _without_erased(
 
 
 def import_from_zoom(
-    session: Session, webinar_id: str, *, by=None
+    session: Session, webinar_id: str, *, by: User | None = None
 ) -> tuple[AttendanceImport, bool]:
     """Pull a past webinar's participants from Zoom's API and import them like a report file.
 
-    Raises zoom.ZoomError when Zoom cannot be reached or refuses; writes nothing then.
+    The HTTP call is made before any transaction opens. Writes what `import_attendance_report`
+    writes, with an ATTENDANCE_IMPORTED audit entry (platform zoom) when anything changed.
+    Raises zoom.ZoomError when Zoom cannot be reached or refuses, SessionPastRetention when the
+    session takes no personal data; writes nothing then.
     """
     from registrations import zoom
 
@@ -173,19 +189,33 @@ def import_from_zoom(
         for j in report.joins
     ).encode()
     return _import_parsed(
-        session, report, data=fingerprint, filename=f"zoom-webinar-{webinar_id}", by=by
+        session,
+        report,
+        data=fingerprint,
+        filename=f"zoom-webinar-{webinar_id}",
+        by=by,
+        details={"platform": "zoom"},
     )
 
 
 @transaction.atomic
 def import_attendance_report(
-    session: Session, data: bytes, *, filename: str, options: ReportOptions, by=None
+    session: Session,
+    data: bytes,
+    *,
+    filename: str,
+    options: ReportOptions,
+    by: User | None = None,
+    command: str = "",
 ) -> tuple[AttendanceImport, bool]:
     """Record who attended from a report; returns the import and whether anything changed.
 
     The same file again changes nothing. A new file replaces what earlier reports said (check-ins
     stay). Registrations found get their minutes and attended/absent; confirmed registrations not
-    in the report are absent. A malformed file raises ReportError and writes nothing.
+    in the report are absent. When anything changed, an ATTENDANCE_IMPORTED audit entry names the
+    person `by` (or the management `command`) and the platform. A file over MAX_REPORT_BYTES
+    (FileTooLarge), a malformed file (ReportError) or a session past its retention period
+    (SessionPastRetention) is refused and writes nothing.
     """
     if len(data) > MAX_REPORT_BYTES:
         raise FileTooLarge
@@ -198,7 +228,10 @@ def import_attendance_report(
     )
     # The same bytes read with other options (corrected column names) are another import.
     fingerprint = data + repr(sorted(dataclasses.asdict(options).items())).encode()
-    return _import_parsed(session, report, data=fingerprint, filename=filename, by=by)
+    details = {"platform": options.platform} | ({"command": command} if command else {})
+    return _import_parsed(
+        session, report, data=fingerprint, filename=filename, by=by, details=details
+    )
 
 
 def _digest(data: bytes) -> str:
@@ -207,11 +240,10 @@ def _digest(data: bytes) -> str:
 
 @transaction.atomic
 def _import_parsed(
-    session: Session, report, *, data: bytes, filename: str, by
+    session: Session, report, *, data: bytes, filename: str, by, details: dict
 ) -> tuple[AttendanceImport, bool]:
     digest = _digest(data)
-    if privacy.is_past_retention(session):
-        raise SessionPastRetention
+    refuse_past_retention(session)
     known = AttendanceImport.objects.filter(session=session, sha256=digest).first()
     if known is not None:
         return known, False
@@ -251,6 +283,7 @@ def _import_parsed(
         )
     AttendanceRecord.objects.bulk_create(records)
     _apply_to_registrations(session)
+    audit.record(by, AuditAction.ATTENDANCE_IMPORTED, session, **details)
     return source, True
 
 
@@ -275,11 +308,16 @@ def _apply_to_registrations(session: Session) -> None:
 
 
 @transaction.atomic
-def link_by_hand(record: AttendanceRecord, registration: Registration) -> AttendanceRecord:
+def link_by_hand(
+    record: AttendanceRecord, registration: Registration, *, by: User | None
+) -> AttendanceRecord:
     """An organiser links an unmatched person of a report to a registration of the session.
 
-    Raises RegistrationAnonymised for an anonymised registration or an anonymous record (an
-    erased person's row): what they say is final."""
+    Writes the record and the registration's attendance, and an ATTENDANCE_LINKED audit entry.
+    Raises SessionPastRetention for a session past its retention period, RegistrationAnonymised
+    for an anonymised registration or an anonymous record (an erased person's row): what they
+    say is final."""
+    refuse_past_retention(record.session)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.session_id != record.session_id:
         raise ValueError("The registration is for another session.")
@@ -291,15 +329,19 @@ def link_by_hand(record: AttendanceRecord, registration: Registration) -> Attend
     record.attended = record.minutes >= record.session.attendance_threshold
     record.save(update_fields=["registration", "matched_by", "attended"])
     _apply_to_registrations(record.session)
+    audit.record(by, AuditAction.ATTENDANCE_LINKED, registration, record=record.pk)
     return record
 
 
 @transaction.atomic
-def check_in(registration: Registration) -> AttendanceRecord:
+def check_in(registration: Registration, *, by: User | None) -> AttendanceRecord:
     """Mark a person present at the door of an in-person session; twice changes nothing.
 
-    Raises RegistrationAnonymised for an anonymised registration."""
+    Writes their attendance record and registration, and a CHECKED_IN audit entry. Raises
+    SessionPastRetention for a session past its retention period, RegistrationAnonymised for an
+    anonymised registration."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    refuse_past_retention(registration.session)
     if registration.is_anonymised:
         raise RegistrationAnonymised
     person = registration.person
@@ -318,6 +360,7 @@ def check_in(registration: Registration) -> AttendanceRecord:
     Registration.objects.filter(pk=registration.pk).update(
         attended=True, minutes_attended=record.minutes
     )
+    audit.record(by, AuditAction.CHECKED_IN, registration)
     return record
 
 

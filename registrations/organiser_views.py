@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,13 +26,12 @@ from outreach import audit
 from outreach.exports import csv_response, export_filename
 from outreach.models import AuditAction
 from registrations import attendance as attendance_service
-from registrations import permissions, privacy, queries, services, surveys, zoom
+from registrations import permissions, queries, services, surveys, zoom
 from registrations.attendance_reports import ReportError
 from registrations.forms import AttendanceUploadForm
 from registrations.models import (
     AttendanceRecord,
     Message,
-    MessageKind,
     MessageStatus,
     Registration,
     RegistrationStatus,
@@ -161,23 +159,11 @@ def registration_csv(request, pk):
     return csv_response(rows(), filename)
 
 
-# What an organiser may do to a registration: the service, its audit action, what they are told.
+# What an organiser may do to a registration by hand, and what they are told once it is done.
 MOVES = {
-    "confirm": (
-        services.confirm_by_hand,
-        AuditAction.REGISTRATION_CONFIRMED,
-        gettext_lazy("The person has a seat now and is told so."),
-    ),
-    "waitlist": (
-        services.waitlist_by_hand,
-        AuditAction.REGISTRATION_WAITLISTED,
-        gettext_lazy("The person is at the end of the waitlist now."),
-    ),
-    "cancel": (
-        services.cancel_registration,
-        AuditAction.REGISTRATION_CANCELLED,
-        gettext_lazy("The registration is cancelled."),
-    ),
+    "confirm": gettext_lazy("The person has a seat now and is told so."),
+    "waitlist": gettext_lazy("The person is at the end of the waitlist now."),
+    "cancel": gettext_lazy("The registration is cancelled."),
 }
 
 
@@ -189,35 +175,19 @@ def registration_action(request, pk, registration_pk):
     action = request.POST.get("action")
     if action not in {*MOVES, "resend"}:
         messages.error(request, _("Unknown action."))
-    elif registration.is_anonymised:
-        messages.error(request, _("This registration is anonymised: it can no longer change."))
-    elif action == "resend":
-        kind = (
-            MessageKind.CONFIRMATION
-            if registration.status == RegistrationStatus.CONFIRMED
-            else MessageKind.WAITLISTED
-        )
-        with transaction.atomic():
-            services.resend_message(registration, kind)
-            audit.record(request.user, AuditAction.MESSAGE_RESENT, registration, kind=kind)
-        messages.success(request, _("The message is on its way again."))
-    else:
-        move, audit_action, done = MOVES[action]
-        try:
-            with transaction.atomic():
-                moved = move(registration)
-                if moved.status != registration.status:
-                    audit.record(
-                        request.user,
-                        audit_action,
-                        registration,
-                        before=registration.status,
-                        after=moved.status,
-                    )
-        except services.NoSeatLeft:
-            messages.error(request, _("No seat is free: raise the capacity first."))
+        return redirect("registrations:manage", pk=session.pk)
+    try:
+        if action == "resend":
+            services.resend_by_hand(registration, by=request.user)
         else:
-            messages.success(request, done)
+            services.move_by_hand(registration, to=action, by=request.user)
+    except services.RegistrationAnonymised:
+        messages.error(request, _("This registration is anonymised: it can no longer change."))
+    except services.NoSeatLeft:
+        messages.error(request, _("No seat is free: raise the capacity first."))
+    else:
+        done = _("The message is on its way again.") if action == "resend" else MOVES[action]
+        messages.success(request, done)
     return redirect("registrations:manage", pk=session.pk)
 
 
@@ -228,15 +198,7 @@ def retry_message(request, pk, message_pk):
     message = get_object_or_404(
         Message, pk=message_pk, registration__session=session, status=MessageStatus.FAILED
     )
-    with transaction.atomic():
-        services.retry_message(message)
-        audit.record(
-            request.user,
-            AuditAction.MESSAGE_RESENT,
-            message.registration,
-            kind=message.kind,
-            retry=True,
-        )
+    services.retry_message(message, by=request.user)
     messages.success(request, _("The message is on its way again."))
     return redirect("registrations:manage", pk=session.pk)
 
@@ -245,10 +207,7 @@ def retry_message(request, pk, message_pk):
 @require_POST
 def fill_from_waitlist(request, pk):
     session = _session_for(request, pk)
-    with transaction.atomic():
-        promoted = services.promote_from_waitlist(session)
-        if promoted:
-            audit.record(request.user, AuditAction.WAITLIST_FILLED, session, promoted=len(promoted))
+    promoted = services.fill_from_waitlist(session, by=request.user)
     messages.success(
         request,
         ngettext(
@@ -288,27 +247,17 @@ def _link_refusal(words: str, found: list) -> str:
     }
 
 
-def _refused_past_retention(request, session: Session) -> bool:
-    """A session past its retention period takes no new personal data: say so, refuse."""
-    if not privacy.is_past_retention(session):
-        return False
-    messages.error(
-        request,
-        _(
-            "This session is past its series' retention period: its registrations are "
-            "anonymised, so attendance, check-ins and survey invitations are closed."
-        ),
-    )
-    return True
-
-
 @organisers_only
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk):
     """Upload a report, preview who matched, then import it; or see what was recorded."""
     session = _session_for(request, pk)
-    if request.method == "POST" and _refused_past_retention(request, session):
-        return redirect("registrations:attendance", pk=session.pk)
+    if request.method == "POST":
+        try:
+            attendance_service.refuse_past_retention(session)
+        except ReportError as error:
+            messages.error(request, str(error))
+            return redirect("registrations:attendance", pk=session.pk)
     form = AttendanceUploadForm(
         request.POST if request.POST.get("step") == "preview" else None,
         request.FILES or None,
@@ -317,40 +266,34 @@ def attendance(request, pk):
     preview = None
     if request.method == "POST" and request.POST.get("step") == "preview" and form.is_valid():
         upload = form.cleaned_data["report"]
-        if upload.size > attendance_service.MAX_REPORT_BYTES:
-            form.add_error("report", attendance_service.FileTooLarge().message)
+        options = attendance_service.ReportOptions(
+            time_zone=form.cleaned_data["time_zone"],
+            platform=form.cleaned_data["platform"],
+            date_order=form.cleaned_data["date_order"],
+            mapping=form.mapping(),
+        )
+        try:
+            data = attendance_service.read_report(upload)
+            preview = attendance_service.preview_attendance(session, data, options)
+        except ReportError as error:
+            form.add_error("report", str(error))
         else:
-            data = upload.read()
-            options = attendance_service.ReportOptions(
-                time_zone=form.cleaned_data["time_zone"],
-                platform=form.cleaned_data["platform"],
-                date_order=form.cleaned_data["date_order"],
-                mapping=form.mapping(),
-            )
-            try:
-                preview = attendance_service.preview_attendance(session, data, options)
-            except ReportError as error:
-                form.add_error("report", str(error))
-            else:
-                # Kept in the person's own session until they confirm; never served back.
-                request.session[PENDING_REPORT] = {
-                    "session": session.pk,
-                    "filename": upload.name,
-                    "data": base64.b64encode(data).decode(),
-                    "options": dataclasses.asdict(options),
-                }
+            # Kept in the person's own session until they confirm; never served back.
+            request.session[PENDING_REPORT] = {
+                "session": session.pk,
+                "filename": upload.name,
+                "data": base64.b64encode(data).decode(),
+                "options": dataclasses.asdict(options),
+            }
     elif request.method == "POST" and request.POST.get("step") == "zoom":
         try:
-            with transaction.atomic():
-                _source, changed = attendance_service.import_from_zoom(
-                    session, zoom.webinar_id_from(session.join_url), by=request.user
-                )
-                if changed:
-                    audit.record(
-                        request.user, AuditAction.ATTENDANCE_IMPORTED, session, platform="zoom"
-                    )
+            _source, changed = attendance_service.import_from_zoom(
+                session, zoom.webinar_id_from(session.join_url), by=request.user
+            )
         except zoom.ZoomError as error:
             messages.error(request, _("Zoom: %(problem)s") % {"problem": error})
+        except ReportError as error:
+            messages.error(request, str(error))
         else:
             messages.success(
                 request,
@@ -366,21 +309,13 @@ def attendance(request, pk):
         else:
             options = attendance_service.ReportOptions(**pending["options"])
             try:
-                with transaction.atomic():
-                    _source, changed = attendance_service.import_attendance_report(
-                        session,
-                        base64.b64decode(pending["data"]),
-                        filename=pending["filename"],
-                        options=options,
-                        by=request.user,
-                    )
-                    if changed:
-                        audit.record(
-                            request.user,
-                            AuditAction.ATTENDANCE_IMPORTED,
-                            session,
-                            platform=options.platform,
-                        )
+                _source, changed = attendance_service.import_attendance_report(
+                    session,
+                    base64.b64decode(pending["data"]),
+                    filename=pending["filename"],
+                    options=options,
+                    by=request.user,
+                )
             except ReportError as error:
                 messages.error(request, str(error))
             else:
@@ -427,8 +362,6 @@ def attendance_link(request, pk, record_pk):
         reverse("registrations:attendance", args=[session.pk])
         + _page_query(request.POST.get("page", ""))
     )
-    if _refused_past_retention(request, session):
-        return back
     if "registration" in request.POST:  # a registration's id, as scripts send it
         registration = get_object_or_404(
             Registration,
@@ -443,10 +376,12 @@ def attendance_link(request, pk, record_pk):
             messages.error(request, _link_refusal(" ".join(words.split())[:100], found))
             return back
         registration = found[0]
-    with transaction.atomic():
-        attendance_service.link_by_hand(record, registration)
-        audit.record(request.user, AuditAction.ATTENDANCE_LINKED, registration, record=record.pk)
-    messages.success(request, _("The person is linked to the registration."))
+    try:
+        attendance_service.link_by_hand(record, registration, by=request.user)
+    except ReportError as error:  # the session is past its retention period
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The person is linked to the registration."))
     return back
 
 
@@ -462,11 +397,11 @@ def check_in(request, pk):
             session=session,
             person__isnull=False,
         )
-        if _refused_past_retention(request, session):
+        try:
+            attendance_service.check_in(registration, by=request.user)
+        except ReportError as error:  # the session is past its retention period
+            messages.error(request, str(error))
             return redirect(request.path)
-        with transaction.atomic():
-            attendance_service.check_in(registration)
-            audit.record(request.user, AuditAction.CHECKED_IN, registration)
         messages.success(
             request,
             _("%(name)s is checked in.") % {"name": registration.person.full_name},
@@ -489,12 +424,11 @@ def check_in(request, pk):
 @require_POST
 def survey_invite(request, pk):
     session = _session_for(request, pk)
-    if _refused_past_retention(request, session):
+    try:
+        count = surveys.send_survey(session, by=request.user)
+    except ReportError as error:  # the session is past its retention period
+        messages.error(request, str(error))
         return redirect("registrations:attendance", pk=session.pk)
-    with transaction.atomic():
-        count = surveys.invite_attendees(session)
-        if count:
-            audit.record(request.user, AuditAction.SURVEY_SENT, session, invited=count)
     messages.success(
         request,
         ngettext(

@@ -15,7 +15,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from events.models import Session, SessionStatus
-from outreach.models import Economy, Organisation, OrganisationKind, User, normalise_email
+from outreach import audit
+from outreach.models import (
+    AuditAction,
+    Economy,
+    Organisation,
+    OrganisationKind,
+    User,
+    normalise_email,
+)
 from outreach.tasks import enqueue_on_commit
 from registrations.confirmations import BadLink, send_confirmation_request
 from registrations.models import (
@@ -46,6 +54,10 @@ class SeatsBusy(Exception):
 
 class NoSeatLeft(Exception):
     pass
+
+
+class RegistrationAnonymised(ValueError):
+    """Refused: the registration is anonymised (erased or past retention) and no longer changes."""
 
 
 class SessionStarted(Exception):
@@ -412,6 +424,50 @@ def waitlist_by_hand(registration: Registration, *, now: datetime | None = None)
     return registration
 
 
+# What an organiser may do to a registration by hand, and what the audit log calls it.
+MOVES_BY_HAND = {
+    "confirm": AuditAction.REGISTRATION_CONFIRMED,
+    "waitlist": AuditAction.REGISTRATION_WAITLISTED,
+    "cancel": AuditAction.REGISTRATION_CANCELLED,
+}
+
+
+@transaction.atomic
+def move_by_hand(registration: Registration, *, to: str, by: User | None) -> Registration:
+    """An organiser confirms, waitlists or cancels a registration (`to`: a key of MOVES_BY_HAND).
+
+    Writes what `confirm_by_hand`, `waitlist_by_hand` or `cancel_registration` write (and queues
+    their messages), and an audit entry with the status before and after when it changed.
+    Raises RegistrationAnonymised or NoSeatLeft, writing nothing.
+    """
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.is_anonymised:
+        raise RegistrationAnonymised
+    move = {
+        "confirm": confirm_by_hand,
+        "waitlist": waitlist_by_hand,
+        "cancel": cancel_registration,
+    }[to]
+    before = registration.status
+    moved = move(registration)
+    if moved.status != before:
+        audit.record(by, MOVES_BY_HAND[to], moved, before=before, after=moved.status)
+    return moved
+
+
+@transaction.atomic
+def fill_from_waitlist(session: Session, *, by: User | None) -> list[Registration]:
+    """An organiser gives every free seat to the people waiting longest (`promote_from_waitlist`).
+
+    Writes the promoted registrations and queues their messages; a WAITLIST_FILLED audit entry
+    when anyone got a seat. Returns the people promoted.
+    """
+    promoted = promote_from_waitlist(session)
+    if promoted:
+        audit.record(by, AuditAction.WAITLIST_FILLED, session, promoted=len(promoted))
+    return promoted
+
+
 # --- Messages -------------------------------------------------------------------------------
 
 
@@ -534,6 +590,27 @@ def resend_message(
     """An organiser sends a message again (a confirmation lost in a spam folder)."""
     now = now or timezone.now()
     return queue_message(registration, kind, unique=f"resend-{now.timestamp()}")
+
+
+@transaction.atomic
+def resend_by_hand(registration: Registration, *, by: User | None) -> Message:
+    """An organiser sends a person's last news again: their confirmation when they hold a seat,
+    else their waitlist notice.
+
+    Queues the message (`resend_message`) and writes a MESSAGE_RESENT audit entry naming its
+    kind. Raises RegistrationAnonymised, writing nothing.
+    """
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.is_anonymised:
+        raise RegistrationAnonymised
+    kind = (
+        MessageKind.CONFIRMATION
+        if registration.status == RegistrationStatus.CONFIRMED
+        else MessageKind.WAITLISTED
+    )
+    message = resend_message(registration, kind)
+    audit.record(by, AuditAction.MESSAGE_RESENT, registration, kind=kind)
+    return message
 
 
 # The answers of the public form kept while a registration waits for its confirmation.
@@ -754,8 +831,12 @@ def confirm_pending_registration(
     return registration
 
 
-def retry_message(message: Message) -> None:
-    """Send a failed message again, now."""
+def retry_message(message: Message, *, by: User | None) -> None:
+    """An organiser sends a failed message again, now.
+
+    Sets it pending, queues its sending after commit, and writes a MESSAGE_RESENT audit entry
+    (retry) on its registration.
+    """
     from registrations.tasks import send_message
 
     with transaction.atomic():
@@ -764,3 +845,6 @@ def retry_message(message: Message) -> None:
         )
         if updated:
             enqueue_on_commit(send_message, message.pk)
+        audit.record(
+            by, AuditAction.MESSAGE_RESENT, message.registration, kind=message.kind, retry=True
+        )

@@ -6,7 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.models import Session
+from outreach import audit
+from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
+from registrations.attendance import refuse_past_retention
 from registrations.models import (
     Answer,
     Choice,
@@ -66,6 +69,21 @@ def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
             send_survey_reminders, session.pk, run_after=now + timedelta(days=survey.reminder_days)
         )
     return invited
+
+
+@transaction.atomic
+def send_survey(session: Session, *, by: User | None) -> int:
+    """An organiser sends a finished session's survey to who attended (`invite_attendees`).
+
+    Writes the invitations and queues their emails and a reminder after commit, and a
+    SURVEY_SENT audit entry when anyone was invited. Returns how many were. Raises
+    SessionPastRetention for a session past its retention period, writing nothing.
+    """
+    refuse_past_retention(session)
+    count = invite_attendees(session)
+    if count:
+        audit.record(by, AuditAction.SURVEY_SENT, session, invited=count)
+    return count
 
 
 def send_reminders(session: Session, *, now: datetime | None = None) -> int:

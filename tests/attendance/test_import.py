@@ -274,7 +274,7 @@ def test_a_new_report_replaces_the_last_but_keeps_check_ins(webinar):
     import_attendance_report(
         webinar.session, read("zoom_webinar.csv"), filename="first.csv", options=ZOOM
     )
-    check_in(webinar.registrations["nadia"])
+    check_in(webinar.registrations["nadia"], by=None)
 
     source, changed = import_attendance_report(
         webinar.session,
@@ -373,7 +373,7 @@ def test_an_unmatched_person_is_linked_by_hand(webinar):
     )
     record = AttendanceRecord.objects.get(session=webinar.session, name="Ahmed Hassan")
 
-    linked = link_by_hand(record, webinar.registrations["ahmed"])
+    linked = link_by_hand(record, webinar.registrations["ahmed"], by=None)
 
     assert (linked.registration, linked.matched_by, linked.attended) == (
         webinar.registrations["ahmed"],
@@ -389,7 +389,7 @@ def test_linking_by_hand_moves_a_registration_off_a_wrong_match(webinar):
     )
     maria = AttendanceRecord.objects.get(session=webinar.session, name="Maria Silva")
 
-    link_by_hand(maria, webinar.registrations["pedro"])
+    link_by_hand(maria, webinar.registrations["pedro"], by=None)
 
     assert attendance_of(webinar) == {**ZOOM_ATTENDANCE, "pedro": (True, 30)}
     assert not AttendanceRecord.objects.filter(name="Pedro Alves").exists()
@@ -404,7 +404,7 @@ def test_a_registration_of_another_session_cannot_be_linked(webinar):
     before = database_state()
 
     with pytest.raises(ValueError, match="another session"):
-        link_by_hand(record, elsewhere)
+        link_by_hand(record, elsewhere, by=None)
 
     assert database_state() == before
 
@@ -433,7 +433,7 @@ def workshop() -> Webinar:
 
 
 def test_checking_in_marks_a_person_present_for_the_whole_session(workshop):
-    record = check_in(workshop.registrations["kwame"])
+    record = check_in(workshop.registrations["kwame"], by=None)
 
     assert (record.registration, record.matched_by, record.attended, record.minutes) == (
         workshop.registrations["kwame"],
@@ -450,10 +450,10 @@ def test_checking_in_marks_a_person_present_for_the_whole_session(workshop):
 
 
 def test_checking_in_twice_changes_nothing(workshop):
-    first = check_in(workshop.registrations["kwame"])
+    first = check_in(workshop.registrations["kwame"], by=None)
     before = database_state()
 
-    again = check_in(workshop.registrations["kwame"])
+    again = check_in(workshop.registrations["kwame"], by=None)
 
     assert again.pk == first.pk
     assert database_state() == before

@@ -1,11 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from events.models import Session
-from outreach import audit
-from outreach.models import AuditAction
 from registrations import attendance, privacy
 from registrations.attendance_reports import ReportError
 
@@ -43,18 +40,14 @@ class Command(BaseCommand):
             if dry_run:
                 people = attendance.preview_attendance(session, data, report_options)
             else:
-                with transaction.atomic():
-                    _source, changed = attendance.import_attendance_report(
-                        session, data, filename=file.name, options=report_options
-                    )
-                    if changed:
-                        audit.record(
-                            None,
-                            AuditAction.ATTENDANCE_IMPORTED,
-                            session,
-                            command="import_attendance",
-                            platform=platform,
-                        )
+                _source, changed = attendance.import_attendance_report(
+                    session,
+                    data,
+                    filename=file.name,
+                    options=report_options,
+                    by=None,
+                    command="import_attendance",
+                )
                 people = attendance.preview_attendance(session, data, report_options)
         except ReportError as error:
             raise CommandError(str(error)) from None
