@@ -10,6 +10,7 @@ no name comes back and no figure moves.
 import dataclasses
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from events.models import Session
 from outreach import audit
 from outreach.models import AuditAction, User
+from outreach.tasks import enqueue_on_commit
 from registrations import attendance_reports as reports
 from registrations import privacy
 from registrations.models import (
@@ -26,6 +28,7 @@ from registrations.models import (
     MatchedBy,
     Registration,
     RegistrationStatus,
+    ZoomPull,
 )
 from registrations.services import RegistrationAnonymised
 
@@ -196,6 +199,62 @@ def import_from_zoom(
         by=by,
         details={"platform": "zoom"},
     )
+
+
+# A pull still unfinished after this long is taken for lost (its worker stopped): it may be
+# asked for again. Zoom's retries and page tokens end far sooner.
+ZOOM_PULL_TIMEOUT = timedelta(minutes=15)
+
+
+@transaction.atomic
+def request_zoom_pull(session: Session, *, by: User | None) -> ZoomPull:
+    """An organiser asks for a webinar's attendance from Zoom; a task pulls it (no HTTP call is
+    made here, nor inside any transaction).
+
+    Writes the session's ZoomPull (pulling since now, by `by`) and queues
+    `pull_zoom_attendance` after commit. A pull still running is left to finish: nothing new is
+    queued. Raises SessionPastRetention, writing nothing.
+    """
+    from registrations.tasks import pull_zoom_attendance
+
+    refuse_past_retention(session)
+    now = timezone.now()
+    pull, created = ZoomPull.objects.select_for_update().get_or_create(
+        session=session, defaults={"requested_by": by, "started_at": now}
+    )
+    if not created:
+        if pull.is_running and pull.started_at > now - ZOOM_PULL_TIMEOUT:
+            return pull
+        pull.requested_by = by
+        pull.started_at = now
+        pull.finished_at = None
+        pull.changed = False
+        pull.failure = ""
+        pull.save()
+    enqueue_on_commit(pull_zoom_attendance, pull.pk)
+    return pull
+
+
+def run_zoom_pull(pull: ZoomPull) -> ZoomPull:
+    """Pull the attendance a ZoomPull asks for (`import_from_zoom`, as its requester) and record
+    how it went: finished, whether anything changed, or Zoom's reason for failing.
+
+    Writes what `import_from_zoom` writes, then the ZoomPull. Safe to run twice: the same
+    participants again change nothing.
+    """
+    from registrations import zoom
+
+    try:
+        _source, changed = import_from_zoom(
+            pull.session, zoom.webinar_id_from(pull.session.join_url), by=pull.requested_by
+        )
+    except (zoom.ZoomError, reports.ReportError) as error:
+        pull.changed, pull.failure = False, str(error)[:500] or type(error).__name__
+    else:
+        pull.changed, pull.failure = changed, ""
+    pull.finished_at = timezone.now()
+    pull.save(update_fields=["changed", "failure", "finished_at"])
+    return pull
 
 
 @transaction.atomic

@@ -349,6 +349,28 @@ class AttendanceImport(models.Model):
         return f"{self.session_id}: {self.filename}"
 
 
+class ZoomPull(models.Model):
+    """The last pull of a session's attendance from Zoom, run by a task: the attendance page
+    shows it (pulling since, finished, or failed and why), a reload shows how it went."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="zoom_pull")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    changed = models.BooleanField(default=False)
+    # Zoom's or the report's own words when the pull failed; empty when it did not.
+    failure = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return f"{self.session_id}: {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.finished_at is None
+
+
 class MatchedBy(models.TextChoices):
     """How an attendance record found its registration."""
 

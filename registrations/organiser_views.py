@@ -35,6 +35,7 @@ from registrations.models import (
     MessageStatus,
     Registration,
     RegistrationStatus,
+    ZoomPull,
 )
 
 # The CSV's columns: code, header for people, the cell as a code, the cell for people (None:
@@ -286,21 +287,11 @@ def attendance(request, pk):
                 "options": dataclasses.asdict(options),
             }
     elif request.method == "POST" and request.POST.get("step") == "zoom":
-        try:
-            _source, changed = attendance_service.import_from_zoom(
-                session, zoom.webinar_id_from(session.join_url), by=request.user
-            )
-        except zoom.ZoomError as error:
-            messages.error(request, _("Zoom: %(problem)s") % {"problem": error})
-        except ReportError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                _("The attendance is recorded.")
-                if changed
-                else _("This report was imported already: nothing changed."),
-            )
+        attendance_service.request_zoom_pull(session, by=request.user)
+        messages.success(
+            request,
+            _("Zoom is being asked for the attendance: reload this page to see how it went."),
+        )
         return redirect("registrations:attendance", pk=session.pk)
     elif request.method == "POST" and request.POST.get("step") == "import":
         pending = request.session.pop(PENDING_REPORT, None)
@@ -344,6 +335,7 @@ def attendance(request, pk):
             "unmatched": list(unmatched.object_list),
             "responses": surveys.response_rate(session),
             "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
+            "zoom_pull": ZoomPull.objects.filter(session=session).first(),
         },
     )
 

@@ -7,7 +7,7 @@ from django.tasks import task
 from django.tasks.signals import task_started
 
 from registrations import delivery
-from registrations.models import ReminderRun
+from registrations.models import ReminderRun, ZoomPull
 from registrations.services import send_reminder_round
 
 logger = logging.getLogger(__name__)
@@ -58,3 +58,12 @@ def send_survey_reminders(session_id: int) -> int:
 
     session = Session.objects.filter(pk=session_id).first()
     return send_reminders(session) if session else 0
+
+
+@task
+def pull_zoom_attendance(pull_id: int) -> bool:
+    """Pull a session's attendance from Zoom for the ZoomPull asked; True when it succeeded."""
+    from registrations.attendance import run_zoom_pull
+
+    pull = ZoomPull.objects.select_related("session", "requested_by").filter(pk=pull_id).first()
+    return not run_zoom_pull(pull).failure if pull else False

@@ -6,10 +6,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.urls import reverse
 
 from registrations import attendance, zoom
-from registrations.models import AttendanceImport
-from tests.factories import RegistrationFactory, SessionFactory, UserFactory
+from registrations.models import AttendanceImport, ZoomPull
+from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,39 @@ def test_pulled_participants_are_matched_and_counted_once(fake_zoom):
     # 14:00:05-14:20 and 14:15-14:40 overlap: 40 minutes, not 45.
     assert (ana.attended, ana.minutes_attended) == (True, 40)
     assert session.attendance.filter(registration__isnull=True).count() == 1
+
+
+def test_the_attendance_page_pulls_from_zoom_in_a_task_and_shows_how_it_went(
+    client, fake_zoom, run_tasks
+):
+    session = SessionFactory(join_url="https://us02web.zoom.us/j/85012345678")
+    ana = RegistrationFactory(session=session, person=UserFactory(email="ana@example.cl"))
+    client.force_login(OrganiserFactory())
+    page = reverse("registrations:attendance", args=[session.pk])
+
+    client.post(page, {"step": "zoom"})
+    pulling = client.get(page).content.decode()
+    run_tasks()
+    pulled = client.get(page).content.decode()
+
+    ana.refresh_from_db()
+    assert "Pulling the attendance from Zoom since" in pulling
+    assert "the attendance is recorded" in pulled
+    assert (ana.attended, ana.minutes_attended) == (True, 40)
+
+
+def test_a_failed_zoom_pull_shows_zoom_s_reason_and_writes_nothing(client, settings, run_tasks):
+    settings.ZOOM_OAUTH_URL = "http://127.0.0.1:9/oauth/token"  # nothing listens on port 9
+    settings.ZOOM_ACCOUNT_ID = settings.ZOOM_CLIENT_ID = settings.ZOOM_CLIENT_SECRET = "x"
+    session = SessionFactory(join_url="https://us02web.zoom.us/j/85012345678")
+    client.force_login(OrganiserFactory())
+    page = reverse("registrations:attendance", args=[session.pk])
+
+    client.post(page, {"step": "zoom"})
+    run_tasks()
+    shown = client.get(page).content.decode()
+
+    assert "The pull from Zoom failed on" in shown
+    assert "cannot be reached" in shown
+    assert ZoomPull.objects.get().finished_at is not None
+    assert AttendanceImport.objects.count() == 0
