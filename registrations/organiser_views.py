@@ -1,6 +1,7 @@
 """Organisers' view of a session's registrations: search, filter, move, resend, export.
 
-What changes or leaves the database is recorded in the audit log, in the same transaction.
+Each view calls one service (registrations.services, .attendance, .surveys), which writes the
+change and its audit entry in one transaction.
 Registrations anonymised by the retention period are shown without a person and cannot be
 changed; a session past its retention period takes no new personal data (attendance, check-in).
 """
@@ -22,9 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from events.models import Session
 from events.organiser_views import organisers_only
-from outreach import audit
 from outreach.exports import csv_response, export_filename
-from outreach.models import AuditAction
 from registrations import attendance as attendance_service
 from registrations import permissions, queries, services, surveys, zoom
 from registrations.attendance_reports import ReportError
@@ -128,17 +127,7 @@ def registration_csv(request, pk):
     session = _session_for(request, pk)
     filters = _filters(request)
     codes = request.GET.get("codes", "") in {"1", "true", "yes"}
-    registrations = queries.session_registrations(session, **filters)
-    # The search words may be a person's name: the log keeps only that there were some.
-    audit.record(
-        request.user,
-        AuditAction.EXPORT_DOWNLOADED,
-        session,
-        export="registrations",
-        status=filters["status"],
-        economy=filters["economy"],
-        search=bool(filters["text"]),
-    )
+    registrations = services.export_registrations(session, by=request.user, **filters)
 
     cells = [(code if codes else people) or code for _name, _label, code, people in CSV_COLUMNS]
 

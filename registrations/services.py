@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from outreach.models import (
     normalise_email,
 )
 from outreach.tasks import enqueue_on_commit
+from registrations import queries
 from registrations.confirmations import BadLink, send_confirmation_request
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
@@ -466,6 +467,25 @@ def fill_from_waitlist(session: Session, *, by: User | None) -> list[Registratio
     if promoted:
         audit.record(by, AuditAction.WAITLIST_FILLED, session, promoted=len(promoted))
     return promoted
+
+
+@transaction.atomic
+def export_registrations(
+    session: Session, *, by: User | None, status: str = "", economy: str = "", text: str = ""
+) -> QuerySet[Registration]:
+    """An organiser downloads a session's registrations, filtered: returns them
+    (`queries.session_registrations`) and writes an EXPORT_DOWNLOADED audit entry. The search
+    words may be a person's name: the entry keeps only that there were some."""
+    audit.record(
+        by,
+        AuditAction.EXPORT_DOWNLOADED,
+        session,
+        export="registrations",
+        status=status,
+        economy=economy,
+        search=bool(text),
+    )
+    return queries.session_registrations(session, status=status, economy=economy, text=text)
 
 
 # --- Messages -------------------------------------------------------------------------------
