@@ -69,6 +69,19 @@ HEADLINE_COUNTS = {
     ),
 }
 UNPUBLISHED = ("absent", "waitlisted_attendees", "waitlisted_absent")
+KNOWN = frozenset(
+    {
+        "registrations",
+        "confirmed",
+        "waitlisted",
+        "via_link",
+        "direct",
+        "organisations",
+        "firms",
+        "micro",
+        "other_than_micro",
+    }
+)
 # Shares on headlines: (share, counted part, the rest of the whole, the whole).
 SHARES = {
     "women_led_share": ("women_led", "other_than_women_led", "firms"),
@@ -313,11 +326,12 @@ def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple
     tables.relations += split_relations(
         tables, "waitlisted", ("waitlisted_attendees", "waitlisted_absent")
     )
-    # Conservatively, the co-host is taken to know everything about those who shared their
-    # details with it (even whether they attended): their part of each count is no secret,
-    # and the rule protects the rest.
+    # The co-host knows those who shared their details with it as its registrant list shows
+    # them (organisation, economy, kind, size, status, its link): that part of those counts is
+    # no secret, and the rule protects the rest. Whether they attended, or are women-led, it
+    # does not know.
     known = build([r for r in records if r["shared"]])
-    return tables, dict(known.cells)
+    return tables, {cell: n for cell, n in known.cells.items() if cell[0] in KNOWN}
 
 
 def for_cohost(organisation_id: int, *, now: datetime | None = None) -> Protected:

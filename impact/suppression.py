@@ -207,9 +207,13 @@ def protect(
 
     for relation in relations:
         # Shown zeros are never hidden (no secret in them), so a total with one part that is
-        # not a shown zero is that part.
+        # not a shown zero is that part (if the audience knows as much of both).
         nonzero = [p for p in relation.parts if cells[p] != 0 or p in unpublished]
-        if len(nonzero) == 1 and find(relation.total) != find(nonzero[0]):
+        if (
+            len(nonzero) == 1
+            and find(relation.total) != find(nonzero[0])
+            and known.get(relation.total, 0) == known.get(nonzero[0], 0)
+        ):
             same[find(relation.total)] = find(nonzero[0])
     classes = defaultdict(set)
     for cell in cells:
