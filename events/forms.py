@@ -17,7 +17,7 @@ from events.models import (
 )
 from events.services import suggest_quarter_times
 from outreach.economies import region_choices
-from outreach.forms import time_zone_choices
+from outreach.forms import TimeZoneField
 from outreach.models import Economy, Organisation, OrganisationKind
 from outreach.periods import quarter_bounds
 from outreach.timezones import (
@@ -157,9 +157,7 @@ class WallClockTimesMixin:
 class SessionForm(WallClockTimesMixin, forms.ModelForm):
     """An organiser's session: texts in three languages, times on the organiser's clock."""
 
-    time_zone = forms.ChoiceField(
-        label=_("Time zone of the times below"), choices=time_zone_choices
-    )
+    time_zone = TimeZoneField(label=_("Time zone of the times below"))
     starts_at = WallClockField(label=_("Starts"))
     ends_at = WallClockField(label=_("Ends"))
     registration_opens_at = WallClockField(label=_("Registration opens"), required=False)
@@ -327,7 +325,7 @@ class SeriesForm(forms.ModelForm):
 
 
 class RescheduleForm(WallClockTimesMixin, forms.Form):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = TimeZoneField(label=_("Time zone"))
     starts_at = WallClockField(label=_("New start"))
     ends_at = WallClockField(label=_("New end"))
 
@@ -371,11 +369,11 @@ class PlanQuarterForm(forms.Form):
     title_fr = forms.CharField(label=_("Title in French"), max_length=200)
     title_es = forms.CharField(label=_("Title in Spanish"), max_length=200)
     start_en = WallClockField(label=_("English session starts"))
-    zone_en = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    zone_en = TimeZoneField(label=_("in the time zone"))
     start_fr = WallClockField(label=_("French session starts"))
-    zone_fr = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    zone_fr = TimeZoneField(label=_("in the time zone"))
     start_es = WallClockField(label=_("Spanish session starts"))
-    zone_es = forms.ChoiceField(label=_("in the time zone"), choices=time_zone_choices)
+    zone_es = TimeZoneField(label=_("in the time zone"))
     duration = forms.IntegerField(
         label=_("Length in minutes"), min_value=15, max_value=600, initial=90
     )

@@ -38,8 +38,16 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
 
 
+class TimeZoneField(forms.ChoiceField):
+    """An IANA time zone, picked from `time_zone_choices`. The choices are given as the cached
+    callable, so the ~430 zones are not copied into every form instance."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = TimeZoneField(label=_("Time zone"))
 
     class Meta:
         model = User

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from outreach.forms import time_zone_choices
+from outreach.forms import TimeZoneField
 from outreach.models import (
     Economy,
     ExportingStatus,
@@ -10,7 +10,6 @@ from outreach.models import (
     OrganisationKind,
     Sector,
     SizeBand,
-    validate_time_zone,
 )
 
 KIND_CHOICES = [
@@ -67,14 +66,8 @@ class RegistrationForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("Gender (optional)"), choices=[("", "—"), *Gender.choices], required=False
     )
-    # A CharField with a select, not a ChoiceField: the ~430 zones are validated by lookup
-    # instead of being copied into every form instance.
-    time_zone = forms.CharField(
-        label=_("Your time zone"),
-        max_length=64,
-        validators=[validate_time_zone],
-        widget=forms.Select(choices=time_zone_choices()),
-        help_text=_("Reminders show the time in this zone."),
+    time_zone = TimeZoneField(
+        label=_("Your time zone"), help_text=_("Reminders show the time in this zone.")
     )
     shares_with_cohosts = forms.BooleanField(required=False)
     consent = forms.BooleanField(
@@ -136,11 +129,8 @@ class AttendanceUploadForm(forms.Form):
             ("csv", _("Other CSV (columns named below)")),
         ],
     )
-    time_zone = forms.CharField(
+    time_zone = TimeZoneField(
         label=_("Time zone of the times in the report"),
-        max_length=64,
-        validators=[validate_time_zone],
-        widget=forms.Select(choices=time_zone_choices()),
         help_text=_("The time zone of the account that produced the report."),
     )
     date_order = forms.ChoiceField(
