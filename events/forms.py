@@ -33,6 +33,12 @@ from outreach.timezones import (
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 
 
+def per_language(*names: str) -> list[str]:
+    """The translated columns of these fields, in the order of settings.LANGUAGES:
+    per_language("title") is ["title_en", "title_fr", "title_es"]."""
+    return [f"{name}_{code}" for name in names for code in LANGUAGE_CODES]
+
+
 class WallClockField(forms.DateTimeField):
     """A date and time as read on a clock in some zone; the form makes it aware with that zone."""
 
@@ -199,15 +205,7 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
         fields = [
             "series",
             "language",
-            "title_en",
-            "title_fr",
-            "title_es",
-            "summary_en",
-            "summary_fr",
-            "summary_es",
-            "description_en",
-            "description_fr",
-            "description_es",
+            *per_language("title", "summary", "description"),
             "interpretation_languages",
             "format",
             "venue",
@@ -224,11 +222,7 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             "join_url",
             "recording_url",
         ]
-        widgets = {
-            "description_en": forms.Textarea(attrs={"rows": 4}),
-            "description_fr": forms.Textarea(attrs={"rows": 4}),
-            "description_es": forms.Textarea(attrs={"rows": 4}),
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in per_language("description")}
         labels = {
             "title_en": _("Title in English"),
             "title_fr": _("Title in French"),
@@ -290,20 +284,11 @@ class SeriesForm(forms.ModelForm):
     class Meta:
         model = Series
         fields = [
-            "title_en",
-            "title_fr",
-            "title_es",
-            "description_en",
-            "description_fr",
-            "description_es",
+            *per_language("title", "description"),
             "retention_months",
             "attendance_threshold_minutes",
         ]
-        widgets = {
-            "description_en": forms.Textarea(attrs={"rows": 3}),
-            "description_fr": forms.Textarea(attrs={"rows": 3}),
-            "description_es": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in per_language("description")}
         labels = {
             "title_en": _("Title in English"),
             "title_fr": _("Title in French"),
@@ -460,12 +445,7 @@ class ProposalForm(SessionForm):
     class Meta(SessionForm.Meta):
         fields = [
             "language",
-            "title_en",
-            "title_fr",
-            "title_es",
-            "summary_en",
-            "summary_fr",
-            "summary_es",
+            *per_language("title", "summary"),
             "format",
             "venue",
             "time_zone",
