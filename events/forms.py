@@ -39,6 +39,20 @@ def per_language(*names: str) -> list[str]:
     return [f"{name}_{code}" for name in names for code in LANGUAGE_CODES]
 
 
+# The labels of the translated columns of sessions and series (a form uses those it lists).
+TRANSLATED_LABELS = {
+    "title_en": _("Title in English"),
+    "title_fr": _("Title in French"),
+    "title_es": _("Title in Spanish"),
+    "summary_en": _("Summary in English"),
+    "summary_fr": _("Summary in French"),
+    "summary_es": _("Summary in Spanish"),
+    "description_en": _("Description in English"),
+    "description_fr": _("Description in French"),
+    "description_es": _("Description in Spanish"),
+}
+
+
 class WallClockField(forms.DateTimeField):
     """A date and time as read on a clock in some zone; the form makes it aware with that zone."""
 
@@ -223,17 +237,7 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             "recording_url",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in per_language("description")}
-        labels = {
-            "title_en": _("Title in English"),
-            "title_fr": _("Title in French"),
-            "title_es": _("Title in Spanish"),
-            "summary_en": _("Summary in English"),
-            "summary_fr": _("Summary in French"),
-            "summary_es": _("Summary in Spanish"),
-            "description_en": _("Description in English"),
-            "description_fr": _("Description in French"),
-            "description_es": _("Description in Spanish"),
-        }
+        labels = TRANSLATED_LABELS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,14 +293,7 @@ class SeriesForm(forms.ModelForm):
             "attendance_threshold_minutes",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in per_language("description")}
-        labels = {
-            "title_en": _("Title in English"),
-            "title_fr": _("Title in French"),
-            "title_es": _("Title in Spanish"),
-            "description_en": _("Description in English"),
-            "description_fr": _("Description in French"),
-            "description_es": _("Description in Spanish"),
-        }
+        labels = TRANSLATED_LABELS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
