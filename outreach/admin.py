@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from modeltranslation.admin import TranslationAdmin
@@ -10,7 +11,7 @@ from outreach.models import AuditEntry, Economy, Organisation, User
 class EconomyAdmin(TranslationAdmin):
     list_display = ["code", "name", "region", "sub_region", "is_least_developed"]
     list_filter = ["region", "is_least_developed", "is_landlocked_developing"]
-    search_fields = ["code", "alpha3", "name_en", "name_fr", "name_es"]
+    search_fields = ["code", "alpha3", *(f"name_{code}" for code, _name in settings.LANGUAGES)]
 
 
 @admin.register(Organisation)

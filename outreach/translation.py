@@ -1,3 +1,4 @@
+from django.conf import settings
 from modeltranslation.translator import TranslationOptions, register
 
 from outreach.models import Economy
@@ -6,4 +7,4 @@ from outreach.models import Economy
 @register(Economy)
 class EconomyTranslationOptions(TranslationOptions):
     fields = ("name", "sort_name")
-    required_languages = ("en", "fr", "es")
+    required_languages = tuple(code for code, _name in settings.LANGUAGES)
