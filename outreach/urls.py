@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls
+from impact import cohost_urls as impact_cohost_urls
 from outreach import accounts, health, views
-from registrations import cohost_urls as registrations_cohost_urls
 
-# The co-host workspace gathers views of two layers under one namespace.
-cohost_patterns = registrations_cohost_urls.urlpatterns + events_cohost_urls.urlpatterns
+# The co-host workspace gathers views of two layers under one namespace: its pages show figures
+# protected by the small-number rule, so they live in impact/, the top layer.
+cohost_patterns = impact_cohost_urls.urlpatterns + events_cohost_urls.urlpatterns
 
 outreach_patterns = [
     path("profile/", views.profile, name="profile"),

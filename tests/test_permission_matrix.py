@@ -115,7 +115,7 @@ def organisers_only(answer) -> dict:
 
 
 def cohost_members_only(answers: dict) -> dict:
-    """registrations.cohost_views.cohost_members_only / events.cohost_views.cohost_managers_only:
+    """impact.cohost_views.cohost_members_only / events.cohost_views.cohost_managers_only:
     sign in first; programme staff and participants are refused; co-hosts get `answers`."""
     return {**everyone(403), "anonymous": LOGIN, **answers}
 
@@ -684,7 +684,8 @@ def test_on_a_shared_session_ministry_a_sees_by_name_only_who_shared_with_it(cli
     client.force_login(world["people"]["cohost_b"])
     seen_by_b = _csv_rows(client.get(url))
 
-    assert [(row["name"], row["email"]) for row in seen_by_a] == [("", "")]
+    # Someone who did not agree to share with A is not listed for A at all (issue 12, item 2).
+    assert seen_by_a == []
     assert [(row["name"], row["email"]) for row in seen_by_b] == [
         ("Carla Shares-with-B", "carla@example.org")
     ]

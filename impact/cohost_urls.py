@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import cohost_views
+from impact import cohost_views
 
 urlpatterns = [
     path("", cohost_views.home, name="home"),
