@@ -115,10 +115,6 @@ def quarter_label(key: str) -> str:
     return _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
 
 
-def group_label(code: str) -> str:
-    return str(GROUP_LABELS.get(code, code))
-
-
 def labeller(by: str, keys: Iterable) -> Callable[[object], str]:
     """A function that names the keys of a breakdown by `by` (one query for economies)."""
     language = active_language()

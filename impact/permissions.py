@@ -12,10 +12,6 @@ from impact.queries import HELD, Audience
 from outreach import permissions as base
 
 
-def can_view_dashboard(user) -> bool:
-    return base.can_view_impact(user)
-
-
 def audience_for(user) -> Audience | None:
     """The audience a person reads the dashboard as, or None if they may not read it."""
     if base.is_programme_staff(user):
