@@ -1,6 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -10,13 +8,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from outreach import audit, permissions, queries, services
+from outreach import audit, queries, services
 from outreach.forms import CohostInviteForm, ProfileForm
 from outreach.middleware import TIME_ZONE_COOKIE
+from outreach.permissions import is_organiser, is_signed_in, require
 from outreach.timezones import is_known_zone
 
 
-@login_required
+@require(is_signed_in)
 @require_http_methods(["GET", "POST"])
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
@@ -45,12 +44,10 @@ def set_time_zone(request):
     return response
 
 
-@login_required
+@require(is_organiser)
 @require_http_methods(["GET", "POST"])
 def cohost_members(request):
     """Organisers see every co-host and its members, and invite new members by email."""
-    if not permissions.is_organiser(request.user):
-        raise PermissionDenied
     organisations = queries.cohost_organisations()
     form = CohostInviteForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -74,12 +71,10 @@ def cohost_members(request):
 AUDIT_PAGE_SIZE = 50
 
 
-@login_required
+@require(is_organiser)
 @require_GET
 def audit_log(request):
     """Organisers read who changed, exported or erased what, and when; newest first."""
-    if not permissions.is_organiser(request.user):
-        raise PermissionDenied
     people = list(audit.actors())
     form = audit.AuditFilterForm(request.GET or None, people=people)
     filters = {}
