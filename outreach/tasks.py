@@ -76,7 +76,7 @@ def enqueue_on_commit(task, *args, run_after=None) -> None:
     A queue outside our database (Redis) takes the task only once the work is committed, so a
     worker never looks for rows that are not there yet. If that queue is down at that moment,
     the committed work stands and the failure is logged rather than turned into an error page
-    (a message left pending is queued again by registrations.delivery's recovery).
+    (a message left pending is queued again by registrations.messages.delivery's recovery).
     """
     if run_after is not None:
         task = task.using(run_after=run_after)

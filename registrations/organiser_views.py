@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.models import Session
 from events.organiser_views import organisers_only
 from outreach.exports import csv_response, export_filename
-from registrations import attendance as attendance_service
-from registrations import permissions, queries, services, surveys, zoom
-from registrations.attendance_reports import ReportError
+from registrations import permissions, queries, services
+from registrations.attendance import services as attendance_service
+from registrations.attendance import zoom
+from registrations.attendance.reports import ReportError
 from registrations.forms import AttendanceUploadForm
 from registrations.models import (
     AttendanceRecord,
@@ -36,6 +37,7 @@ from registrations.models import (
     RegistrationStatus,
     ZoomPull,
 )
+from registrations.surveys import services as surveys
 
 # The CSV's columns: code, header for people, the cell as a code, the cell for people (None:
 # the same). People get names in the request's language; `?codes=1` gets codes (for scripts).

@@ -32,7 +32,7 @@ from events.models import Series, Session
 from outreach import audit
 from outreach.models import AuditAction, Role, User
 from registrations import services
-from registrations.attendance_reports import comparable_email, normalise_name
+from registrations.attendance.reports import comparable_email, normalise_name
 from registrations.models import (
     AnonymisedBy,
     Answer,

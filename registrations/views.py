@@ -21,11 +21,11 @@ from registrations import (
     queries,
     ratelimit,
     services,
-    surveys,
 )
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationState, RegistrationStatus
-from registrations.survey_forms import SurveyForm
+from registrations.surveys import services as surveys
+from registrations.surveys.forms import SurveyForm
 
 
 def _language() -> str:

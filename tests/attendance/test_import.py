@@ -13,14 +13,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from registrations.attendance import (
+from registrations.attendance.reports import ReportError
+from registrations.attendance.services import (
     ReportOptions,
     check_in,
     import_attendance_report,
     link_by_hand,
     preview_attendance,
 )
-from registrations.attendance_reports import ReportError
 from registrations.models import AttendanceImport, AttendanceRecord, Registration
 from tests.factories import (
     FirmFactory,

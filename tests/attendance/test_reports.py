@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.attendance_reports import (
+from registrations.attendance.reports import (
     Absentee,
     Attendance,
     Candidate,

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from registrations.attendance import ReportOptions, import_attendance_report
-from registrations.attendance_reports import (
+from registrations.attendance.reports import (
     Candidate,
     _decode,
     _guess_delimiter,
     match_attendance,
     parse_report,
 )
+from registrations.attendance.services import ReportOptions, import_attendance_report
 from registrations.models import AttendanceRecord
 from tests.factories import RegistrationFactory, SessionFactory, UserFactory
 

@@ -7,7 +7,7 @@ import pytest
 
 from events.models import DEFAULT_ATTENDANCE_THRESHOLD_MINUTES, Series, Session
 from outreach.models import User
-from registrations.attendance import ReportOptions, import_attendance_report
+from registrations.attendance.services import ReportOptions, import_attendance_report
 from tests.factories import (
     OrganiserFactory,
     RegistrationFactory,

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from registrations import attendance, zoom
+from registrations.attendance import services as attendance
+from registrations.attendance import zoom
 from registrations.models import AttendanceImport, ZoomPull
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory, UserFactory
 

@@ -8,8 +8,8 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from registrations import surveys
 from registrations.models import MessageKind, MessageStatus, SurveyInvitation, SurveyResponse
+from registrations.surveys import services as surveys
 from tests.browser.conftest import assert_accessible, run_due_tasks
 from tests.factories import FirmFactory, RegistrationFactory, SessionFactory, UserFactory, economy
 

@@ -9,7 +9,7 @@ from django.tasks import default_task_backend
 from django.tasks.signals import task_started
 from django.utils import timezone
 
-from registrations import delivery
+from registrations.messages import delivery
 from registrations.models import Message, MessageStatus
 from registrations.tasks import send_message
 from tests.factories import MessageFactory

@@ -16,8 +16,9 @@ from django.test import Client
 from django.utils import timezone
 
 from outreach.models import OrganisationKind
-from registrations import confirmations, services, surveys
+from registrations import confirmations, services
 from registrations.models import Message, MessageKind, PendingRegistration
+from registrations.surveys import services as surveys
 from tests.factories import (
     OrganisationFactory,
     OrganiserFactory,

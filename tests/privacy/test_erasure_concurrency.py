@@ -11,13 +11,14 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from events.models import Session
-from registrations import privacy, services, surveys
+from registrations import privacy, services
 from registrations.models import (
     Answer,
     Registration,
     RegistrationStatus,
     SurveyResponse,
 )
+from registrations.surveys import services as surveys
 from tests.factories import (
     RegistrationFactory,
     SessionFactory,

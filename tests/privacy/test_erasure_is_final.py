@@ -18,9 +18,10 @@ from django.utils import timezone
 from impact.filters import ImpactFilters
 from impact.queries import Audience, breakdown, headline_figures
 from outreach.models import User
-from registrations import attendance, privacy, services
-from registrations.attendance import ReportOptions, SessionPastRetention
-from registrations.delivery import deliver_message
+from registrations import privacy, services
+from registrations.attendance import services as attendance
+from registrations.attendance.services import ReportOptions, SessionPastRetention
+from registrations.messages.delivery import deliver_message
 from registrations.models import (
     AttendanceRecord,
     Message,
@@ -403,7 +404,7 @@ def test_a_survey_link_after_an_erasure_says_it_is_no_longer_valid_and_stores_no
 
 
 def test_a_survey_opened_before_the_erasure_and_sent_after_it_stores_nothing(webinar, invitations):
-    from registrations import surveys
+    from registrations.surveys import services as surveys
 
     _session, registrations = webinar
     opened = surveys.open_invitation(invitations["ana"].token)

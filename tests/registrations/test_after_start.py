@@ -16,7 +16,7 @@ from impact.filters import ImpactFilters
 from impact.queries import Audience, headline_figures
 from outreach.models import AuditAction, AuditEntry
 from registrations import services
-from registrations.delivery import deliver_message
+from registrations.messages.delivery import deliver_message
 from registrations.models import Message, MessageKind, Registration, RegistrationStatus
 from tests.factories import OrganiserFactory, SessionFactory, UserFactory
 

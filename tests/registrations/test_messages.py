@@ -16,7 +16,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from events import services as event_services
-from registrations import delivery, services
+from registrations import services
+from registrations.messages import delivery
 from registrations.models import (
     Message,
     MessageKind,

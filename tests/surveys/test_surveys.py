@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.tasks import default_task_backend
 from django.utils import timezone
 
-from registrations import surveys
 from registrations.models import (
     Answer,
     Choice,
@@ -23,6 +22,7 @@ from registrations.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from registrations.surveys import services as surveys
 from tests.factories import (
     FirmFactory,
     OrganiserFactory,

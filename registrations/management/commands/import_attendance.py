@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from events.models import Session
-from registrations import attendance, privacy
-from registrations.attendance_reports import ReportError
+from registrations import privacy
+from registrations.attendance import services as attendance
+from registrations.attendance.reports import ReportError
 
 
 class Command(BaseCommand):

@@ -20,8 +20,8 @@ from events.models import Session
 from outreach import audit
 from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
-from registrations import attendance_reports as reports
 from registrations import privacy
+from registrations.attendance import reports
 from registrations.models import (
     AttendanceImport,
     AttendanceRecord,
@@ -184,7 +184,7 @@ def import_from_zoom(
     Raises zoom.ZoomError when Zoom cannot be reached or refuses, SessionPastRetention when the
     session takes no personal data; writes nothing then.
     """
-    from registrations import zoom
+    from registrations.attendance import zoom
 
     report = zoom.fetch_participants(webinar_id)
     fingerprint = "\n".join(
@@ -242,7 +242,7 @@ def run_zoom_pull(pull: ZoomPull) -> ZoomPull:
     Writes what `import_from_zoom` writes, then the ZoomPull. Safe to run twice: the same
     participants again change nothing.
     """
-    from registrations import zoom
+    from registrations.attendance import zoom
 
     try:
         _source, changed = import_from_zoom(

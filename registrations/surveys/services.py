@@ -9,7 +9,7 @@ from events.models import Session
 from outreach import audit
 from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
-from registrations.attendance import refuse_past_retention
+from registrations.attendance.services import refuse_past_retention
 from registrations.models import (
     Answer,
     Choice,

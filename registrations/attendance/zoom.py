@@ -13,7 +13,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from registrations.attendance_reports import Join, ParsedReport
+from registrations.attendance.reports import Join, ParsedReport
 
 TIMEOUT = (5, 30)  # seconds to connect, seconds to read
 PAGE_SIZE = 300  # Zoom's largest page for report endpoints

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from events.models import SessionStatus
 from outreach.tasks import WorkerFlag, enqueue_on_commit
-from registrations.emails import build_email
+from registrations.messages.emails import build_email
 from registrations.models import Message, MessageKind, MessageStatus, RegistrationStatus
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def still_wanted(message: Message) -> bool:
     if message.kind == MessageKind.WAITLISTED:
         return registration.status == RegistrationStatus.WAITLISTED
     if message.kind in {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}:
-        from registrations.surveys import invitation_is_open
+        from registrations.surveys.services import invitation_is_open
 
         return invitation_is_open(registration)
     if registration.status != RegistrationStatus.CONFIRMED:
