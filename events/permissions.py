@@ -1,11 +1,17 @@
-"""Who may see and change sessions: every events view, feed and export asks here."""
+"""Who may see and change sessions: every events view, feed and export asks here.
+
+Views ask through ``outreach.permissions.require(predicate)``, templates through
+``user|may:"name"`` for the predicates registered here with ``@rule("name")``.
+"""
 
 from django.db.models import Q, QuerySet
 
 from events.models import Session, SessionStatus
 from outreach import permissions as base
+from outreach.permissions import rule
 
 
+@rule("manage_sessions")
 def can_manage_sessions(user) -> bool:
     """Create, edit, publish, reschedule and cancel sessions, and plan quarters."""
     return base.can_manage_sessions(user)
@@ -36,7 +42,10 @@ def cohost_sessions(user) -> QuerySet[Session]:
     ).distinct()
 
 
+@rule("propose_sessions")
 def can_propose_sessions(user) -> bool:
+    """Propose a session, and suggest wording for the sessions one's organisation co-hosts:
+    co-host managers."""
     return base.is_cohost_manager(user)
 
 

@@ -275,11 +275,22 @@ def plan_quarter(
 
 
 @transaction.atomic
-def propose_session(session: Session, *, organisation: Organisation, topics=()) -> Session:
-    """A co-host proposes a session: a draft the organisers review, with the co-host on it."""
+def propose_session(
+    session: Session,
+    *,
+    by: User | None,
+    organisation: Organisation,
+    topics: Iterable[Topic] = (),
+) -> Session:
+    """A co-host proposes a session: a draft the organisers review, with the co-host on it.
+
+    Writes the session row and its co-host and topic links, and a PROPOSAL_MADE audit entry.
+    """
     session.status = SessionStatus.DRAFT
     session.proposed_by = organisation
-    return save_session(session, cohosts=[organisation], topics=list(topics))
+    save_session(session, cohosts=[organisation], topics=list(topics))
+    audit.record(by, AuditAction.PROPOSAL_MADE, session)
+    return session
 
 
 @transaction.atomic
@@ -294,20 +305,33 @@ def decline_proposal(session: Session, *, by: User | None) -> Session:
     return session
 
 
+@transaction.atomic
 def suggest_text(
-    session: Session, *, person, organisation: Organisation, field: str, language: str, text: str
+    session: Session,
+    *,
+    by: User,
+    organisation: Organisation,
+    field: str,
+    language: str,
+    text: str,
 ) -> TextSuggestion:
-    """Record a co-host's wording for one of a session's translated texts, for review."""
+    """Record a co-host's wording for one of a session's translated texts, for review.
+
+    Writes the suggestion, made by `by`, and a SUGGESTION_MADE audit entry naming the text and
+    its language; raises ValueError, writing nothing, for a text or language sessions lack.
+    """
     if field not in TextSuggestion.FIELDS or language not in LANGUAGE_CODES:
         raise ValueError("Unknown text or language.")
-    return TextSuggestion.objects.create(
+    suggestion = TextSuggestion.objects.create(
         session=session,
         organisation=organisation,
-        suggested_by=person,
+        suggested_by=by,
         field=field,
         language=language,
         text=text.strip(),
     )
+    audit.record(by, AuditAction.SUGGESTION_MADE, suggestion, field=field, language=language)
+    return suggestion
 
 
 @transaction.atomic

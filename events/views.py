@@ -90,7 +90,6 @@ def session_detail(request, pk):
             "session": session,
             "google_link": calendar.google_calendar_link(session, language=language),
             "outlook_link": calendar.outlook_calendar_link(session, language=language),
-            "can_manage": permissions.can_manage_sessions(request.user),
         },
     )
 

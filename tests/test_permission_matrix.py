@@ -110,12 +110,13 @@ def signed_in(answer, *, anonymous=LOGIN) -> dict:
 
 
 def organisers_only(answer) -> dict:
-    """events.organiser_views.organisers_only: sign in first, then organisers only."""
+    """require(events.permissions.can_manage_sessions) and require(is_organiser): sign in first,
+    then organisers only."""
     return {**everyone(403), "anonymous": LOGIN, "organiser": answer}
 
 
 def cohost_members_only(answers: dict) -> dict:
-    """impact.cohost_views.cohost_members_only / events.cohost_views.cohost_managers_only:
+    """impact.cohost_views.cohost_members_only / require(events.permissions.can_propose_sessions):
     sign in first; programme staff and participants are refused; co-hosts get `answers`."""
     return {**everyone(403), "anonymous": LOGIN, **answers}
 

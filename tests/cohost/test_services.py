@@ -132,7 +132,9 @@ def test_a_proposal_is_a_draft_cohosted_by_its_organisation(ministry):
     topic = TopicFactory()
     session = SessionFactory.build(status=SessionStatus.PUBLISHED, title_en="Selling to Peru")
 
-    proposal = event_services.propose_session(session, organisation=ministry, topics=[topic])
+    proposal = event_services.propose_session(
+        session, by=None, organisation=ministry, topics=[topic]
+    )
 
     proposal = Session.objects.get(pk=proposal.pk)
     assert (proposal.status, proposal.proposed_by, proposal.title_en) == (
@@ -146,7 +148,7 @@ def test_a_proposal_is_a_draft_cohosted_by_its_organisation(ministry):
 
 def test_a_declined_proposal_stays_for_the_record_and_out_of_sight(ministry):
     proposal = event_services.propose_session(
-        SessionFactory.build(status=SessionStatus.DRAFT), organisation=ministry
+        SessionFactory.build(status=SessionStatus.DRAFT), by=None, organisation=ministry
     )
 
     event_services.decline_proposal(proposal, by=None)
@@ -163,7 +165,7 @@ def suggestion_for(session, organisation, **overrides):
     details = {"field": "title", "language": "en", "text": "  Selling to the EU, step by step  "}
     details.update(overrides)
     return event_services.suggest_text(
-        session, person=manager_of(organisation), organisation=organisation, **details
+        session, by=manager_of(organisation), organisation=organisation, **details
     )
 
 
