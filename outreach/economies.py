@@ -1,4 +1,5 @@
-"""Economy names, regions and groups, from Babel (CLDR), UN M49 and the programme's own terms."""
+"""Economy names, regions and groups: the UN's names (M49), the programme's own terms, and
+Babel (CLDR) for region names and for any language the UN file does not carry."""
 
 import csv
 import unicodedata
@@ -7,9 +8,18 @@ from pathlib import Path
 
 import pycountry
 from babel import Locale
+from django.conf import settings
 
-LANGUAGES = ("en", "fr", "es")
-DATA_FILE = Path(__file__).resolve().parent / "data" / "economies.csv"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_FILE = DATA_DIR / "economies.csv"
+# The UN M49 short names in English, French and Spanish; its header says where they come from.
+UN_NAMES_FILE = DATA_DIR / "un_m49_names.csv"
+
+
+def languages() -> tuple[str, ...]:
+    """The site's languages, each of which an economy is named in."""
+    return tuple(code for code, _name in settings.LANGUAGES)
+
 
 # The programme's official terms, which differ from CLDR's ("Taiwan", "Hong Kong SAR China").
 OFFICIAL_NAMES = {
@@ -29,12 +39,33 @@ REGIONS = {
 SUB_REGIONS = {sub: region for region, subs in REGIONS.items() for sub in subs}
 
 
+@cache
+def un_names() -> dict[str, dict[str, str]]:
+    """{iso2: {language: name}} from the UN M49 file, empty names left out."""
+    with UN_NAMES_FILE.open(encoding="utf-8", newline="") as handle:
+        lines = (line for line in handle if not line.startswith("#"))
+        return {
+            row["iso2"]: {
+                language: name for language, name in row.items() if language != "iso2" and name
+            }
+            for row in csv.DictReader(lines)
+        }
+
+
 def economy_name(code: str, language: str) -> str:
-    """The name of an economy in a language: the programme's term where it has one, else CLDR's."""
-    official = OFFICIAL_NAMES.get(code)
-    if official:
-        return official[language]
+    """The name of an economy in a language: the programme's term where it has one, else the
+    UN's (M49), else CLDR's (a language the UN file does not carry)."""
+    for names in (OFFICIAL_NAMES.get(code, {}), un_names().get(code, {})):
+        if language in names:
+            return names[language]
     return Locale.parse(language).territories[code]
+
+
+@cache
+def economy_regions() -> dict[str, str]:
+    """{economy code: its UN M49 region code}, from the M49 data file."""
+    with DATA_FILE.open(encoding="utf-8", newline="") as handle:
+        return {line["alpha2"]: line["region"] for line in csv.DictReader(handle)}
 
 
 def region_name(code: str, language: str) -> str:
@@ -73,12 +104,12 @@ def read_economy_rows() -> list[dict]:
                 "is_landlocked_developing": line["lldc"] == "1",
                 "is_small_island_developing": line["sids"] == "1",
             }
-            for language in LANGUAGES:
+            for language in languages():
                 name = economy_name(code, language)
                 row[f"name_{language}"] = name
                 row[f"sort_name_{language}"] = sort_key(name)
-            row["name"] = row["name_en"]
-            row["sort_name"] = row["sort_name_en"]
+            row["name"] = row[f"name_{settings.LANGUAGE_CODE}"]
+            row["sort_name"] = row[f"sort_name_{settings.LANGUAGE_CODE}"]
             rows.append(row)
     return rows
 

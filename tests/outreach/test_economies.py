@@ -2,7 +2,15 @@ import pycountry
 import pytest
 from django.utils import translation
 
-from outreach.economies import REGIONS, SUB_REGIONS, economy_name, region_name, sort_key
+from outreach.economies import (
+    OFFICIAL_NAMES,
+    REGIONS,
+    SUB_REGIONS,
+    economy_name,
+    region_name,
+    sort_key,
+    un_names,
+)
 from outreach.models import Economy
 from outreach.queries import economies_by_name
 
@@ -23,16 +31,98 @@ def test_the_programme_official_terms_are_used_in_every_language(code, english, 
     assert (economy.name_en, economy.name_fr, economy.name_es) == (english, french, spanish)
 
 
-def test_other_names_come_from_babel():
-    economy = Economy.objects.get(code="CI")
+# CLDR's colloquial names, which a ministry does not use; UN M49 names replace them.
+CLDR_ONLY = {
+    "Congo - Kinshasa",
+    "Congo-Kinshasa",
+    "Congo - Brazzaville",
+    "St. Kitts & Nevis",
+    "Saint-Christophe-et-Niévès",
+    "San Cristóbal y Nieves",
+    "South Korea",
+    "Corée du Sud",
+    "Corea del Sur",
+    "North Korea",
+    "Palestinian Territories",
+    "Territoires palestiniens",
+    "Territorios Palestinos",
+    "Hong Kong SAR China",
+    "R.A.S. chinoise de Hong Kong",
+    "RAE de Hong Kong (China)",
+    "Macao SAR China",
+    "Taiwan",
+    "Taïwan",
+    "Taiwán",
+    "Vatican City",
+    "Laos",
+    "Russia",
+}
 
-    assert (economy.name_en, economy.name_fr, economy.name_es) == (
-        "Côte d’Ivoire",
-        "Côte d’Ivoire",
-        "Côte d’Ivoire",
-    )
-    assert Economy.objects.get(code="DE").name_fr == "Allemagne"
-    assert Economy.objects.get(code="DE").name_es == "Alemania"
+
+@pytest.mark.parametrize(
+    ("code", "english"),
+    [
+        ("CD", "Democratic Republic of the Congo"),
+        ("CG", "Congo"),
+        ("KN", "Saint Kitts and Nevis"),
+        ("KR", "Republic of Korea"),
+        ("KP", "Democratic People's Republic of Korea"),
+        ("PS", "State of Palestine"),
+        ("BO", "Bolivia (Plurinational State of)"),
+        ("TZ", "United Republic of Tanzania"),
+        ("VA", "Holy See"),
+        ("CI", "Côte d’Ivoire"),
+    ],
+)
+def test_english_names_are_the_un_m49_names(code, english):
+    assert Economy.objects.get(code=code).name_en == english
+
+
+@pytest.mark.parametrize(
+    ("code", "french"),
+    [
+        ("CD", "République démocratique du Congo"),
+        ("KN", "Saint-Kitts-et-Nevis"),
+        ("KR", "République de Corée"),
+        ("PS", "État de Palestine"),
+        ("MD", "République de Moldova"),
+        ("BY", "Bélarus"),
+        ("DE", "Allemagne"),
+    ],
+)
+def test_french_names_are_the_un_m49_names(code, french):
+    assert Economy.objects.get(code=code).name_fr == french
+
+
+@pytest.mark.parametrize(
+    ("code", "spanish"),
+    [
+        ("CD", "República Democrática del Congo"),
+        ("KN", "Saint Kitts y Nevis"),
+        ("KR", "República de Corea"),
+        ("PS", "Estado de Palestina"),
+        ("TT", "Trinidad y Tabago"),
+        ("NZ", "Nueva Zelandia"),
+        ("DE", "Alemania"),
+    ],
+)
+def test_spanish_names_are_the_un_m49_names(code, spanish):
+    assert Economy.objects.get(code=code).name_es == spanish
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_no_cldr_only_name_is_shown_in_any_language(language):
+    names = set(Economy.objects.values_list(f"name_{language}", flat=True))
+
+    assert names & CLDR_ONLY == set()
+
+
+def test_the_un_names_file_names_every_economy_in_every_language_but_the_programme_terms():
+    names = un_names()
+
+    assert set(names) == set(Economy.objects.values_list("code", flat=True))
+    incomplete = {code for code, by_language in names.items() if len(by_language) != 3}
+    assert incomplete == set(OFFICIAL_NAMES) == {"TW", "HK", "MO"}
 
 
 def test_every_iso_country_but_antarctica_is_loaded_with_its_codes():
@@ -65,8 +155,13 @@ def test_economies_sort_by_their_french_name_with_accents_folded():
         names = [economy.name for economy in economies_by_name()]
 
     egypte = names.index("Égypte")
-    assert names[egypte - 1 : egypte + 2] == ["Dominique", "Égypte", "Émirats arabes unis"]
-    assert names.index("États-Unis") < names.index("Éthiopie") < names.index("Fidji")
+    assert names[egypte - 1 : egypte + 3] == [
+        "Dominique",
+        "Égypte",
+        "El Salvador",
+        "Émirats arabes unis",
+    ]
+    assert names.index("États-Unis d’Amérique") < names.index("Éthiopie") < names.index("Fidji")
     assert names == sorted(names, key=sort_key)
 
 
@@ -83,6 +178,8 @@ def test_region_names_come_from_babel_in_each_language():
     assert region_name("002", "es") == "África"
 
 
-def test_an_economy_name_is_taken_from_the_official_terms_before_babel():
+def test_an_economy_name_is_taken_from_the_official_terms_then_the_un_then_babel():
     assert economy_name("TW", "es") == "Taipei Chino"
     assert economy_name("CL", "fr") == "Chili"
+    assert economy_name("KR", "fr") == "République de Corée"
+    assert economy_name("KR", "de") == "Südkorea"  # no UN name in German: CLDR's
