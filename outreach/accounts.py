@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from outreach.links import absolute_url
+from outreach.permissions import is_cohost_member, is_organiser, is_programme_staff
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,18 @@ def no_password_page(request, extra_context=None):
     raise Http404
 
 
+def workspace_url_name(person) -> str:
+    """The page a person starts from, by role (URL names of the apps above: reversing a name
+    imports nothing from them)."""
+    if is_organiser(person):
+        return "events:manage-sessions"
+    if is_programme_staff(person):
+        return "impact:dashboard"
+    if is_cohost_member(person):
+        return "cohost:home"
+    return "registrations:my-sessions"
+
+
 def _is_link(value) -> bool:
     return isinstance(value, str) and urlsplit(value).scheme in ("http", "https")
 
@@ -68,6 +81,16 @@ class AccountAdapter(DefaultAccountAdapter):
             email,
             {"login_url": absolute_url(reverse("account_request_login_code"))},
         )
+
+    def get_login_redirect_url(self, request):
+        """Where a person lands after signing in when no safe `next` names a page (allauth
+        follows a `next` it finds safe before asking this): their workspace. Organisers manage
+        sessions, analysts read the impact dashboard, co-host members open their workspace,
+        and everyone else (firms, mostly) finds the sessions they registered for."""
+        return reverse(workspace_url_name(request.user))
+
+    def get_signup_redirect_url(self, request):
+        return self.get_login_redirect_url(request)
 
     def format_email_subject(self, subject):
         return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + str(subject)

@@ -17,6 +17,31 @@ class ProgrammeStaff(ValueError):
 
 
 @transaction.atomic
+def create_person(email: str, **fields) -> User:
+    """A new person, who will never need a password, and their address as allauth knows it.
+
+    The address is their primary EmailAddress, not yet verified: the first code they enter,
+    to sign in or to sign up, verifies it (allauth verifies only an address it has a row for;
+    without one, a first sign-in would ask for a second code to verify the address). The
+    services that create people (the public registration form, co-host invitations) call this.
+    Writes the person and their EmailAddress; raises IntegrityError, writing nothing, when the
+    address is taken.
+    """
+    email = normalise_email(email)
+    person = User.objects.create_user(email, **fields)
+    give_primary_address(person)
+    return person
+
+
+def give_primary_address(person: User) -> None:
+    """The person's own address as their primary EmailAddress, unverified, when allauth knows
+    no address of theirs (someone created before `create_person`, or in the admin); a person
+    with one keeps theirs. Writes at most that row."""
+    if not EmailAddress.objects.filter(user=person).exists():
+        EmailAddress.objects.create(user=person, email=person.email, primary=True, verified=False)
+
+
+@transaction.atomic
 def update_profile(person: User, *, full_name: str, language: str, time_zone: str) -> User:
     """A person changes their own name, language and time zone. Writes the person row."""
     person.full_name = full_name
@@ -52,12 +77,12 @@ def invite_cohost_member(
     if person is not None and person.role in (Role.ORGANISER, Role.ANALYST):
         raise ProgrammeStaff(person)
     if person is None:
-        person = User.objects.create_user(email, full_name=full_name, language=language)
+        person = create_person(email, full_name=full_name, language=language)
     person.organisation = organisation
     person.role = Role.COHOST
     person.cohost_role = cohost_role
     person.save(update_fields=["organisation", "role", "cohost_role"])
-    EmailAddress.objects.get_or_create(user=person, email=email, defaults={"primary": True})
+    give_primary_address(person)
     enqueue_on_commit(send_cohost_invitation, person.pk)
     audit.record(
         by,

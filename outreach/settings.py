@@ -73,7 +73,11 @@ MIDDLEWARE = [
     # First: a NUL anywhere in a request is a 400 before sessions or views read it.
     "outreach.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, already compressed by WhiteNoise (gzip and Brotli files).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed for anonymous visitors only (BREACH: see the class). Outside
+    # everything that writes the body, so it compresses the final page.
+    "outreach.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -147,6 +151,8 @@ AUTH_USER_MODEL = "outreach.User"
 # only one) gives staff their permissions but signs nobody in with a password, /admin/ included.
 AUTHENTICATION_BACKENDS = ["outreach.accounts.CodeOnlyBackend"]
 LOGIN_URL = "account_login"
+# Where a person lands after signing in is chosen by role in outreach.accounts.AccountAdapter
+# (their workspace); this is only Django's own default, which no Outreach page uses.
 LOGIN_REDIRECT_URL = "outreach:profile"
 
 ACCOUNT_ADAPTER = "outreach.accounts.AccountAdapter"
@@ -164,6 +170,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # allauth's rate limits stay at its defaults (on); they count in the shared cache below.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Outreach] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+# A URL name, reversed in the page's language: signing out on /fr/ lands on the French home.
+ACCOUNT_LOGOUT_REDIRECT_URL = "events:home"
 
 # --- Email --------------------------------------------------------------------------------
 
@@ -270,7 +278,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = tuple(code for code, _name in LANGUAGES)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
