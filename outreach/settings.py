@@ -73,11 +73,7 @@ MIDDLEWARE = [
     # First: a NUL anywhere in a request is a 400 before sessions or views read it.
     "outreach.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Static files answer here, already compressed by WhiteNoise (gzip and Brotli files).
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages are compressed for anonymous visitors only (BREACH: see the class). Outside
-    # everything that writes the body, so it compresses the final page.
-    "outreach.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -278,7 +274,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_FALLBACK_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr", "es")
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
