@@ -6,6 +6,7 @@ the rows, so that seeding twice changes nothing."""
 
 import random
 import re
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -13,7 +14,17 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from outreach.models import Organisation, OrganisationKind, User
-from registrations.models import PRIVACY_NOTICE_VERSION, Registration, RegistrationStatus
+from registrations.models import (
+    PRIVACY_NOTICE_VERSION,
+    Answer,
+    Choice,
+    Question,
+    Registration,
+    RegistrationStatus,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
 
 LANGUAGE_BY_ECONOMY = {
     "fr": {"SN", "CI", "BF", "ML", "MA", "MG", "RW", "HT", "VU"},
@@ -131,17 +142,6 @@ def _attribute_to_cohosts():
 def _attendance_and_answers(now):
     """Past sessions: about three in four confirmed people came; two in five of them answered
     the default survey, so that figures and charts are alive."""
-    from datetime import timedelta
-
-    from registrations.models import (
-        Answer,
-        Choice,
-        Question,
-        Survey,
-        SurveyInvitation,
-        SurveyResponse,
-    )
-
     survey = Survey.objects.get(is_default=True)
     questions = {q.code: q for q in Question.objects.filter(survey=survey)}
     markets = list(Choice.objects.filter(question=questions["markets_considered"]))

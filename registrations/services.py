@@ -13,6 +13,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from events.models import Session, SessionStatus
 from outreach import audit
@@ -39,6 +40,11 @@ from registrations.models import (
     RegistrationStatus,
     ReminderRun,
 )
+
+# The tasks queued here, by the dotted path the queue stores: registrations/tasks.py (the top
+# of the app) imports this module to run them, so this module does not import it back.
+SEND_MESSAGE = "registrations.tasks.send_message"
+SEND_SESSION_REMINDERS = "registrations.tasks.send_session_reminders"
 
 
 class RegistrationClosed(Exception):
@@ -506,8 +512,6 @@ def queue_message(
     `first_of_registration` skips that check for a registration inserted just now.
     An anonymised registration has nobody to write to: nothing is queued.
     """
-    from registrations.tasks import send_message
-
     if registration.person_id is None:
         return None
     session = registration.session
@@ -530,7 +534,7 @@ def queue_message(
         except IntegrityError:
             return None
     run_after = due_at if due_at and due_at > timezone.now() else None
-    enqueue_on_commit(send_message, message.pk, run_after=run_after)
+    enqueue_on_commit(import_string(SEND_MESSAGE), message.pk, run_after=run_after)
     return message
 
 
@@ -553,8 +557,7 @@ def schedule_reminders(session: Session, *, now: datetime | None = None) -> list
         )
         if created:
             runs.append(run)
-    from registrations.tasks import send_session_reminders
-
+    send_session_reminders = import_string(SEND_SESSION_REMINDERS)
     for run in runs:
         run_after = run.starts_at - timedelta(minutes=run.minutes_before)
         enqueue_on_commit(send_session_reminders, run.pk, run_after=run_after)
@@ -857,14 +860,12 @@ def retry_message(message: Message, *, by: User | None) -> None:
     Sets it pending, queues its sending after commit, and writes a MESSAGE_RESENT audit entry
     (retry) on its registration.
     """
-    from registrations.tasks import send_message
-
     with transaction.atomic():
         updated = Message.objects.filter(pk=message.pk, status="failed").update(
             status="pending", attempts=0
         )
         if updated:
-            enqueue_on_commit(send_message, message.pk)
+            enqueue_on_commit(import_string(SEND_MESSAGE), message.pk)
         audit.record(
             by, AuditAction.MESSAGE_RESENT, message.registration, kind=message.kind, retry=True
         )

@@ -6,9 +6,12 @@ from importlib.util import find_spec
 from django.tasks import task
 from django.tasks.signals import task_started
 
+from events.models import Session
+from registrations.attendance.services import run_zoom_pull
 from registrations.messages import delivery
 from registrations.models import ReminderRun, ZoomPull
 from registrations.services import send_reminder_round
+from registrations.surveys.services import send_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +56,6 @@ def send_session_reminders(run_id: int) -> int:
 
 @task
 def send_survey_reminders(session_id: int) -> int:
-    from events.models import Session
-    from registrations.surveys.services import send_reminders
-
     session = Session.objects.filter(pk=session_id).first()
     return send_reminders(session) if session else 0
 
@@ -63,7 +63,5 @@ def send_survey_reminders(session_id: int) -> int:
 @task
 def pull_zoom_attendance(pull_id: int) -> bool:
     """Pull a session's attendance from Zoom for the ZoomPull asked; True when it succeeded."""
-    from registrations.attendance.services import run_zoom_pull
-
     pull = ZoomPull.objects.select_related("session", "requested_by").filter(pk=pull_id).first()
     return not run_zoom_pull(pull).failure if pull else False

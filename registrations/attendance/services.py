@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from events.models import Session
@@ -21,7 +22,7 @@ from outreach import audit
 from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
 from registrations import privacy
-from registrations.attendance import reports
+from registrations.attendance import reports, zoom
 from registrations.models import (
     AttendanceImport,
     AttendanceRecord,
@@ -184,8 +185,6 @@ def import_from_zoom(
     Raises zoom.ZoomError when Zoom cannot be reached or refuses, SessionPastRetention when the
     session takes no personal data; writes nothing then.
     """
-    from registrations.attendance import zoom
-
     report = zoom.fetch_participants(webinar_id)
     fingerprint = "\n".join(
         f"{j.email}|{j.name}|{j.joined_at.isoformat()}|{j.left_at.isoformat()}"
@@ -204,6 +203,9 @@ def import_from_zoom(
 # A pull still unfinished after this long is taken for lost (its worker stopped): it may be
 # asked for again. Zoom's retries and page tokens end far sooner.
 ZOOM_PULL_TIMEOUT = timedelta(minutes=15)
+# The task that pulls, by the dotted path the queue stores: registrations/tasks.py (the top of
+# the app) imports this module to run it, so this module does not import it back.
+PULL_ZOOM_ATTENDANCE = "registrations.tasks.pull_zoom_attendance"
 
 
 @transaction.atomic
@@ -215,8 +217,6 @@ def request_zoom_pull(session: Session, *, by: User | None) -> ZoomPull:
     `pull_zoom_attendance` after commit. A pull still running is left to finish: nothing new is
     queued. Raises SessionPastRetention, writing nothing.
     """
-    from registrations.tasks import pull_zoom_attendance
-
     refuse_past_retention(session)
     now = timezone.now()
     pull, created = ZoomPull.objects.select_for_update().get_or_create(
@@ -231,7 +231,7 @@ def request_zoom_pull(session: Session, *, by: User | None) -> ZoomPull:
         pull.changed = False
         pull.failure = ""
         pull.save()
-    enqueue_on_commit(pull_zoom_attendance, pull.pk)
+    enqueue_on_commit(import_string(PULL_ZOOM_ATTENDANCE), pull.pk)
     return pull
 
 
@@ -242,8 +242,6 @@ def run_zoom_pull(pull: ZoomPull) -> ZoomPull:
     Writes what `import_from_zoom` writes, then the ZoomPull. Safe to run twice: the same
     participants again change nothing.
     """
-    from registrations.attendance import zoom
-
     try:
         _source, changed = import_from_zoom(
             pull.session, zoom.webinar_id_from(pull.session.join_url), by=pull.requested_by

@@ -32,11 +32,14 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from events.models import SessionStatus
 from outreach.tasks import WorkerFlag, enqueue_on_commit
 from registrations.messages.emails import build_email
 from registrations.models import Message, MessageKind, MessageStatus, RegistrationStatus
+from registrations.services import SEND_MESSAGE
+from registrations.surveys.services import invitation_is_open
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,10 @@ LOST_TASK_AFTER = timedelta(hours=1)
 RECORD_SENT_PAUSES = (0.5, 2.0)
 # Raised while a recovery round is queued, so that workers queue one round between them.
 RECOVERY_ARMED = WorkerFlag("message-recovery-armed")
+# The recovery round's task, by the dotted path the queue stores (sending's is SEND_MESSAGE):
+# registrations/tasks.py (the top of the app) imports this module to run them, so this module
+# does not import it back.
+RECOVER_MESSAGES = "registrations.tasks.recover_messages"
 ABANDONED_ERROR = "WorkerLost: the worker sending it stopped before the mail server answered"
 
 
@@ -98,8 +105,6 @@ def still_wanted(message: Message) -> bool:
     if message.kind == MessageKind.WAITLISTED:
         return registration.status == RegistrationStatus.WAITLISTED
     if message.kind in {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}:
-        from registrations.surveys.services import invitation_is_open
-
         return invitation_is_open(registration)
     if registration.status != RegistrationStatus.CONFIRMED:
         return False
@@ -134,8 +139,6 @@ def deliver_message(message_id: int) -> str:
 
     Returns the status it ends in. The join link is never logged.
     """
-    from registrations.tasks import send_message
-
     if not _claim(message_id):
         return "not-claimed"
     message = Message.objects.select_related(
@@ -154,7 +157,7 @@ def deliver_message(message_id: int) -> str:
         logger.warning("message %s (%s) failed: %s", message.pk, message.kind, type(error).__name__)
         if not failed:
             run_after = timezone.now() + retry_delay(message.attempts)
-            enqueue_on_commit(send_message, message.pk, run_after=run_after)
+            enqueue_on_commit(import_string(SEND_MESSAGE), message.pk, run_after=run_after)
         return MessageStatus.FAILED
     _record_sent(message.pk)
     return MessageStatus.SENT
@@ -184,8 +187,6 @@ def resend_abandoned_messages(*, now: datetime | None = None) -> list[int]:
     time and in many workers at once: a message queued twice is still claimed once.
     Returns the ids queued.
     """
-    from registrations.tasks import send_message
-
     now = now or timezone.now()
     abandoned = Message.objects.filter(
         status=MessageStatus.SENDING, last_attempt_at__lt=now - message_lease()
@@ -203,6 +204,7 @@ def resend_abandoned_messages(*, now: datetime | None = None) -> list[int]:
             *_overdue_retries(now),
         }
     )
+    send_message = import_string(SEND_MESSAGE)
     for message_id in ids:
         enqueue_on_commit(send_message, message_id)
     if ids:
@@ -230,12 +232,10 @@ def arm_recovery() -> bool:
     The flag keeps this to one round at a time; it lowers itself if the round's worker died, so
     that the next task arms another. Returns whether a round was queued now.
     """
-    from registrations.tasks import recover_messages
-
     interval = _recovery_interval()
     if not RECOVERY_ARMED.raise_if_lowered(2 * interval.total_seconds()):
         return False
-    recover_messages.using(run_after=timezone.now() + interval).enqueue()
+    import_string(RECOVER_MESSAGES).using(run_after=timezone.now() + interval).enqueue()
     return True
 
 
@@ -243,14 +243,12 @@ def run_recovery_round(*, now: datetime | None = None) -> list[int]:
     """One recovery round: queue abandoned messages again, then queue the next round while any
     message is on its way (a worker may still die with it), or stand down until a worker arms
     recovery again."""
-    from registrations.tasks import recover_messages
-
     now = now or timezone.now()
     queued = resend_abandoned_messages(now=now)
     interval = _recovery_interval()
     if queued or messages_on_their_way(now=now):
         RECOVERY_ARMED.keep_raised(2 * interval.total_seconds())
-        recover_messages.using(run_after=now + interval).enqueue()
+        import_string(RECOVER_MESSAGES).using(run_after=now + interval).enqueue()
     else:
         RECOVERY_ARMED.lower()
     return queued

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from events.models import Session
 from outreach import audit
@@ -20,6 +21,11 @@ from registrations.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from registrations.services import queue_message
+
+# The tasks queued here, by the dotted path the queue stores: registrations/tasks.py (the top
+# of the app) imports this module to run them, so this module does not import it back.
+SEND_SURVEY_REMINDERS = "registrations.tasks.send_survey_reminders"
 
 
 class SurveyClosed(Exception):
@@ -43,9 +49,6 @@ def survey_for(session: Session) -> Survey | None:
 def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
     """Invite everyone who attended a finished session to its survey (once each), and schedule
     one reminder. Returns how many were newly invited."""
-    from registrations.services import queue_message
-    from registrations.tasks import send_survey_reminders
-
     now = now or timezone.now()
     survey = survey_for(session)
     if survey is None or session.ends_at > now:
@@ -66,7 +69,9 @@ def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
             invited += 1
     if invited:
         enqueue_on_commit(
-            send_survey_reminders, session.pk, run_after=now + timedelta(days=survey.reminder_days)
+            import_string(SEND_SURVEY_REMINDERS),
+            session.pk,
+            run_after=now + timedelta(days=survey.reminder_days),
         )
     return invited
 
@@ -88,8 +93,6 @@ def send_survey(session: Session, *, by: User | None) -> int:
 
 def send_reminders(session: Session, *, now: datetime | None = None) -> int:
     """One reminder to each invited person who has not answered while the survey is open."""
-    from registrations.services import queue_message
-
     now = now or timezone.now()
     pending = SurveyInvitation.objects.filter(
         registration__session=session,
