@@ -7,9 +7,18 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import Series, Session, SessionFormat, SessionStatus, Topic
+from events.models import (
+    LANGUAGE_CODES,
+    Series,
+    Session,
+    SessionFormat,
+    SessionStatus,
+    SuggestionStatus,
+    TextSuggestion,
+    Topic,
+)
 from events.services import suggest_quarter_times
-from outreach.models import Economy, Organisation
+from outreach.models import Economy, Organisation, User
 from outreach.periods import next_quarter, quarter_bounds, quarter_of
 from outreach.timezones import aware
 
@@ -76,8 +85,9 @@ SERIES = {
 }
 
 
-def _translated(obj, field: str, values: tuple[str, str, str]) -> None:
-    for code, value in zip(("en", "fr", "es"), values, strict=True):
+def _translated(obj, field: str, values: tuple[str, ...]) -> None:
+    """Sets `field` in each language from `values`, given in the order of settings.LANGUAGES."""
+    for code, value in zip(LANGUAGE_CODES, values, strict=True):
         setattr(obj, f"{field}_{code}", value)
 
 
@@ -102,7 +112,7 @@ def _session(key: str, **fields) -> Session:
     related = {name: fields.pop(name, []) for name in ("cohosts", "target_economies", "topics")}
     titles = fields.pop("titles")
     _translated(session, "title", titles)
-    _translated(session, "summary", (SUMMARIES["en"], SUMMARIES["fr"], SUMMARIES["es"]))
+    _translated(session, "summary", tuple(SUMMARIES[code] for code in LANGUAGE_CODES))
     for name, value in fields.items():
         setattr(session, name, value)
     past = session.ends_at <= timezone.now()
@@ -217,9 +227,6 @@ def seed() -> list[str]:
 
 def _cohost_proposals(topics, today):
     """A pending proposal from Chile's ministry, and a wording it suggested."""
-    from events.models import SuggestionStatus, TextSuggestion
-    from outreach.models import User
-
     chile = Organisation.objects.get(name="Ministry of Economy of Chile (demo)")
     uid = uuid.uuid5(NAMESPACE, "proposal-chile-wine")
     proposal = Session.objects.filter(uid=uid).first() or Session(uid=uid)

@@ -340,22 +340,37 @@ def _quarter_choices() -> list[tuple[int, str]]:
     return [(q, _("Q%(number)s") % {"number": q}) for q in range(1, 5)]
 
 
+# The label of the start of each language's session in a quarter's plan.
+SESSION_STARTS_LABELS = {
+    "en": _("English session starts"),
+    "fr": _("French session starts"),
+    "es": _("Spanish session starts"),
+}
+
+
+def _plan_language_fields() -> dict[str, forms.Field]:
+    """The plan's fields of each language of settings.LANGUAGES: every title, then each
+    session's start and the zone of its clock."""
+    fields = {
+        name: forms.CharField(label=TRANSLATED_LABELS[name], max_length=200)
+        for name in per_language("title")
+    }
+    for code in LANGUAGE_CODES:
+        fields[f"start_{code}"] = WallClockField(label=SESSION_STARTS_LABELS[code])
+        fields[f"zone_{code}"] = TimeZoneField(label=_("in the time zone"))
+    return fields
+
+
 class PlanQuarterForm(forms.Form):
-    """Three sessions of one topic in a quarter, one per language, each at its regions' hour."""
+    """Three sessions of one topic in a quarter, one per language, each at its regions' hour.
+
+    Besides the fields below, it has per language a title, a start and a zone (title_en,
+    start_en, zone_en...), added after the quarter by `_plan_language_fields`."""
 
     series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
     quarter = forms.TypedChoiceField(label=_("Quarter"), coerce=int, choices=_quarter_choices)
-    title_en = forms.CharField(label=_("Title in English"), max_length=200)
-    title_fr = forms.CharField(label=_("Title in French"), max_length=200)
-    title_es = forms.CharField(label=_("Title in Spanish"), max_length=200)
-    start_en = WallClockField(label=_("English session starts"))
-    zone_en = TimeZoneField(label=_("in the time zone"))
-    start_fr = WallClockField(label=_("French session starts"))
-    zone_fr = TimeZoneField(label=_("in the time zone"))
-    start_es = WallClockField(label=_("Spanish session starts"))
-    zone_es = TimeZoneField(label=_("in the time zone"))
     duration = forms.IntegerField(
         label=_("Length in minutes"), min_value=15, max_value=600, initial=90
     )
@@ -363,6 +378,9 @@ class PlanQuarterForm(forms.Form):
 
     def __init__(self, *args, year: int, quarter: int, **kwargs):
         super().__init__(*args, **kwargs)
+        language_fields = _plan_language_fields()
+        self.fields.update(language_fields)
+        self.order_fields(["series", "topic", "year", "quarter", *language_fields])
         self.fields["series"].queryset = Series.objects.order_by("title")
         self.fields["topic"].queryset = Topic.objects.order_by("name")
         self.initial.setdefault("year", year)
