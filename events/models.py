@@ -257,6 +257,12 @@ class Session(models.Model):
         return language if getattr(self, f"title_{language}", "") else self.language
 
     @property
+    def interpretation_language_names(self) -> list[str]:
+        """The languages interpreted into, named in the active language (settings.LANGUAGES)."""
+        names = dict(settings.LANGUAGES)
+        return [str(names.get(code, code)) for code in self.interpretation_languages or []]
+
+    @property
     def display_title(self) -> str:
         return self.localized("title")
 
