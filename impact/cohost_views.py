@@ -2,38 +2,22 @@
 share), figures, exports and invitation links. Everything starts from
 events.permissions.cohost_sessions, so another organisation's sessions are simply not found."""
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
-from events.calendar import absolute_url
-from impact import labels, outside
-from outreach import audit
+from impact import labels, outside, services
 from outreach import permissions as base
 from outreach.exports import csv_response, export_filename
-from outreach.models import AuditAction
+from outreach.links import absolute_url
+from outreach.permissions import require
 from registrations import cohost_links, queries
+from registrations.permissions import cohost_may_see_details
 
 
-def cohost_members_only(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not base.is_cohost_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@cohost_members_only
+@require(base.is_cohost_member)
 @require_GET
 def home(request):
     sessions = list(
@@ -66,12 +50,10 @@ def _session(request, pk):
     return get_object_or_404(events_permissions.cohost_sessions(request.user), pk=pk)
 
 
-def _row(registration, organisation_id: int) -> dict:
-    """What a co-host sees of one registrant who agreed to share their details with it (the
-    others are not listed: queries.cohost_registrants)."""
-    shared = registration.person_id is not None and organisation_id in {
-        o.pk for o in registration.shared_with.all()
-    }
+def _row(registration, user) -> dict:
+    """What a co-host member sees of one registrant listed (queries.cohost_registrants): the
+    details only as far as registrations.permissions lets it."""
+    shared = cohost_may_see_details(user, registration)
     organisation = registration.organisation
     return {
         "name": registration.person.full_name if shared else "",
@@ -103,13 +85,13 @@ def _figures(session, organisation_id: int) -> dict[str, list[tuple[str, str]]]:
     return figures
 
 
-@cohost_members_only
+@require(base.is_cohost_member)
 @require_GET
 def session(request, pk):
     session = _session(request, pk)
     organisation = request.user.organisation
     registrants = [
-        _row(r, organisation.pk) for r in queries.cohost_registrants(session, organisation.pk)
+        _row(r, request.user) for r in queries.cohost_registrants(session, organisation.pk)
     ]
     return render(
         request,
@@ -137,18 +119,16 @@ COLUMN_LABELS = {
 }
 
 
-@cohost_members_only
+@require(base.is_cohost_member)
 @require_GET
 def registrants_csv(request, pk):
     session = _session(request, pk)
-    organisation_id = request.user.organisation_id
-    registrants = queries.cohost_registrants(session, organisation_id)
-    audit.record(request.user, AuditAction.EXPORT_DOWNLOADED, session, export="cohost-registrants")
+    registrants = services.export_cohost_registrants(session, by=request.user)
 
     def rows():
         yield [str(COLUMN_LABELS[column]) for column in COLUMNS]
         for registration in registrants.iterator(chunk_size=2000):
-            row = _row(registration, organisation_id)
+            row = _row(registration, request.user)
             yield [row[column] for column in COLUMNS]
 
     filename = export_filename(

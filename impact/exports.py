@@ -5,7 +5,7 @@ people: the header in the active language, and each code (a language, an economy
 kind, a size band, a status, yes or no) as its name in that language. Asked for codes
 (`codes=True`, `?codes=1`), the header is the column codes (stable English, for scripts) and the
 cells hold the codes, as the JSON export always does. The writers turn such a stream into CSV
-lines (outreach.exports.csv_stream) or an XLSX file without holding it in memory, so a million
+lines or an XLSX file (outreach.exports, the one writer) without holding it in memory, so a million
 registrations export in constant memory. Neither lets a spreadsheet run an organisation called
 "=HYPERLINK(…)" as a formula: the CSV writer defuses it, the XLSX writer writes it as text.
 
@@ -20,18 +20,16 @@ so a wide table would need every survey's codes before its first row; the long o
 keeps the same columns whatever the surveys, and pivots in any spreadsheet.
 """
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from events.models import Session
-from impact.filters import ImpactFilters, quarter_range
+from impact.filters import ImpactFilters
 from impact.labels import (
     active_language,
     kind_label,
@@ -53,6 +51,7 @@ from impact.queries import (
 )
 from outreach.exports import ascii_name, export_filename
 from outreach.models import Economy
+from outreach.periods import quarter_bounds, quarter_key, quarter_of
 from registrations.models import (
     Answer,
     AttendanceRecord,
@@ -470,9 +469,9 @@ def period_name(filters: ImpactFilters) -> str:
     if start and end:
         if (start, end) == (date(start.year, 1, 1), date(start.year, 12, 31)):
             return str(start.year)
-        quarter = f"{start.year}-Q{(start.month + 2) // 3}"
-        if (start, end) == quarter_range(quarter):
-            return quarter
+        quarter = quarter_of(start)
+        if (start, end) == quarter_bounds(*quarter):
+            return quarter_key(*quarter)
         return f"{start.isoformat()}-to-{end.isoformat()}"
     if start:
         return f"from-{start.isoformat()}"
@@ -491,45 +490,3 @@ def export_name(what: str, filters: ImpactFilters, extension: str, *, codes: boo
     ]
     language = "codes" if codes else active_language()
     return export_filename("impact", what, *parts, language, extension=extension)
-
-
-# --- Writers ---------------------------------------------------------------------------------
-
-
-XLSX_OPTIONS = {
-    # Rows are written to disk as they come, so memory stays flat however many there are.
-    "constant_memory": True,
-    # Text stays text: never a formula, never a link, whatever it starts with.
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-}
-XLSX_MAX_TEXT = 32767  # the longest text an Excel cell holds
-SPOOL_BYTES = 8 * 1024 * 1024  # the finished workbook moves to disk beyond this size
-
-
-def xlsx_file(rows: Iterable[list], *, sheet: str = "export"):
-    """The rows as an XLSX workbook in a temporary file, positioned at its start (for a
-    FileResponse, or to copy elsewhere); the file is deleted when closed."""
-    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned open)
-    workbook = xlsxwriter.Workbook(output, XLSX_OPTIONS)
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    for number, row in enumerate(rows):
-        for column, value in enumerate(row):
-            if isinstance(value, bool | None):
-                value = cell(value)
-            if isinstance(value, int | float):
-                worksheet.write_number(number, column, value)
-            elif value != "":
-                # A string cell, never a formula whatever it starts with: no apostrophe needed.
-                text = str(value)[:XLSX_MAX_TEXT]
-                worksheet.write_string(number, column, text, bold if number == 0 else None)
-    workbook.close()
-    output.seek(0)
-    return output
-
-
-def xlsx_bytes(rows: Iterable[list], *, sheet: str = "export") -> bytes:
-    """The XLSX workbook as bytes (for small exports and tests; views stream `xlsx_file`)."""
-    with xlsx_file(rows, sheet=sheet) as output:
-        return output.read()

@@ -9,11 +9,8 @@ Every page runs the same handful of queries whatever the number of registrations
 """
 
 from dataclasses import replace
-from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import Min
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -31,7 +28,8 @@ from impact.queries import Audience
 from impact.suppression import Protected
 from outreach.economies import REGIONS, sort_key
 from outreach.models import Economy, Organisation, OrganisationKind, SizeBand
-from outreach.periods import quarter_of, session_local_date
+from outreach.periods import quarter_key, quarter_of, session_local_date
+from outreach.permissions import can_view_impact, require
 
 # The counts every breakdown row carries, in the order of the tables' columns.
 COUNT_COLUMNS = ("registrations", "attendees", "organisations", "firms")
@@ -87,22 +85,6 @@ WORLD_110M = "vendor/world-atlas/countries-110m.json"
 CHART_SCRIPTS = ("vendor/chart.js/chart.umd.min.js", "vendor/chartjs-chart-geo/index.umd.min.js")
 
 
-def impact_readers_only(view):
-    """Sign in first; then programme staff and co-host members only. The view is given the
-    audience the person reads the figures as."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        audience = permissions.audience_for(request.user)
-        if audience is None:
-            raise PermissionDenied
-        return view(request, audience, *args, **kwargs)
-
-    return wrapper
-
-
 # --- Filters ----------------------------------------------------------------------------------
 
 
@@ -121,7 +103,7 @@ def _period_choices() -> tuple[list, list]:
         for year in years
         for quarter in range(4, 0, -1)
         if (year, quarter) <= (today.year, current)
-        for key in [f"{year}-Q{quarter}"]
+        for key in [quarter_key(year, quarter)]
     ]
     return quarters, [(str(year), str(year)) for year in years]
 
@@ -427,9 +409,10 @@ def _columns() -> list:
 # --- Views --------------------------------------------------------------------------------------
 
 
-@impact_readers_only
+@require(can_view_impact)
 @require_GET
-def dashboard(request, audience: Audience):
+def dashboard(request):
+    audience = permissions.audience_for(request.user)
     choices = _filter_choices(audience)
     filters, error = _read_filters(request.GET, audience, choices)
     # One economy and one session have their own pages.
@@ -444,8 +427,7 @@ def dashboard(request, audience: Audience):
         request,
         "impact/dashboard.html",
         {
-            "audience": audience,
-            "organisation": request.user.organisation if audience.cohost_id else None,
+            "suppressed": shown is not None,
             "filter_error": error,
             "fields": None if shown else _filter_fields(request.GET, choices, error=error),
             "headline": _headline(figures),
@@ -458,7 +440,7 @@ def dashboard(request, audience: Audience):
             "sessions": _session_rows(filters, audience, shown=shown),
             "columns": _columns(),
             "atlas": static(WORLD_50M),
-            "exports": _export_links(filters) if audience.cohost_id is None else [],
+            "exports": _export_links(filters),
         },
     )
 
@@ -501,9 +483,10 @@ def _export_links(filters) -> list[tuple[str, list[tuple[str, str]]]]:
     return aggregates + rows
 
 
-@impact_readers_only
+@require(can_view_impact)
 @require_GET
-def economy(request, audience: Audience, code: str):
+def economy(request, code: str):
+    audience = permissions.audience_for(request.user)
     economy = get_object_or_404(Economy, code=code.upper())
     choices = _filter_choices(audience)
     filters, error = _read_filters(request.GET, audience, choices)
@@ -516,7 +499,7 @@ def economy(request, audience: Audience, code: str):
         request,
         "impact/economy.html",
         {
-            "audience": audience,
+            "suppressed": shown is not None,
             "economy": economy,
             "back": reverse("impact:dashboard") + _query(filters, economy=""),
             "filter_error": error,
@@ -533,9 +516,10 @@ def economy(request, audience: Audience, code: str):
     )
 
 
-@impact_readers_only
+@require(can_view_impact)
 @require_GET
-def session(request, audience: Audience, pk: int):
+def session(request, pk: int):
+    audience = permissions.audience_for(request.user)
     session = get_object_or_404(
         permissions.drill_down_sessions(audience).select_related("series"), pk=pk
     )
@@ -551,7 +535,7 @@ def session(request, audience: Audience, pk: int):
         request,
         "impact/session.html",
         {
-            "audience": audience,
+            "suppressed": shown is not None,
             "session": session,
             "held": session.ends_at <= timezone.now(),
             "headline": _headline(figures),

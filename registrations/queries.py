@@ -14,6 +14,7 @@ from registrations.models import (
     Registration,
     RegistrationStatus,
 )
+from registrations.permissions import shared_with_cohost
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -85,13 +86,11 @@ def failed_messages(session: Session) -> QuerySet[Message]:
 
 def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Registration]:
     """The people registered for a co-hosted session that this co-host may list: not
-    cancelled, and only those who agreed to share their details with this co-host (and are not
-    erased or anonymised). Nothing of the others is listed, not even their economy, kind or
+    cancelled, and only those whose details it may see (registrations.permissions
+    .shared_with_cohost). Nothing of the others is listed, not even their economy, kind or
     size: the co-host's figures count them (impact.outside)."""
     return (
-        Registration.objects.filter(
-            session=session, shared_with=organisation_id, person__isnull=False
-        )
+        Registration.objects.filter(shared_with_cohost(organisation_id), session=session)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person", "organisation__economy", "source_organisation")
         .prefetch_related(

@@ -25,8 +25,8 @@ from impact.exports import (
     DIMENSION_COLUMNS,
     FIGURE_LABELS,
     REGISTRATION_COLUMNS,
-    xlsx_bytes,
 )
+from outreach.exports import xlsx_bytes
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations.models import Answer, AttendanceRecord, Survey, SurveyResponse
 from tests.factories import (

@@ -18,7 +18,7 @@ from impact import exports
 from impact.filters import FilterError, filters_from
 from impact.queries import Audience
 from outreach import audit
-from outreach.exports import csv_stream
+from outreach.exports import csv_stream, xlsx_file
 from outreach.models import AuditAction
 
 # Command-line option → the query parameter filters_from reads.
@@ -107,7 +107,7 @@ class Command(BaseCommand):
                 self._write_text(csv_stream(rows), output)
             else:
                 rows = exports.aggregate_rows(filters, by, audience, codes=options["codes"])
-                with exports.xlsx_file(rows, sheet=f"impact-{by}") as workbook:
+                with xlsx_file(rows, sheet=f"impact-{by}") as workbook:
                     self._write_binary(workbook, output)
 
     def _write_text(self, chunks, output: str | None):
