@@ -1,11 +1,10 @@
 """The filters every figure, breakdown and export of impact takes, read from a query string."""
 
-import re
 from dataclasses import dataclass, fields
 from datetime import date
 
 from outreach.economies import REGIONS, SUB_REGIONS
-from outreach.periods import quarter_bounds
+from outreach.periods import parse_quarter_key, quarter_bounds
 
 GROUPS = {
     "ldc": "is_least_developed",
@@ -45,10 +44,10 @@ class ImpactFilters:
 
 def quarter_range(text: str) -> tuple[date, date]:
     """ "2026-Q3" → (1 July 2026, 30 September 2026)."""
-    match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
-    if not match:
-        raise FilterError(f"Not a quarter: {text!r} (write 2026-Q3).")
-    return quarter_bounds(int(match.group(1)), int(match.group(2)))
+    try:
+        return quarter_bounds(*parse_quarter_key(text))
+    except ValueError as error:
+        raise FilterError(str(error)) from None
 
 
 def _date(text: str, name: str) -> date:

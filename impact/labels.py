@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from outreach.economies import region_name
 from outreach.models import Economy, OrganisationKind, SizeBand
+from outreach.periods import parse_quarter_key
 
 NO_DATA = "—"
 
@@ -108,9 +109,10 @@ def kind_label(code: str) -> str:
 
 
 def quarter_label(key: str) -> str:
-    """ "2026-Q3" → "Q3 2026" (translators may write "T3 2026")."""
-    year, _separator, quarter = key.partition("-Q")
-    if not quarter:
+    """ "2026-Q3" → "Q3 2026" (translators may write "T3 2026"); anything else as it is."""
+    try:
+        year, quarter = parse_quarter_key(key)
+    except ValueError:
         return key
     return _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
 

@@ -12,7 +12,7 @@ tables would pin cells the rule hides. Programme staff keep every filter and exa
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -31,7 +31,9 @@ from impact.suppression import (
     tabulate,
 )
 from outreach.models import Economy, OrganisationKind, SizeBand
+from outreach.periods import quarter_key, session_quarter
 from registrations.models import Answer, Registration, RegistrationStatus
+from registrations.permissions import shared_with_cohost
 
 FIRM = OrganisationKind.FIRM
 
@@ -120,16 +122,12 @@ WORKSPACE = (("session",), ("economy", "session"), ("session", "size"), ("kind",
 SESSION_ONLY = ("confirmed", "waitlisted", "via_link")  # the workspace's list of sessions
 
 
-def quarter(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
-
-
 def _registration_records(registrations, organisation_id: int | None) -> list[dict]:
     rows = registrations.values(
         "pk",
         "session_id",
         "session__starts_at",
+        "session__time_zone",
         "session__language",
         "economy_id",
         "economy__region",
@@ -146,16 +144,17 @@ def _registration_records(registrations, organisation_id: int | None) -> list[di
     shared = set()
     if organisation_id is not None:
         shared = set(
-            registrations.filter(shared_with=organisation_id, person__isnull=False).values_list(
-                "pk", flat=True
-            )
+            registrations.filter(shared_with_cohost(organisation_id)).values_list("pk", flat=True)
         )
     records = []
     for row in rows:
         records.append(
             {
                 "session": row["session_id"],
-                "quarter": quarter(row["session__starts_at"]),
+                # The quarter by the one rule (outreach.periods), as staff's breakdowns have it.
+                "quarter": quarter_key(
+                    *session_quarter(row["session__starts_at"], row["session__time_zone"])
+                ),
                 "language": row["session__language"],
                 "economy": row["economy_id"] or "",
                 "region": row["economy__region"] or "",

@@ -39,7 +39,12 @@ from impact.filters import GROUPS, ImpactFilters
 from impact.suppression import THRESHOLD
 from outreach.economies import REGIONS
 from outreach.models import Economy, OrganisationKind, SizeBand
-from outreach.periods import session_quarter_expression, session_year_expression, starting_within
+from outreach.periods import (
+    quarter_key,
+    session_quarter_expression,
+    session_year_expression,
+    starting_within,
+)
 from registrations.models import Answer, Registration, RegistrationStatus, SurveyResponse
 
 SMALL_NUMBER = THRESHOLD  # the small-number rule lives in impact.suppression
@@ -417,7 +422,7 @@ def breakdown(
     )
     result = []
     for row in rows:
-        key = f"{row['year']}-Q{row['quarter']}" if by == "quarter" else row[by]
+        key = quarter_key(row["year"], row["quarter"]) if by == "quarter" else row[by]
         result.append(
             {
                 "key": key if key is not None else "",

@@ -7,11 +7,15 @@ Bogotá; a session on 31 December at 20:00 in Santiago is in Q4 of that year alt
 1 January in UTC. So a session's quarter never depends on who looks, from where, or when an export
 is read, and it is the quarter the organiser planned it in.
 
+A quarter is written "2026-Q3" wherever it is a key (filters, breakdowns, exports and their file
+names): `quarter_key` writes it and `parse_quarter_key` reads it, nowhere else.
+
 `session_date`, `session_quarter` apply the rule to one session in Python; `LocalDate`,
 `session_year_expression`, `session_quarter_expression` and `starting_within` apply it in SQL
 (PostgreSQL and SQLite), for figures computed in the database.
 """
 
+import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -24,6 +28,25 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 def quarter_of(day: date) -> tuple[int, int]:
     """The (year, quarter) a calendar day falls in: 15 August 2026 → (2026, 3)."""
     return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_key(year: int, quarter: int) -> str:
+    """A quarter as a key: (2026, 3) → "2026-Q3"; `quarter_of(day)` gives a day's."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("A quarter is 1, 2, 3 or 4.")
+    return f"{year}-Q{quarter}"
+
+
+QUARTER_KEY = re.compile(r"(\d{4})-?[Qq]([1-4])")
+
+
+def parse_quarter_key(text: str) -> tuple[int, int]:
+    """The (year, quarter) of a key: "2026-Q3" → (2026, 3); "2026Q3" and "2026-q3" too, spaces
+    around it aside. Raises ValueError for anything else ("2026-Q5", "Q3 2026")."""
+    match = QUARTER_KEY.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"Not a quarter: {text!r} (write 2026-Q3).")
+    return int(match.group(1)), int(match.group(2))
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:

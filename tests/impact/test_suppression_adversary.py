@@ -19,7 +19,7 @@ count and its two halves) and then
 """
 
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from impact import outside
 from impact.suppression import Protected
 from outreach.models import OrganisationKind, SizeBand
+from outreach.periods import quarter_key, session_quarter
 from tests.factories import (
     FirmFactory,
     OrganisationFactory,
@@ -110,11 +111,10 @@ def build(ministry, organisation_rows, session_rows, registration_rows) -> list[
             waitlisted_at=now if status == "waitlisted" else None,
             confirmed_at=now if status == "confirmed" else None,
         )
-        starts = session.starts_at.astimezone(UTC)
         records.append(
             {
                 "session": session.pk,
-                "quarter": f"{starts.year}-Q{(starts.month - 1) // 3 + 1}",
+                "quarter": quarter_key(*session_quarter(session.starts_at, session.time_zone)),
                 "language": session.language,
                 "economy": organisation.economy_id,
                 "region": ECONOMIES[organisation.economy_id],

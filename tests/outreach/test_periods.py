@@ -13,7 +13,9 @@ from impact.filters import filters_from
 from impact.queries import Audience, breakdown, held_sessions
 from outreach.periods import (
     next_quarter,
+    parse_quarter_key,
     quarter_bounds,
+    quarter_key,
     quarter_of,
     session_date,
     session_local_date,
@@ -47,6 +49,30 @@ def test_a_quarter_is_three_calendar_months():
         (2026, 4),
     ]
     assert next_quarter(date(2026, 11, 30)) == (2027, 1)
+
+
+def test_a_quarter_key_is_written_and_read_one_way():
+    assert quarter_key(2026, 3) == "2026-Q3"
+    assert quarter_key(*quarter_of(date(2026, 12, 31))) == "2026-Q4"
+    assert [parse_quarter_key(text) for text in ("2026-Q3", " 2026q3 ", "2026Q1")] == [
+        (2026, 3),
+        (2026, 3),
+        (2026, 1),
+    ]
+
+
+@pytest.mark.parametrize("text", ["2026-Q5", "2026-Q0", "Q3 2026", "26-Q3", "", "2026-Q3x"])
+def test_a_quarter_key_that_names_no_quarter_is_refused(text):
+    with pytest.raises(ValueError, match="Not a quarter"):
+        parse_quarter_key(text)
+
+
+@given(st.dates(min_value=date(1000, 1, 1), max_value=date(9999, 12, 31)))
+def test_a_days_quarter_key_reads_back_as_the_quarter_holding_that_day(day):
+    year, quarter = parse_quarter_key(quarter_key(*quarter_of(day)))
+
+    first, last = quarter_bounds(year, quarter)
+    assert first <= day <= last
 
 
 def test_a_session_belongs_to_its_own_zones_day_not_utcs():
