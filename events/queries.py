@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
-from events.models import Series, Session, SessionStatus, Topic
+from events.models import LANGUAGE_CODES, Series, Session, SessionStatus, Topic
 from outreach.models import Economy, Organisation
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatus.CANCELLED)
@@ -68,7 +67,7 @@ def catalogue_sessions(
     if filters.text:
         sessions = sessions.filter(_text_matches(filters.text))
     # Cards show titles and summaries; the long descriptions stay in the database.
-    descriptions = ["description"] + [f"description_{code}" for code, _name in settings.LANGUAGES]
+    descriptions = ["description"] + [f"description_{code}" for code in LANGUAGE_CODES]
     return with_related(sessions.defer(*descriptions))
 
 
@@ -84,11 +83,10 @@ def _text_matches(text: str) -> Q:
             untranslated = Q(**{f"{field}_{language}": ""}) | Q(
                 **{f"{field}_{language}__isnull": True}
             )
-            word_matches |= untranslated & (
-                Q(language="en", **{f"{field}_en__icontains": word})
-                | Q(language="fr", **{f"{field}_fr__icontains": word})
-                | Q(language="es", **{f"{field}_es__icontains": word})
-            )
+            in_own_language = Q()
+            for code in LANGUAGE_CODES:
+                in_own_language |= Q(language=code, **{f"{field}_{code}__icontains": word})
+            word_matches |= untranslated & in_own_language
         condition &= word_matches
     return condition
 
