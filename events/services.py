@@ -1,7 +1,8 @@
 """Writes to series and sessions. Views call these; nothing else changes a session.
 
-The services an organiser's screen calls take the acting person as `by` and write their audit
-entry in their own transaction, so that a change and its entry are kept together or not at all.
+The services an organiser's or a co-host's screen calls take the acting person as `by` and
+write their audit entry in their own transaction, so that a change and its entry are kept
+together or not at all.
 """
 
 from collections.abc import Iterable
