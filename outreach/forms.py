@@ -1,11 +1,10 @@
-from functools import cache
-
 from django import forms
 from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from outreach.models import CohostRole, User
-from outreach.timezones import known_zones
+from outreach.timezones import is_known_zone, likely_territories, zone_choices, zone_territory
 
 
 class SignupDetailsForm(forms.Form):
@@ -18,32 +17,37 @@ class SignupDetailsForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-AREAS = (
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-)
-
-
-@cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    """IANA zones by area (no legacy aliases such as US/Eastern), and UTC."""
-    zones = sorted(z for z in known_zones() if z.startswith(AREAS))
-    return [("UTC", "UTC")] + [(zone, zone.replace("_", " ")) for zone in zones]
+def time_zone_choices() -> list:
+    """Zones named in the active language, grouped by region, the viewer's likely ones first
+    (their current zone's economy, the economies their browser names); see
+    outreach.timezones.zone_choices, which caches the lists per language."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    current = timezone.get_current_timezone_name()
+    return zone_choices(language, current, likely_territories.get())
 
 
 class TimeZoneField(forms.ChoiceField):
-    """An IANA time zone, picked from `time_zone_choices`. The choices are given as the cached
-    callable, so the ~430 zones are not copied into every form instance."""
+    """An IANA time zone, picked from `time_zone_choices`. The choices are given as a callable,
+    so that each form shows them in the language of its request.
+
+    A zone the list shows under another name (Asia/Calcutta, now Asia/Kolkata) is accepted too,
+    so a zone saved before keeps validating."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=time_zone_choices, **kwargs)
+
+    def valid_value(self, value):
+        value = str(value)
+        return (is_known_zone(value) and zone_territory(value) is not None) or value == "UTC"
+
+
+class TimeZonePickForm(forms.Form):
+    """The time-zone page: a visitor picks the zone times are shown in (a cookie)."""
+
+    time_zone = TimeZoneField(
+        label=_("Show times in"),
+        widget=forms.Select(attrs={"class": "form-select", "aria-describedby": "time-zone-help"}),
+    )
 
 
 class ProfileForm(forms.ModelForm):

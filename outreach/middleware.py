@@ -2,10 +2,12 @@ import zoneinfo
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
-from outreach.timezones import is_known_zone
+from outreach.timezones import is_known_zone, likely_territories
 
 TIME_ZONE_COOKIE = "tz"
 
@@ -21,8 +23,21 @@ def viewer_time_zone(request) -> tuple[str, str]:
     return "UTC", "default"
 
 
+def browser_territories(request) -> tuple[str, ...]:
+    """The economies a browser names in Accept-Language, most preferred first:
+    "es-MX,es;q=0.9,en-US;q=0.8" gives ("MX", "US")."""
+    found = []
+    for tag, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        parts = tag.replace("_", "-").split("-")
+        region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+        if region and region not in found:
+            found.append(region)
+    return tuple(found[:3])
+
+
 class UserTimeZoneMiddleware:
-    """Show times in the viewer's zone: their profile's, else their browser's, else UTC."""
+    """Show times in the viewer's zone: their profile's, else their browser's, else UTC; and
+    note which economies their browser names, whose zones a zone picker offers first."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,10 +46,32 @@ class UserTimeZoneMiddleware:
         zone, source = viewer_time_zone(request)
         request.time_zone_source = source
         timezone.activate(zoneinfo.ZoneInfo(zone))
+        token = likely_territories.set(browser_territories(request))
         try:
             return self.get_response(request)
         finally:
+            likely_territories.reset(token)
             timezone.deactivate()
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Compress what anonymous visitors are sent (the public pages: a third to a fifth of their
+    size); leave signed-in people's pages as they are.
+
+    Compression leaks, through a response's length, whether text an attacker puts in a page
+    (a reflected query) matches a secret in the same page (BREACH). Django's CSRF token is safe:
+    it is masked anew in every response, and Django's GZipMiddleware pads each compressed
+    response with up to 100 random bytes (Heal The Breach). A signed-in page, though, shows
+    personal data (registrants, addresses, join links) beside reflected filters and searches,
+    and those who read them are staff on office links: their pages are not compressed."""
+
+    def process_response(self, request, response):
+        if response.status_code >= 500:
+            return response  # the database may be down: asking who is signed in would fail
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return response
+        return super().process_response(request, response)
 
 
 NUL = "\x00"

@@ -73,7 +73,11 @@ MIDDLEWARE = [
     # First: a NUL anywhere in a request is a 400 before sessions or views read it.
     "outreach.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, already compressed by WhiteNoise (gzip and Brotli files).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed for anonymous visitors only (BREACH: see the class). Outside
+    # everything that writes the body, so it compresses the final page.
+    "outreach.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

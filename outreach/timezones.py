@@ -1,11 +1,20 @@
 """Time for people: local times made strict, and shown in Babel's format for a language."""
 
+import re
 import zoneinfo
-from datetime import UTC, datetime
-from functools import cache
+from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time
+from functools import cache, lru_cache
+from importlib.util import find_spec
+from pathlib import Path
 
+from babel.core import get_global
 from babel.dates import format_date, format_time, get_timezone_location, get_timezone_name
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from outreach.economies import economy_name, economy_regions, region_name, sort_key
 
 
 class NonExistentLocalTime(ValueError):
@@ -106,6 +115,18 @@ def zone_label(moment: datetime, zone: zoneinfo.ZoneInfo, language: str) -> str:
     return name
 
 
+# French writes the first day of a month as an ordinal: "1er octobre", "1er oct." (CLDR: "1").
+FRENCH_FIRST_DAY = re.compile(r"\b1(?=\s\D)")
+
+
+def format_day(value: date | datetime, format: str, language: str) -> str:
+    """A date in Babel's format for a language, with "1er" for the first of a month in French."""
+    text = format_date(value, format=format, locale=language)
+    if language.startswith("fr") and value.day == 1:
+        text = FRENCH_FIRST_DAY.sub("1er", text, count=1)
+    return text
+
+
 def format_time_range(
     starts_at: datetime, ends_at: datetime, zone: zoneinfo.ZoneInfo, language: str
 ) -> dict[str, str]:
@@ -114,11 +135,11 @@ def format_time_range(
     end = ends_at.astimezone(zone)
     same_day = start.date() == end.date()
     return {
-        "date": format_date(start, format="full", locale=language),
+        "date": format_day(start, "full", language),
         "start": format_time(start, format="short", locale=language),
         "end": format_time(end, format="short", locale=language)
         if same_day
-        else f"{format_date(end, format='medium', locale=language)} "
+        else f"{format_day(end, 'medium', language)} "
         f"{format_time(end, format='short', locale=language)}",
         "zone": zone_label(start, zone, language),
         "iso": start.isoformat(),
@@ -129,7 +150,7 @@ def format_moment(moment: datetime, zone: zoneinfo.ZoneInfo, language: str) -> s
     """A single moment as "date, time (zone)" for a language."""
     local = moment.astimezone(zone)
     return (
-        f"{format_date(local, format='long', locale=language)} "
+        f"{format_day(local, 'long', language)} "
         f"{format_time(local, format='short', locale=language)} "
         f"({zone_label(local, zone, language)})"
     )
@@ -143,3 +164,127 @@ def known_zones() -> frozenset[str]:
 
 def is_known_zone(name: str) -> bool:
     return name in known_zones()
+
+
+# --- Choosing a zone ----------------------------------------------------------------------
+
+# The territories a visitor's browser names in Accept-Language ("es-MX" -> MX), set for the
+# request by outreach.middleware.UserTimeZoneMiddleware: their zones are offered first.
+likely_territories: ContextVar[tuple[str, ...]] = ContextVar("likely_territories", default=())
+
+MOST_LIKELY = 12  # zones offered first at most
+
+
+def zone_territory(zone_name: str) -> str | None:
+    """The ISO code of the economy a zone lies in (CLDR's data, old names such as
+    Asia/Calcutta included), None for UTC, Etc/ and Antarctica's stations (no economy of ours)."""
+    canonical = get_global("zone_aliases").get(zone_name, zone_name)
+    territory = get_global("zone_territories").get(canonical)
+    return territory if territory in economy_regions() else None
+
+
+@cache
+def zone_tab_order() -> dict[str, int]:
+    """{zone: line} from tzdata's zone.tab, which lists each country's most populous zones
+    first (America/New_York before America/Detroit); empty where no zone.tab is found."""
+    candidates = [Path(directory) / "zone.tab" for directory in zoneinfo.TZPATH]
+    if find_spec("tzdata") is not None:
+        candidates.insert(0, Path(find_spec("tzdata").origin).parent / "zoneinfo" / "zone.tab")
+    for candidate in candidates:
+        if candidate.is_file():
+            lines = candidate.read_text(encoding="utf-8").splitlines()
+            rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+            return {row[2]: number for number, row in enumerate(rows) if len(row) > 2}
+    return {}
+
+
+@cache
+def zones_by_territory() -> dict[str, tuple[str, ...]]:
+    """{economy code: its zones}, each zone under its IANA name (zoneinfo knows it)."""
+    found: dict[str, list[str]] = {}
+    order = zone_tab_order()
+    zones = sorted(get_global("zone_territories"), key=lambda z: (order.get(z, len(order)), z))
+    for zone_name in zones:
+        territory = zone_territory(zone_name)
+        if territory and is_known_zone(zone_name):
+            found.setdefault(territory, []).append(zone_name)
+    return {territory: tuple(zones) for territory, zones in found.items()}
+
+
+def zone_place(zone_name: str, language: str) -> tuple[str, str]:
+    """(economy, city) naming a zone in a language: ("Mexique", "Mexico")."""
+    territory = zone_territory(zone_name)
+    city = get_timezone_location(zone_name, locale=language, return_city=True)
+    return (economy_name(territory, language) if territory else ""), city
+
+
+def zone_sentence_label(zone_name: str, language: str) -> str:
+    """A zone as a sentence names it: "UTC", "Mexico (Mexique)"."""
+    if zone_name == "UTC" or not is_known_zone(zone_name):
+        return "UTC"
+    economy, city = zone_place(zone_name, language)
+    return f"{city} ({economy})" if economy else city
+
+
+def _option_label(zone_name: str, language: str, noon: datetime) -> str:
+    economy, city = zone_place(zone_name, language)
+    offset = utc_offset_label(noon.astimezone(zoneinfo.ZoneInfo(zone_name)))
+    place = f"{economy} — {city}" if economy else city
+    return f"{place} ({offset})"
+
+
+@lru_cache(maxsize=12)
+def zone_groups(language: str, day: date) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Every zone of an economy, grouped by UN region and labelled in a language
+    ("Mexique — Mexico (UTC-06:00)"), sorted by economy then city within each region.
+
+    Built once per language and day (offsets follow daylight saving): some 420 zones."""
+    noon = datetime.combine(day, time(12), tzinfo=UTC)
+    regions = economy_regions()
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for territory, zones in zones_by_territory().items():
+        for zone_name in zones:
+            grouped.setdefault(regions[territory], []).append(
+                (zone_name, _option_label(zone_name, language, noon))
+            )
+    return tuple(
+        (region_name(region, language), tuple(sorted(options, key=lambda o: sort_key(o[1]))))
+        for region, options in sorted(
+            grouped.items(), key=lambda item: sort_key(region_name(item[0], language))
+        )
+    )
+
+
+def most_likely_zones(current: str, territories: Iterable[str]) -> list[str]:
+    """The zones a visitor most likely wants: the current one, then those of its economy and
+    of the economies their browser names, one per UTC offset (New York, Chicago, Denver, Los
+    Angeles... for the United States), at most MOST_LIKELY."""
+    now = datetime.now(UTC)
+    found = [current] if is_known_zone(current) else []
+    for territory in (zone_territory(current), *territories):
+        zones = zones_by_territory().get(territory or "", ())
+        offsets = {now.astimezone(zoneinfo.ZoneInfo(z)).utcoffset() for z in found if z in zones}
+        for zone_name in zones:
+            offset = now.astimezone(zoneinfo.ZoneInfo(zone_name)).utcoffset()
+            if zone_name not in found and offset not in offsets:
+                found.append(zone_name)
+                offsets.add(offset)
+    return found[:MOST_LIKELY]
+
+
+def zone_choices(language: str, current: str, territories: Iterable[str] = ()) -> list:
+    """Choices for a zone field: the visitor's likely zones first, UTC, then every zone by
+    region, all named in the language (a zone may appear twice: first among the likely ones)."""
+    today = datetime.now(UTC).date()
+    noon = datetime.combine(today, time(12), tzinfo=UTC)
+    likely = [
+        (zone_name, _option_label(zone_name, language, noon))
+        for zone_name in most_likely_zones(current, territories)
+        if zone_name != "UTC"
+    ]
+    choices: list = []
+    if likely:
+        choices.append((pgettext("time zones", "Most likely for you"), likely))
+    choices.append(("UTC", pgettext("time zone", "UTC (Coordinated Universal Time)")))
+    choices.extend((region, list(options)) for region, options in zone_groups(language, today))
+    return choices

@@ -3,13 +3,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outreach import audit, queries, services
-from outreach.forms import CohostInviteForm, ProfileForm
+from outreach.forms import CohostInviteForm, ProfileForm, TimeZonePickForm
 from outreach.middleware import TIME_ZONE_COOKIE
 from outreach.permissions import is_organiser, is_signed_in, require
 from outreach.timezones import is_known_zone
@@ -27,15 +27,27 @@ def profile(request):
     return render(request, "outreach/profile.html", {"form": form})
 
 
-@require_http_methods(["POST"])
-def set_time_zone(request):
-    """Remember the zone a visitor picked (a cookie); signed-in people use their profile instead."""
-    zone = request.POST.get("time_zone", "")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+def _safe_next(request, target: str) -> str:
+    """Back to the page the visitor came from, on this site only; else home."""
+    if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = reverse("events:home")
+        return target
+    return reverse("events:home")
+
+
+@require_http_methods(["GET", "POST"])
+def set_time_zone(request):
+    """The time-zone page (GET): every zone, named in the visitor's language, their likely ones
+    first. Picking one (POST) remembers it in a cookie; signed-in people use their profile."""
+    if request.method == "GET":
+        target = _safe_next(request, request.GET.get("next", ""))
+        form = TimeZonePickForm(
+            initial={"time_zone": timezone.get_current_timezone_name(), "next": target}
+        )
+        return render(request, "outreach/time_zone.html", {"form": form, "next": target})
+    zone = request.POST.get("time_zone", "")
+    target = _safe_next(request, request.POST.get("next", ""))
     response = HttpResponseRedirect(target)  # not redirect(): "next=home" is no view name
     if is_known_zone(zone):
         response.set_cookie(TIME_ZONE_COOKIE, zone, max_age=365 * 24 * 3600, samesite="Lax")

@@ -1,20 +1,22 @@
-from functools import lru_cache
-
 from django import template
 from django.utils import timezone, translation
-from django.utils.html import format_html_join
 
-from outreach.forms import time_zone_choices
-from outreach.timezones import format_moment, format_time_range
+from outreach.timezones import format_moment, format_time_range, zone_sentence_label
 
 register = template.Library()
 
 
+def _language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
 @register.inclusion_tag("components/time_range.html")
 def time_range(starts_at, ends_at):
-    """A start and end in the viewer's time zone, in Babel's format for the active language."""
-    language = (translation.get_language() or "en")[:2]
-    return format_time_range(starts_at, ends_at, timezone.get_current_timezone(), language)
+    """A start and end in the viewer's time zone, in Babel's format for the active language;
+    the end's moment rides along so that tz.js can show both in the browser's zone."""
+    zone = timezone.get_current_timezone()
+    shown = format_time_range(starts_at, ends_at, zone, _language())
+    return shown | {"end_iso": ends_at.astimezone(zone).isoformat()}
 
 
 @register.simple_tag
@@ -22,30 +24,22 @@ def moment(value):
     """One moment in the viewer's time zone and language, with the zone named."""
     if value is None:
         return ""
-    language = (translation.get_language() or "en")[:2]
-    return format_moment(value, timezone.get_current_timezone(), language)
+    return format_moment(value, timezone.get_current_timezone(), _language())
 
 
-@lru_cache(maxsize=128)
-def time_zone_options(selected: str) -> str:
-    """The <option>s of every zone, built once per selected zone (some 430 of them)."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if value == selected else "", label)
-            for value, label in time_zone_choices()
-        ),
-    )
+@register.simple_tag
+def viewer_zone():
+    """The zone times are shown in, named in the active language: "UTC", "Mexico (Mexique)"."""
+    return zone_sentence_label(timezone.get_current_timezone_name(), _language())
 
 
 @register.inclusion_tag("components/time_zone_note.html", takes_context=True)
 def time_zone_note(context):
-    """Which zone times are shown in, and a form to pick another (works without JavaScript)."""
-    zone = timezone.get_current_timezone_name()
+    """Which zone times are shown in, and a link to the page that changes it (the list of
+    zones is sent once, on that page, not with every page that shows a time)."""
+    request = context.get("request")
     return {
-        "request": context["request"],
-        "csrf_token": context.get("csrf_token"),
-        "current_zone": zone,
-        "time_zone_options": time_zone_options(zone),
+        "current_zone": viewer_zone(),
+        "source": getattr(request, "time_zone_source", "default"),
+        "next": request.get_full_path() if request is not None else "",
     }

@@ -1,5 +1,6 @@
-/* Tell the server the browser's time zone once, so that times are shown in it.
-   Pages work without this: they then show UTC, named as such, with a zone picker. */
+/* Tell the server the browser's time zone (a cookie, for the next pages), and without reloading
+   show this page's times in it. Pages work without this: they then show UTC, named as such,
+   with a link to the time-zone page. */
 (function () {
   var zone;
   try {
@@ -7,14 +8,73 @@
   } catch (e) {
     return;
   }
-  if (!zone || /(?:^|; )tz=/.test(document.cookie)) {
+  if (!zone) {
     return;
   }
-  document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+  if (!/(?:^|; )tz=/.test(document.cookie)) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+  }
   var root = document.documentElement;
-  // Reload once, only where times are shown in UTC and the browser lives elsewhere.
-  if (zone !== "UTC" && root.getAttribute("data-time-zone-source") === "default" &&
-      document.querySelector("time")) {
-    window.location.reload();
+  // Only where the server knew no zone (it showed UTC) and the browser lives elsewhere.
+  if (zone === "UTC" || root.getAttribute("data-time-zone-source") !== "default") {
+    return;
+  }
+  var language = root.lang || "en";
+  var dayFormat, mediumFormat, timeFormat;
+  try {
+    dayFormat = new Intl.DateTimeFormat(language, {
+      weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: zone
+    });
+    mediumFormat = new Intl.DateTimeFormat(language, {
+      year: "numeric", month: "short", day: "numeric", timeZone: zone
+    });
+    timeFormat = new Intl.DateTimeFormat(language, {
+      hour: "numeric", minute: "2-digit", timeZone: zone
+    });
+  } catch (e) {
+    return;
+  }
+
+  function zoneName(moment) {
+    var parts = new Intl.DateTimeFormat(language, { timeZoneName: "long", timeZone: zone })
+      .formatToParts(moment);
+    for (var i = 0; i < parts.length; i++) {
+      if (parts[i].type === "timeZoneName") {
+        return parts[i].value;
+      }
+    }
+    return zone;
+  }
+
+  // French writes the first of a month "1er" (as the server does, outreach/timezones.py).
+  function day(format, moment) {
+    var text = format.format(moment);
+    return language === "fr" ? text.replace(/(^|\s)1(?=\s\D)/, "$11er") : text;
+  }
+
+  var times = document.querySelectorAll("time[datetime][data-end]");
+  var shown = false;
+  for (var i = 0; i < times.length; i++) {
+    var start = new Date(times[i].getAttribute("datetime"));
+    var end = new Date(times[i].getAttribute("data-end"));
+    if (isNaN(start) || isNaN(end)) {
+      continue;
+    }
+    var sameDay = day(dayFormat, start) === day(dayFormat, end);
+    times[i].textContent = day(dayFormat, start) + ", " + timeFormat.format(start) + "–" +
+      (sameDay ? "" : day(mediumFormat, end) + " ") + timeFormat.format(end);
+    var label = times[i].nextElementSibling;
+    if (label && label.classList.contains("time-zone")) {
+      label.textContent = "(" + zoneName(start) + ")";
+    }
+    shown = true;
+  }
+  if (!shown) {
+    return;
+  }
+  var notes = document.querySelectorAll("[data-browser-zone-note]");
+  for (var j = 0; j < notes.length; j++) {
+    notes[j].textContent = notes[j].getAttribute("data-browser-zone-note")
+      .replace("%(zone)s", zoneName(new Date()));
   }
 })();
