@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from outreach.links import absolute_url
 from outreach.permissions import is_cohost_member, is_organiser, is_programme_staff
@@ -62,14 +63,29 @@ def _is_link(value) -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's errors that speak of "users" or sound off in French and Spanish, said as
+    # Outreach says things (the others are allauth's, translated with outreach.allauth_texts).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is no longer active."),
+        "email_taken": _("Another account already uses this email address."),
+        "rate_limited": _("Please wait a moment before asking again."),
+        "too_many_login_attempts": _(
+            "Too many tries with this address. Wait a few minutes, then ask for a new code."
+        ),
+    }
+
     def send_mail(self, template_prefix, email, context):
         """Every allauth email goes through here. allauth builds its links from the request
         (`allauth.utils.build_absolute_uri`, called by its flows without asking the adapter,
         e.g. the "unknown account" sign-up link): each link is rebuilt on SITE_URL here, and
-        the site is named from SITE_URL, whatever Host the request carried."""
+        the site is named from SITE_URL, whatever Host the request carried. The "unknown
+        account" email also links to the sessions, which anyone registers for without one."""
         context = {
             key: absolute_url(value) if _is_link(value) else value for key, value in context.items()
         }
+        if template_prefix == "account/email/unknown_account":
+            context["catalogue_url"] = absolute_url(reverse("events:catalogue"))
         super().send_mail(template_prefix, email, {**context, "current_site": site_identity()})
 
     def send_account_already_exists_mail(self, email):

@@ -1,17 +1,24 @@
 """One code to sign in: the first code a person enters also verifies their address, they land
 in their workspace, and allauth's texts speak as the rest of Outreach does (vous, usted)."""
 
+import html
 import importlib
 import re
+from pathlib import Path
 from urllib.parse import quote
 
+import allauth
 import pytest
 from allauth.account.models import EmailAddress
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from django.apps import apps
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from outreach.allauth_texts import ALLAUTH_TEXTS
 from outreach.models import OrganisationKind, Role, User
 from outreach.services import create_person, invite_cohost_member
 from registrations.services import find_or_create_person
@@ -20,6 +27,44 @@ from tests.factories import FirmFactory, OrganisationFactory, OrganiserFactory, 
 pytestmark = pytest.mark.django_db
 
 CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.MULTILINE)
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+ALLAUTH_LOCALE = Path(allauth.__file__).resolve().parent / "locale"
+# The familiar forms (tú, tu, te, ti, and verbs in the tú form) that Outreach never uses.
+TU = re.compile(
+    r"\b(tú|tu|tus|te|ti|contigo|puedes|quieres|tienes|estás|has|ingresa|introduce|"
+    r"introdúcelo|ten|haz|recibirás|envíame)\b",
+    re.IGNORECASE,
+)
+TOI = re.compile(r"\b(tu|toi|ton|ta|tes|utilisateur|utilisatrice)\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def catalogues(settings, tmp_path):
+    """The French and Spanish catalogues as they are once this work's translations, waiting in
+    locale/pending/h6.*.po, are merged into them (after the merge: the catalogues as they are),
+    compiled into a temporary LOCALE_PATHS."""
+    for language in ("fr", "es"):
+        with (LOCALE / language / "LC_MESSAGES" / "django.po").open("rb") as handle:
+            catalogue = read_po(handle, locale=language)
+        pending = LOCALE / "pending" / f"h6.{language}.po"
+        if pending.exists():
+            with pending.open("rb") as handle:
+                for message in read_po(handle, locale=language):
+                    if message.id:
+                        catalogue[message.id] = message
+        folder = tmp_path / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        with (folder / "django.mo").open("wb") as handle:
+            write_mo(handle, catalogue)
+    # The settings fixture puts LOCALE_PATHS back after the test, which, like this change,
+    # empties Django's translation caches.
+    settings.LOCALE_PATHS = [tmp_path]
+
+
+def visible_text(response) -> str:
+    page = response.content.decode()
+    page = re.sub(r"(?s)<head>.*?</head>|<header.*?</header>|<footer.*?</footer>", "", page)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 
 def in_language(language: str, name: str) -> str:
@@ -111,7 +156,7 @@ def test_an_unknown_address_is_told_how_to_get_an_account_and_then_needs_one_cod
         in_language("fr", "account_request_login_code"), {"email": "inconnu@example.org"}
     )
     [unknown] = mail.outbox
-    signup_url = re.search(r"https://outreach\.example(/\S+)", unknown.body).group(1)
+    signup_url = re.search(r"https://outreach\.example(/\S+/signup/)", unknown.body).group(1)
 
     signed_up = client.post(signup_url, {"email": "inconnu@example.org", "full_name": "Ines"})
     [code] = codes_in(mail.outbox)
@@ -198,3 +243,166 @@ def test_signing_out_keeps_the_language(client):
     signed_out = client.post(in_language("es", "account_logout"))
 
     assert signed_out.url == in_language("es", "events:home")
+
+
+# What a person reads
+
+
+def sign_in_pages(client, language: str) -> dict[str, str]:
+    """The text of each page of the sign-in and sign-up flows, in this language."""
+    pages = {"sign in": client.get(in_language(language, "account_request_login_code"))}
+    pages["sign up"] = client.get(in_language(language, "account_signup"))
+    pages["enter the code"] = client.post(
+        in_language(language, "account_request_login_code"),
+        {"email": "nobody@example.org"},
+        follow=True,
+    )
+    pages["a wrong code"] = client.post(
+        in_language(language, "account_confirm_login_code"), {"code": "AAAA-AAAA"}
+    )
+    client.get(in_language(language, "account_logout"))
+    client.force_login(UserFactory())
+    pages["email addresses"] = client.get(in_language(language, "account_email"))
+    pages["sign out"] = client.get(in_language(language, "account_logout"))
+    pages["signed out"] = client.post(in_language(language, "account_logout"), follow=True)
+    return {name: visible_text(response) for name, response in pages.items()}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_no_sign_in_page_asks_to_register_or_sign_up_first(client, catalogues, language):
+    pages = sign_in_pages(client, language)
+
+    # Also allauth's titles for its sign-up page: "Inscription" and "Registro"/"Registrarse",
+    # the words Outreach uses for registering for a session.
+    first = re.compile(r"(?i:\bfirst\b|d['’]abord|\bprimero\b)|\bInscription\b|\bRegistr")
+    assert {name: first.findall(text) for name, text in pages.items()} == {
+        name: [] for name in pages
+    }
+    no_account_needed = {
+        "en": "You need no account to register for a session.",
+        "fr": "Nul besoin de compte pour vous inscrire à une session.",
+        "es": "No necesita una cuenta para inscribirse en una sesión.",
+    }[language]
+    assert no_account_needed in pages["sign in"]
+    assert no_account_needed in pages["sign up"]
+
+
+def test_the_spanish_pages_say_usted(client, catalogues):
+    pages = sign_in_pages(client, "es")
+
+    assert {name: TU.findall(text) for name, text in pages.items()} == {name: [] for name in pages}
+    assert "Introduzca su código de inicio de sesión" in pages["enter the code"]
+    assert (
+        "Hemos enviado un código a nobody@example.org. Introdúzcalo aquí" in pages["enter the code"]
+    )
+    assert "¿Desea cerrar sesión?" in pages["sign out"]
+    assert "Ha cerrado sesión." in pages["signed out"]
+
+
+def test_the_french_pages_say_vous_and_never_the_user(client, catalogues):
+    pages = sign_in_pages(client, "fr")
+
+    assert {name: TOI.findall(text) for name, text in pages.items()} == {name: [] for name in pages}
+    assert "Saisissez votre code de connexion" in pages["enter the code"]
+    assert "Créer un compte" in pages["sign up"]
+
+
+@pytest.mark.parametrize(
+    ("msgid", "spanish"),
+    [
+        ("Sign-In Code", "Su código de inicio de sesión"),
+        ("Please Confirm Your Email Address", "Confirme su dirección de correo electrónico"),
+        ("Incorrect code.", "Código incorrecto."),
+        (
+            "Your primary email address must be verified.",
+            "Primero debe confirmar su dirección de correo electrónico principal.",
+        ),
+        ("Email address", "Dirección de correo electrónico"),
+    ],
+)
+def test_allauths_own_texts_are_overridden_in_spanish(catalogues, msgid, spanish):
+    with translation.override("es"):
+        assert translation.gettext(msgid) == spanish
+
+
+def test_the_overridden_errors_say_usted_and_vous(catalogues):
+    url = in_language("es", "account_request_login_code")
+    # Each request from a fresh browser, as a script would send them.
+    for _ in range(3):
+        Client().post(url, {"email": "prisa@example.org"})
+
+    refused = visible_text(Client().post(url, {"email": "prisa@example.org"}))
+
+    assert "Demasiados intentos con esta dirección. Espere unos minutos" in refused
+    with translation.override("es"):
+        assert translation.gettext("Please wait a moment before asking again.") == (
+            "Espere un momento antes de volver a solicitarlo."
+        )
+    with translation.override("fr"):
+        assert translation.gettext("Another account already uses this email address.") == (
+            "Un autre compte utilise déjà cette adresse e-mail."
+        )
+
+
+def test_the_texts_kept_from_allauth_are_still_allauths_msgids():
+    for language in ("fr", "es"):
+        with (ALLAUTH_LOCALE / language / "LC_MESSAGES" / "django.po").open("rb") as handle:
+            allauths = {message.id for message in read_po(handle) if message.id}
+
+        assert [text for text in ALLAUTH_TEXTS if text not in allauths] == []
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_translation_of_this_work_is_formal(language):
+    with (LOCALE / "pending" / f"h6.{language}.po").open("rb") as handle:
+        messages = [m for m in read_po(handle, locale=language) if m.id]
+    familiar = TU if language == "es" else TOI
+
+    assert [m.string for m in messages if familiar.search(m.string)] == []
+    assert [m.id for m in messages if not m.string or m.fuzzy] == []
+
+
+# What the emails say
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_every_sign_in_email_names_outreach_and_never_a_host(settings, language):
+    settings.SITE_URL = "http://127.0.0.1:8221"
+    UserFactory(email="known@example.org").emailaddress_set.create(
+        email="known@example.org", primary=True, verified=True
+    )
+    asks = [
+        ("account_request_login_code", {"email": "known@example.org"}),
+        ("account_request_login_code", {"email": "new@example.org"}),
+        ("account_signup", {"email": "known@example.org", "full_name": "K"}),
+        ("account_signup", {"email": "new@example.org", "full_name": "N"}),
+    ]
+    for name, data in asks:
+        Client().post(in_language(language, name), data)
+
+    assert len(mail.outbox) == 4  # a code, "no account", "you have an account", a code
+    for message in mail.outbox:
+        words = re.sub(r"https?://\S+", "", message.subject + "\n" + message.body)
+        assert "Outreach" in words
+        assert "127.0.0.1" not in words
+        assert "8221" not in words
+    links = re.findall(r"https?://\S+", mail.outbox[1].body)
+    assert links == [
+        f"http://127.0.0.1:8221{in_language(language, 'events:catalogue')}",
+        f"http://127.0.0.1:8221{in_language(language, 'account_signup')}",
+    ]
+
+
+def test_the_sign_in_code_email_in_spanish_says_usted(client, catalogues):
+    UserFactory(email="ana@example.org", language="es").emailaddress_set.create(
+        email="ana@example.org", primary=True, verified=True
+    )
+
+    client.post(in_language("es", "account_request_login_code"), {"email": "ana@example.org"})
+
+    [message] = mail.outbox
+    assert message.subject == "[Outreach] Su código de inicio de sesión"
+    assert "Este es su código para iniciar sesión en Outreach:" in message.body
+    assert "Introdúzcalo en la página donde lo solicitó" in message.body
+    assert TU.findall(message.body) == []
+    assert message.body.rstrip().endswith("El equipo de Outreach")
