@@ -20,17 +20,12 @@
     return;
   }
   var language = root.lang || "en";
+  // The locale's own full date, medium date and short time, as Babel's on the server.
   var dayFormat, mediumFormat, timeFormat;
   try {
-    dayFormat = new Intl.DateTimeFormat(language, {
-      weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: zone
-    });
-    mediumFormat = new Intl.DateTimeFormat(language, {
-      year: "numeric", month: "short", day: "numeric", timeZone: zone
-    });
-    timeFormat = new Intl.DateTimeFormat(language, {
-      hour: "numeric", minute: "2-digit", timeZone: zone
-    });
+    dayFormat = new Intl.DateTimeFormat(language, { dateStyle: "full", timeZone: zone });
+    mediumFormat = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: zone });
+    timeFormat = new Intl.DateTimeFormat(language, { timeStyle: "short", timeZone: zone });
   } catch (e) {
     return;
   }
