@@ -1,7 +1,8 @@
 """Organisers' view of a session's registrations: search, filter, move, resend, export.
 
-Each view calls one service (registrations.services, .attendance, .surveys), which writes the
-change and its audit entry in one transaction.
+Each view is for organisers (`require(can_manage_sessions)`), parses the request, calls one
+service (registrations.services, .attendance.services, .surveys.services), which writes the change
+and its audit entry in one transaction, and renders or redirects.
 Registrations anonymised by the retention period are shown without a person and cannot be
 changed; a session past its retention period takes no new personal data (attendance, check-in).
 """
@@ -11,7 +12,6 @@ import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from events.models import Session
-from events.organiser_views import organisers_only
+from events.permissions import can_manage_sessions
 from outreach.exports import csv_response, export_filename
-from registrations import permissions, queries, services
+from outreach.permissions import require
+from registrations import queries, services
 from registrations.attendance import services as attendance_service
 from registrations.attendance import zoom
 from registrations.attendance.reports import ReportError
@@ -82,10 +83,7 @@ CSV_COLUMNS = [
 
 
 def _session_for(request, pk) -> Session:
-    session = get_object_or_404(Session, pk=pk)
-    if not permissions.can_manage_registrations(request.user, session):
-        raise PermissionDenied
-    return session
+    return get_object_or_404(Session, pk=pk)
 
 
 def _filters(request) -> dict:
@@ -97,7 +95,7 @@ def _filters(request) -> dict:
     }
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_GET
 def registration_list(request, pk):
     session = _session_for(request, pk)
@@ -121,7 +119,7 @@ def registration_list(request, pk):
     )
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_GET
 def registration_csv(request, pk):
     """The filtered registrations as CSV, streamed, safe to open in a spreadsheet
@@ -159,7 +157,7 @@ MOVES = {
 }
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_POST
 def registration_action(request, pk, registration_pk):
     session = _session_for(request, pk)
@@ -183,7 +181,7 @@ def registration_action(request, pk, registration_pk):
     return redirect("registrations:manage", pk=session.pk)
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_POST
 def retry_message(request, pk, message_pk):
     session = _session_for(request, pk)
@@ -195,7 +193,7 @@ def retry_message(request, pk, message_pk):
     return redirect("registrations:manage", pk=session.pk)
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_POST
 def fill_from_waitlist(request, pk):
     session = _session_for(request, pk)
@@ -239,75 +237,7 @@ def _link_refusal(words: str, found: list) -> str:
     }
 
 
-@organisers_only
-@require_http_methods(["GET", "POST"])
-def attendance(request, pk):
-    """Upload a report, preview who matched, then import it; or see what was recorded."""
-    session = _session_for(request, pk)
-    if request.method == "POST":
-        try:
-            attendance_service.refuse_past_retention(session)
-        except ReportError as error:
-            messages.error(request, str(error))
-            return redirect("registrations:attendance", pk=session.pk)
-    form = AttendanceUploadForm(
-        request.POST if request.POST.get("step") == "preview" else None,
-        request.FILES or None,
-        initial={"time_zone": session.time_zone},
-    )
-    preview = None
-    if request.method == "POST" and request.POST.get("step") == "preview" and form.is_valid():
-        upload = form.cleaned_data["report"]
-        options = attendance_service.ReportOptions(
-            time_zone=form.cleaned_data["time_zone"],
-            platform=form.cleaned_data["platform"],
-            date_order=form.cleaned_data["date_order"],
-            mapping=form.mapping(),
-        )
-        try:
-            data = attendance_service.read_report(upload)
-            preview = attendance_service.preview_attendance(session, data, options)
-        except ReportError as error:
-            form.add_error("report", str(error))
-        else:
-            # Kept in the person's own session until they confirm; never served back.
-            request.session[PENDING_REPORT] = {
-                "session": session.pk,
-                "filename": upload.name,
-                "data": base64.b64encode(data).decode(),
-                "options": dataclasses.asdict(options),
-            }
-    elif request.method == "POST" and request.POST.get("step") == "zoom":
-        attendance_service.request_zoom_pull(session, by=request.user)
-        messages.success(
-            request,
-            _("Zoom is being asked for the attendance: reload this page to see how it went."),
-        )
-        return redirect("registrations:attendance", pk=session.pk)
-    elif request.method == "POST" and request.POST.get("step") == "import":
-        pending = request.session.pop(PENDING_REPORT, None)
-        if not pending or pending["session"] != session.pk:
-            messages.error(request, _("Upload the report again: the preview has expired."))
-        else:
-            options = attendance_service.ReportOptions(**pending["options"])
-            try:
-                _source, changed = attendance_service.import_attendance_report(
-                    session,
-                    base64.b64decode(pending["data"]),
-                    filename=pending["filename"],
-                    options=options,
-                    by=request.user,
-                )
-            except ReportError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(
-                    request,
-                    _("The attendance is recorded.")
-                    if changed
-                    else _("This report was imported already: nothing changed."),
-                )
-        return redirect("registrations:attendance", pk=session.pk)
+def _attendance_page(request, session: Session, form: AttendanceUploadForm, preview=None):
     # A report may leave a hundred thousand people unmatched: a page of them at a time, each
     # linked by a registrant's email or name typed in (never a list of every registration).
     unmatched = Paginator(queries.unmatched_attendance(session), UNMATCHED_PER_PAGE).get_page(
@@ -331,7 +261,123 @@ def attendance(request, pk):
     )
 
 
-@organisers_only
+def _refused(request, session: Session):
+    """Back to the attendance page, saying why, when the session takes no new personal data (past
+    its retention period): asked before any form is read, so nobody fills one in for nothing."""
+    try:
+        attendance_service.refuse_past_retention(session)
+    except ReportError as error:
+        messages.error(request, str(error))
+        return redirect("registrations:attendance", pk=session.pk)
+    return None
+
+
+@require(can_manage_sessions)
+@require_POST
+def attendance_preview(request, pk):
+    """Read an uploaded report and show who in it matches whom, writing nothing. The report waits
+    in the organiser's own session (never served back) until attendance_import records it."""
+    session = _session_for(request, pk)
+    if refused := _refused(request, session):
+        return refused
+    form = AttendanceUploadForm(
+        request.POST, request.FILES or None, initial={"time_zone": session.time_zone}
+    )
+    preview = None
+    if form.is_valid():
+        upload = form.cleaned_data["report"]
+        options = attendance_service.ReportOptions(
+            time_zone=form.cleaned_data["time_zone"],
+            platform=form.cleaned_data["platform"],
+            date_order=form.cleaned_data["date_order"],
+            mapping=form.mapping(),
+        )
+        try:
+            data = attendance_service.read_report(upload)
+            preview = attendance_service.preview_attendance(session, data, options)
+        except ReportError as error:
+            form.add_error("report", str(error))
+        else:
+            request.session[PENDING_REPORT] = {
+                "session": session.pk,
+                "filename": upload.name,
+                "data": base64.b64encode(data).decode(),
+                "options": dataclasses.asdict(options),
+            }
+    return _attendance_page(request, session, form, preview)
+
+
+@require(can_manage_sessions)
+@require_POST
+def attendance_import(request, pk):
+    """Record the report this organiser previewed last for this session, as it was previewed."""
+    session = _session_for(request, pk)
+    if refused := _refused(request, session):
+        return refused
+    pending = request.session.pop(PENDING_REPORT, None)
+    if not pending or pending["session"] != session.pk:
+        messages.error(request, _("Upload the report again: the preview has expired."))
+        return redirect("registrations:attendance", pk=session.pk)
+    try:
+        _source, changed = attendance_service.import_attendance_report(
+            session,
+            base64.b64decode(pending["data"]),
+            filename=pending["filename"],
+            options=attendance_service.ReportOptions(**pending["options"]),
+            by=request.user,
+        )
+    except ReportError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The attendance is recorded.")
+            if changed
+            else _("This report was imported already: nothing changed."),
+        )
+    return redirect("registrations:attendance", pk=session.pk)
+
+
+@require(can_manage_sessions)
+@require_POST
+def attendance_zoom(request, pk):
+    """Ask Zoom for the webinar's attendance: a task pulls it, and the page shows how it went."""
+    session = _session_for(request, pk)
+    if refused := _refused(request, session):
+        return refused
+    attendance_service.request_zoom_pull(session, by=request.user)
+    messages.success(
+        request,
+        _("Zoom is being asked for the attendance: reload this page to see how it went."),
+    )
+    return redirect("registrations:attendance", pk=session.pk)
+
+
+# The page's forms say their step, so that a form of the page as it was before each step had an
+# address of its own (one open in a browser across a deploy) still does what it says.
+ATTENDANCE_STEPS = {
+    "preview": attendance_preview,
+    "import": attendance_import,
+    "zoom": attendance_zoom,
+}
+
+
+@require(can_manage_sessions)
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk):
+    """What was recorded, who in a report matched nobody, and the survey's answers, with the
+    forms to upload a report (attendance_preview), import it (attendance_import) or pull it
+    from Zoom (attendance_zoom)."""
+    if request.method == "POST" and request.POST.get("step") in ATTENDANCE_STEPS:
+        return ATTENDANCE_STEPS[request.POST["step"]](request, pk)
+    session = _session_for(request, pk)
+    if request.method == "POST" and (refused := _refused(request, session)):
+        return refused
+    form = AttendanceUploadForm(initial={"time_zone": session.time_zone})
+    return _attendance_page(request, session, form)
+
+
+@require(can_manage_sessions)
 @require_POST
 def attendance_link(request, pk, record_pk):
     """Link an unmatched person of a report to the registration an organiser names by email or
@@ -368,7 +414,7 @@ def attendance_link(request, pk, record_pk):
     return back
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_http_methods(["GET", "POST"])
 def check_in(request, pk):
     """A searchable list for the door of an in-person session; light enough for a phone."""
@@ -403,7 +449,7 @@ def check_in(request, pk):
     )
 
 
-@organisers_only
+@require(can_manage_sessions)
 @require_POST
 def survey_invite(request, pk):
     session = _session_for(request, pk)

@@ -23,6 +23,21 @@ urlpatterns = [
         name="attendance",
     ),
     path(
+        "manage/sessions/<int:pk>/attendance/preview/",
+        organiser_views.attendance_preview,
+        name="attendance-preview",
+    ),
+    path(
+        "manage/sessions/<int:pk>/attendance/import/",
+        organiser_views.attendance_import,
+        name="attendance-import",
+    ),
+    path(
+        "manage/sessions/<int:pk>/attendance/zoom/",
+        organiser_views.attendance_zoom,
+        name="attendance-zoom",
+    ),
+    path(
         "manage/sessions/<int:pk>/attendance/<int:record_pk>/link/",
         organiser_views.attendance_link,
         name="attendance-link",

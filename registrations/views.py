@@ -3,7 +3,6 @@
 import json
 
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from events import permissions as events_permissions
 from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
+from outreach.permissions import is_signed_in, require
 from registrations import (
     cohost_links,
     confirmations,
@@ -176,7 +176,7 @@ def _too_late_to_cancel(request, registration):
     )
 
 
-@login_required
+@require(is_signed_in)
 @require_GET
 def my_sessions(request):
     upcoming, past = queries.my_registrations(request.user, now=timezone.now())
@@ -233,7 +233,7 @@ def survey(request, token):
     )
 
 
-@login_required
+@require(is_signed_in)
 @require_GET
 def my_data(request):
     """Everything held about the signed-in person, as a JSON file."""
@@ -244,7 +244,7 @@ def my_data(request):
     return as_download(response, "my-outreach-data.json")
 
 
-@login_required
+@require(is_signed_in)
 @require_http_methods(["GET", "POST"])
 def erase_me(request):
     """Erase the signed-in person after they confirm; they are signed out."""

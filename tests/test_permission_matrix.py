@@ -198,6 +198,21 @@ EXPECTED: dict[str, dict] = {
     },
     # Attendance and surveys (registrations/organiser_views.py).
     "registrations:attendance": organisers_only(200),
+    # The attendance page's forms: a report with nothing in it is shown again with the error.
+    "registrations:attendance-preview": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(200),
+    },
+    # Nothing previewed: back to the attendance page, saying so.
+    "registrations:attendance-import": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
+    },
+    # The pull is queued for a task: back to the attendance page.
+    "registrations:attendance-zoom": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
+    },
     "registrations:check-in": organisers_only(200),
     "registrations:attendance-link": {
         "GET": organisers_only(405),
@@ -547,6 +562,9 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:retry-message": (ORGANISERS, ("POST",)),
     "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
     "registrations:attendance": (ORGANISERS, ("GET", "POST")),
+    "registrations:attendance-preview": (ORGANISERS, ("POST",)),
+    "registrations:attendance-import": (ORGANISERS, ("POST",)),
+    "registrations:attendance-zoom": (ORGANISERS, ("POST",)),
     "registrations:check-in": (ORGANISERS, ("GET", "POST")),
     "registrations:attendance-link": (ORGANISERS, ("POST",)),
     "registrations:survey-invite": (ORGANISERS, ("POST",)),

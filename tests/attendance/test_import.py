@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from registrations.attendance.reports import ReportError
 from registrations.attendance.services import (
@@ -653,6 +654,49 @@ def test_a_preview_for_one_session_is_not_imported_into_another(organiser_client
 
     assert "Upload the report again: the preview has expired." in response.content.decode()
     assert database_state() == before
+
+
+def step_url(step: str, session) -> str:
+    return reverse(f"registrations:attendance-{step}", args=[session.pk])
+
+
+def test_the_page_previews_and_imports_at_addresses_of_their_own(organiser_client, webinar):
+    page = organiser_client.get(attendance_url(webinar.session)).content.decode()
+
+    previewed = organiser_client.post(
+        step_url("preview", webinar.session), upload("zoom_webinar.csv")
+    )
+    imported = organiser_client.post(step_url("import", webinar.session))
+
+    assert f'action="{step_url("preview", webinar.session)}"' in page
+    assert previewed.status_code == 200
+    assert f'action="{step_url("import", webinar.session)}"' in previewed.content.decode()
+    assert (imported.status_code, imported.url) == (302, attendance_url(webinar.session))
+    assert attendance_of(webinar) == ZOOM_ATTENDANCE
+
+
+def test_a_preview_page_pages_through_the_unmatched_on_the_attendance_page(
+    organiser_client, webinar
+):
+    AttendanceRecord.objects.bulk_create(
+        AttendanceRecord(session=webinar.session, name=f"Walk-in {n}", email="", minutes=30)
+        for n in range(51)
+    )
+
+    previewed = organiser_client.post(
+        step_url("preview", webinar.session), upload("zoom_webinar.csv")
+    )
+
+    assert f'href="{attendance_url(webinar.session)}?page=2"' in previewed.content.decode()
+
+
+def test_steps_are_taken_only_by_post(organiser_client, webinar):
+    answers = [
+        organiser_client.get(step_url(step, webinar.session)).status_code
+        for step in ("preview", "import", "zoom")
+    ]
+
+    assert answers == [405, 405, 405]
 
 
 def test_a_plain_csv_is_read_by_the_columns_the_organiser_names(organiser_client, webinar):

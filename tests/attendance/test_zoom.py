@@ -182,6 +182,22 @@ def test_the_attendance_page_pulls_from_zoom_in_a_task_and_shows_how_it_went(
     assert (ana.attended, ana.minutes_attended) == (True, 40)
 
 
+def test_the_page_asks_zoom_at_an_address_of_its_own(client, fake_zoom, run_tasks):
+    session = SessionFactory(join_url="https://us02web.zoom.us/j/85012345678")
+    ana = RegistrationFactory(session=session, person=UserFactory(email="ana@example.cl"))
+    client.force_login(OrganiserFactory())
+    pull = reverse("registrations:attendance-zoom", args=[session.pk])
+
+    page = client.get(reverse("registrations:attendance", args=[session.pk])).content.decode()
+    asked = client.post(pull)
+    run_tasks()
+
+    ana.refresh_from_db()
+    assert f'action="{pull}"' in page
+    assert asked.url == reverse("registrations:attendance", args=[session.pk])
+    assert (ana.attended, ana.minutes_attended) == (True, 40)
+
+
 def test_a_failed_zoom_pull_shows_zoom_s_reason_and_writes_nothing(client, settings, run_tasks):
     settings.ZOOM_OAUTH_URL = "http://127.0.0.1:9/oauth/token"  # nothing listens on port 9
     settings.ZOOM_ACCOUNT_ID = settings.ZOOM_CLIENT_ID = settings.ZOOM_CLIENT_SECRET = "x"

@@ -25,6 +25,7 @@ from registrations.models import (
     Registration,
     SurveyInvitation,
     SurveyResponse,
+    ZoomPull,
 )
 from tests.factories import (
     AttendanceRecordFactory,
@@ -325,6 +326,24 @@ def test_an_organiser_cannot_change_an_anonymised_registration(client, yearly):
     assert "anonymised" in response.content.decode()
     assert Registration.objects.get(pk=registration.pk).status == "confirmed"
     assert Message.objects.count() == 0
+
+
+@pytest.mark.parametrize("step", ["preview", "import", "zoom"])
+def test_a_session_past_retention_takes_no_step_of_the_attendance_page(client, yearly, step):
+    session = ended_months_ago(13, series=yearly)
+    RegistrationFactory(session=session)
+    records_before = AttendanceRecord.objects.count()
+    client.force_login(OrganiserFactory())
+
+    response = client.post(
+        reverse(f"registrations:attendance-{step}", args=[session.pk]),
+        {"report": io.BytesIO(b"Name,Email\nA,a@x.org\n")},
+        follow=True,
+    )
+
+    assert "retention period" in response.content.decode()
+    assert AttendanceRecord.objects.count() == records_before
+    assert not ZoomPull.objects.exists()
 
 
 def test_a_session_past_retention_takes_no_attendance_check_in_or_survey(client, yearly):
