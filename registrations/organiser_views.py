@@ -366,8 +366,8 @@ ATTENDANCE_STEPS = {
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk):
     """What was recorded, who in a report matched nobody, and the survey's answers, with the
-    forms to upload a report (attendance_preview), import it (attendance_import) or pull it
-    from Zoom (attendance_zoom)."""
+    forms that upload a report (attendance_preview), import it (attendance_import) or have
+    Zoom's attendance pulled (attendance_zoom)."""
     if request.method == "POST" and request.POST.get("step") in ATTENDANCE_STEPS:
         return ATTENDANCE_STEPS[request.POST["step"]](request, pk)
     session = _session_for(request, pk)
