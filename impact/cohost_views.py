@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
-from impact import labels, outside, services
+from impact import labels, services, tables
+from impact.outside import Figures
+from impact.queries import Audience
 from outreach import permissions as base
 from outreach.exports import csv_response, export_filename
 from outreach.links import absolute_url
@@ -26,12 +28,9 @@ def home(request):
         .select_related("series")
     )
     # Counts as the small-number rule lets this co-host see them (impact.outside): None hidden.
-    shown = outside.for_cohost(request.user.organisation_id)
+    figures = Figures(Audience.cohost(request.user.organisation_id))
     for session in sessions:
-        session.counts = {
-            name: shown.value(name, session=session.pk)
-            for name in ("confirmed", "waitlisted", "via_link")
-        }
+        session.counts = tables.workspace_counts(figures, session)
         session.shown_counts = {
             name: labels.format_count(count) for name, count in session.counts.items()
         }
@@ -68,23 +67,6 @@ def _row(registration, user) -> dict:
     }
 
 
-def _figures(session, organisation_id: int) -> dict[str, list[tuple[str, str]]]:
-    """Registrations (confirmed or waitlisted) of a session by economy, firm size and kind, as
-    the small-number rule lets this co-host see them (hidden rows last, see impact.views)."""
-    shown = outside.for_cohost(organisation_id)
-    figures = {}
-    for by in ("economy", "size", "kind"):
-        values = shown.keys("registrations", by, session=session.pk)
-        name = labels.labeller(by, values)
-        counts = [
-            (value, shown.value("registrations", session=session.pk, **{by: value}))
-            for value in values
-        ]
-        counts.sort(key=lambda item: (item[1] is None, -(item[1] or 0), name(item[0])))
-        figures[by] = [(name(value), labels.format_count(count)) for value, count in counts]
-    return figures
-
-
 @require(base.is_cohost_member)
 @require_GET
 def session(request, pk):
@@ -99,7 +81,7 @@ def session(request, pk):
         {
             "session": session,
             "registrants": registrants,
-            "figures": _figures(session, organisation.pk),
+            "figures": tables.workspace_figures(Figures(Audience.cohost(organisation.pk)), session),
             "invitation_url": absolute_url(cohost_links.invitation_path(session, organisation)),
             "can_suggest": events_permissions.can_suggest_texts(request.user, session),
         },

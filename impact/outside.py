@@ -9,9 +9,14 @@ page shows what would reveal a cell hidden on another.
 Outside audiences read the figures without filters: every filter is another table (a period
 minus a shorter period, an economy's firms minus its micro firms) and differences of such
 tables would pin cells the rule hides. Programme staff keep every filter and exact numbers.
+
+Pages ask one way, whoever reads: `Figures(audience)` gives the headline figures and the
+breakdowns as that audience may see them (staff's straight from impact.queries, an outside
+audience's from its Protected counts, None where hidden).
 """
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from django.db.models import Q
@@ -378,3 +383,128 @@ def for_public(*, now: datetime | None = None) -> tuple[Protected, dict]:
     """What everyone may see on the reach page, and the headline figures it is drawn from."""
     tables, figures = public_tables(now=now)
     return protected(tables), figures
+
+
+# --- The one way pages read figures ------------------------------------------------------------
+
+# The counts every breakdown row carries, in the order of the tables' columns.
+COUNT_COLUMNS = ("registrations", "attendees", "organisations", "firms")
+
+
+class Figures:
+    """The figures one audience reads, for every impact page and the co-host workspace.
+
+    Programme staff read impact.queries with every filter. An outside audience reads its
+    Protected counts (`for_cohost`, `for_public`), unfiltered but for one economy or one
+    session (`filters.economy`, `filters.session`: the drill-downs); a hidden count is None, and
+    so is every share or average computed from a hidden count."""
+
+    def __init__(self, audience: Audience, *, now: datetime | None = None):
+        self.audience = audience
+        self.now = now
+        self._public = None
+        if audience.cohost_id is not None and audience.suppress_small_numbers:
+            self.protected = for_cohost(audience.cohost_id, now=now)
+        elif audience.suppress_small_numbers:
+            self.protected, self._public = for_public(now=now)
+        else:
+            self.protected = None
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether small numbers are hidden from this audience."""
+        return self.protected is not None
+
+    def headline(self, filters: ImpactFilters) -> dict:
+        """The headline figures (impact.queries.headline_figures) as this audience may see
+        them."""
+        if self.protected is None:
+            return headline_figures(filters, self.audience, now=self.now)
+        scope = _scope(filters)
+        if self._public is not None:
+            # The public reads the reach page's figures only: the others are not its to see.
+            return {
+                name: (
+                    self.protected.value(name, **scope)
+                    if name in ("attendees", "organisations", "firms")
+                    else self._public[name]
+                    if name in PUBLIC_HEADLINE
+                    else None
+                )
+                for name in self._public
+            }
+        return _hidden_in(
+            headline_figures(filters, self.audience, now=self.now), self.protected, scope
+        )
+
+    def breakdown(
+        self,
+        filters: ImpactFilters,
+        by: str,
+        *,
+        counts: tuple[str, ...] = COUNT_COLUMNS,
+        keys_of: str = "attendees",
+    ) -> list[dict]:
+        """One breakdown's rows, {"key", and each of `counts`}, as this audience may see them.
+        Staff's rows are impact.queries.breakdown's; an outside audience's are the values of
+        `by` that have a cell of `keys_of`, hidden rows last: sorted among the others by their
+        true count, they would tell what they hide."""
+        if self.protected is None:
+            return breakdown(filters, by, self.audience, now=self.now)
+        scope = _scope(filters)
+        rows = [
+            {
+                "key": value,
+                **{name: self.protected.value(name, **scope, **{by: value}) for name in counts},
+            }
+            for value in self.protected.keys(keys_of, by, **scope)
+        ]
+        if by == "quarter":
+            return sorted(rows, key=lambda row: row["key"])
+        return sorted(
+            rows,
+            key=lambda row: (row[keys_of] is None, -(row[keys_of] or 0), str(row["key"])),
+        )
+
+    def count(self, name: str, **scope) -> int | None:
+        """One count of an outside audience (the workspace's per session), None if hidden."""
+        if self.protected is None:
+            raise ValueError("Staff read counts from impact.queries, with filters.")
+        return self.protected.value(name, **scope)
+
+
+def _scope(filters: ImpactFilters) -> dict:
+    """The one economy or one session an outside audience's figures are narrowed to; any other
+    filter is refused (see the module's docstring)."""
+    scope = {}
+    if filters.economy:
+        scope["economy"] = filters.economy
+    if filters.session:
+        scope["session"] = filters.session
+    if replace(filters, economy="", session=None) != ImpactFilters():
+        raise ValueError("Outside audiences read the figures unfiltered.")
+    return scope
+
+
+def _hidden_in(figures: dict, shown: Protected, scope: dict) -> dict:
+    """Headline figures with the counts `shown` hides as None, and every share or average
+    computed from a hidden count."""
+    figures = dict(figures)
+    for name in COUNT_COLUMNS:
+        figures[name] = shown.value(name, **scope)
+    if not (
+        shown.shows("confirmed_attendees", **scope) and shown.shows("confirmed_absent", **scope)
+    ):
+        figures["attendance_rate"] = None
+    for share, (part, rest, whole) in SHARES.items():
+        if not all(shown.shows(name, **scope) for name in (part, rest, whole)):
+            figures[share] = None
+    for code in YES_NO:
+        figures[f"{code}_answers"] = shown.value(f"{code}_answers", **scope)
+        if not (shown.shows(f"{code}_yes", **scope) and shown.shows(f"{code}_no", **scope)):
+            figures[f"{code}_share"] = None
+    for code in AVERAGES:
+        figures[f"{code}_answers"] = shown.value(f"{code}_answers", **scope)
+        if figures[f"{code}_answers"] is None:
+            figures[f"{code}_average"] = None
+    return figures

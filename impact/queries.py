@@ -27,11 +27,11 @@ hashing a hundred thousand groups; see STREAMING_GROUPS.
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from events.models import Session, SessionStatus
@@ -41,6 +41,7 @@ from outreach.economies import REGIONS
 from outreach.models import Economy, OrganisationKind, SizeBand
 from outreach.periods import (
     quarter_key,
+    session_local_date,
     session_quarter_expression,
     session_year_expression,
     starting_within,
@@ -92,6 +93,12 @@ def held_sessions(
     if audience.cohost_id is not None:
         sessions = sessions.filter(cohosts=audience.cohost_id)
     return sessions
+
+
+def first_held_day(*, now: datetime | None = None) -> date | None:
+    """The day of the first held session, by the rule of outreach.periods (None before any)."""
+    held = held_sessions(ImpactFilters(), Audience.staff(), now=now)
+    return held.aggregate(first=Min(session_local_date()))["first"]
 
 
 def _facts_filter(filters: ImpactFilters) -> Q:

@@ -2,14 +2,17 @@
 and on the pages that use it: the public reach page, a co-host's pages, staff's pages."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from impact import outside
+from impact.filters import ImpactFilters
+from impact.queries import Audience, breakdown
 from impact.suppression import Relation, attack, key, protect, tabulate
 from outreach.models import CohostRole, OrganisationKind, Role
-from tests.factories import OrganisationFactory, OrganiserFactory, UserFactory
+from tests.factories import OrganisationFactory, OrganiserFactory, SessionFactory, UserFactory
 from tests.impact.test_dashboard import attendee, held_session, shown_figures, table_rows
 
 # --- The rule, by hand ---------------------------------------------------------------------
@@ -169,3 +172,24 @@ def test_a_second_cohosts_figures_stay_untouched_and_staff_see_exact_counts(clie
         "Mexico": ["6", "6", "6", "6"],
         "Peru": ["2", "2", "2", "2"],
     }
+
+
+@pytestmark_db
+def test_a_cohost_and_staff_put_a_session_in_the_same_quarter_by_its_own_zones_clock():
+    ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
+    # 00:30 on 1 April in Zurich is still 31 March (Q1) in UTC: the session counts in Q2.
+    starts_at = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)
+    session = SessionFactory(
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90), time_zone="Europe/Zurich"
+    )
+    session.cohosts.set([ministry])
+    for _ in range(6):
+        attendee(session)
+
+    seen_by_cohost = outside.Figures(Audience.cohost(ministry.pk)).breakdown(
+        ImpactFilters(), "quarter"
+    )
+    seen_by_staff = breakdown(ImpactFilters(), "quarter", Audience.staff())
+
+    assert [row["key"] for row in seen_by_cohost] == ["2026-Q2"]
+    assert [row["key"] for row in seen_by_staff] == ["2026-Q2"]

@@ -1,0 +1,277 @@
+"""What the impact pages and the co-host workspace show: figures as tables, charts and a map.
+
+The numbers come from impact.outside.Figures, so each audience sees only what it may (None for a
+hidden count); here they are named and formatted by impact.labels, in the active language, and
+drawn the same as charts from json_script data by static/impact/dashboard.js. Each function turns
+one kind of figure into what a template iterates over; none reads the request.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from events.models import Session
+from impact import labels, queries
+from impact.filters import ImpactFilters
+from impact.outside import COUNT_COLUMNS, Figures
+from outreach.economies import sort_key
+
+COLUMN_LABELS = {
+    "registrations": gettext_lazy("Registrations"),
+    "attendees": gettext_lazy("Attendees"),
+    "organisations": gettext_lazy("Organisations"),
+    "firms": gettext_lazy("Firms"),
+}
+# Filters on the registrants' organisation: with one of them, a headline is a breakdown cell.
+ORGANISATION_FILTERS = ("economy", "region", "group", "size_band", "kind")
+
+HEADLINE = (
+    ("sessions", gettext_lazy("Sessions held"), labels.format_count),
+    ("registrations", gettext_lazy("Registrations"), labels.format_count),
+    ("organisations", gettext_lazy("Unique organisations"), labels.format_count),
+    ("firms", gettext_lazy("Unique firms"), labels.format_count),
+    ("attendees", gettext_lazy("Attendees"), labels.format_count),
+    ("attendance_rate", gettext_lazy("Attendance rate"), labels.format_share),
+    ("economies_reached", gettext_lazy("Economies reached"), labels.format_count),
+    ("women_led_share", gettext_lazy("Women-led firms"), labels.format_share),
+    ("youth_led_share", gettext_lazy("Youth-led firms"), labels.format_share),
+    ("micro_share", gettext_lazy("Micro firms"), labels.format_share),
+)
+SURVEY = (
+    (
+        "simplifies_market_research",
+        "share",
+        gettext_lazy("Say the session simplifies their market research"),
+    ),
+    ("informs_export_decision", "share", gettext_lazy("Say it informs an export decision")),
+    ("satisfaction", "average", gettext_lazy("Satisfaction (average, from 1 to 5)")),
+    ("recommend", "average", gettext_lazy("Would recommend it (average, from 0 to 10)")),
+)
+BREAKDOWN_TITLES = {
+    "economy": gettext_lazy("By economy"),
+    "region": gettext_lazy("By region"),
+    "quarter": gettext_lazy("By quarter"),
+    "language": gettext_lazy("By language of the session"),
+    "size": gettext_lazy("By firm size"),
+    "kind": gettext_lazy("By kind of organisation"),
+}
+KEY_LABELS = {
+    "economy": gettext_lazy("Economy"),
+    "region": gettext_lazy("Region"),
+    "quarter": gettext_lazy("Quarter"),
+    "language": gettext_lazy("Language"),
+    "size": gettext_lazy("Firm size"),
+    "kind": gettext_lazy("Kind of organisation"),
+}
+PUBLIC_FIGURES = ("sessions", "firms", "organisations", "economies_reached", "attendees")
+
+
+def query(filters: ImpactFilters, **changes) -> str:
+    """The filters as a query string ("?quarter…"), for links that keep them."""
+    asked = replace(filters, **changes).as_query() if changes else filters.as_query()
+    return f"?{urlencode(asked)}" if asked else ""
+
+
+def columns() -> list:
+    return [COLUMN_LABELS[column] for column in COUNT_COLUMNS]
+
+
+def headline(figures: dict) -> list[dict]:
+    """The headline figures, named and formatted."""
+    return [
+        {"key": key, "label": label, "value": format_value(figures[key])}
+        for key, label, format_value in HEADLINE
+    ]
+
+
+def survey(figures: dict) -> list[dict]:
+    """The survey indicators, each with the number of answers it rests on."""
+    formats = {"share": labels.format_share, "average": labels.format_average}
+    return [
+        {
+            "key": code,
+            "label": label,
+            "value": formats[kind](figures[f"{code}_{kind}"]),
+            "answers": labels.format_count(figures[f"{code}_answers"]),
+        }
+        for code, kind, label in SURVEY
+    ]
+
+
+def breakdown(
+    figures: Figures,
+    filters: ImpactFilters,
+    by: str,
+    *,
+    link: Callable[[str], str] | None = None,
+) -> dict:
+    """One breakdown as a table, the same numbers for its chart, and for economies the map.
+    `link(key)` gives a row's drill-down address."""
+    rows = figures.breakdown(filters, by)
+    keys = [row["key"] for row in rows]
+    economies = labels.economy_names(keys) if by == "economy" else {}
+    name = (
+        (lambda key: economies[key]["name"] if key in economies else key)
+        if by == "economy"
+        else labels.labeller(by, keys)
+    )
+    table = [
+        {
+            "key": row["key"],
+            "label": name(row["key"]),
+            "url": link(row["key"]) if link and row["key"] else "",
+            "cells": [labels.format_count(row[column]) for column in COUNT_COLUMNS],
+            "attendees": row["attendees"],  # None when suppressed
+        }
+        for row in rows
+    ]
+    chart = {
+        "type": "line" if by == "quarter" else "bar",
+        "labels": [row["label"] for row in table],
+        "datasets": [
+            {"label": str(COLUMN_LABELS[column]), "data": [row[column] for row in rows]}
+            for column in ("registrations", "attendees")
+        ],
+    }
+    if not any(value for dataset in chart["datasets"] for value in dataset["data"]):
+        chart = None  # every count suppressed (or none): no bar to draw, the table says "<5"
+    result = {
+        "by": by,
+        "title": BREAKDOWN_TITLES[by],
+        "key_label": KEY_LABELS[by],
+        "rows": table,
+        "chart": chart,
+        "chart_id": f"chart-{by}",
+    }
+    if by == "economy":
+        result["map"] = {
+            "label": str(COLUMN_LABELS["attendees"]),
+            # The scale reaches at least the threshold, so that a suppressed count (drawn as
+            # the smallest) never takes the darkest shade.
+            "threshold": queries.SMALL_NUMBER,
+            "economies": [
+                {
+                    "numeric": economies[row["key"]]["numeric"],
+                    "name": economies[row["key"]]["name"],
+                    "value": row["attendees"],
+                    "display": labels.format_count(row["attendees"]),
+                }
+                for row in rows
+                if row["key"] in economies
+            ],
+        }
+    return result
+
+
+def session_rows(figures: Figures, filters: ImpactFilters) -> list[dict]:
+    """The held sessions in the figures, newest first, with their counts (two queries)."""
+    counts = {row["key"]: row for row in figures.breakdown(filters, "session")}
+    sessions = queries.held_sessions(filters, figures.audience, now=figures.now)
+    if any(getattr(filters, name) for name in ORGANISATION_FILTERS):
+        # As in the headline: the sessions held for the registrants asked about.
+        sessions = sessions.filter(pk__in=list(counts))
+    rows = []
+    for session in sessions.order_by("-starts_at", "-pk"):
+        row = counts.get(session.pk, {})
+        rows.append(
+            {
+                "session": session,
+                "day": labels.format_day(session.starts_at),
+                "language": labels.language_label(session.language),
+                "url": reverse("impact:session", args=[session.pk]),
+                "registrations": labels.format_count(row.get("registrations", 0)),
+                "attendees": labels.format_count(row.get("attendees", 0)),
+            }
+        )
+    return rows
+
+
+def export_links(filters: ImpactFilters) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The staff's downloads of the same figures (with the same filters) as CSV, XLSX or
+    JSON."""
+    kept = query(filters)
+    aggregates = [
+        (
+            label,
+            [
+                (fmt.upper(), reverse("impact:export-aggregate", args=[by, fmt]) + kept)
+                for fmt in ("csv", "xlsx", "json")
+            ],
+        )
+        for by, label in (
+            ("headline", _("Headline figures")),
+            ("economy", _("By economy")),
+            ("region", _("By region")),
+            ("quarter", _("By quarter")),
+            ("language", _("By language")),
+            ("size", _("By firm size")),
+            ("kind", _("By kind of organisation")),
+        )
+    ]
+    rows = [
+        (
+            label,
+            [
+                (fmt.upper(), reverse("impact:export-rows", args=[what, fmt]) + kept)
+                for fmt in ("csv", "xlsx")
+            ],
+        )
+        for what, label in (
+            ("registrations", _("Registrations, one per row")),
+            ("attendance", _("Attendance, one per row")),
+            ("answers", _("Survey answers, one per row")),
+        )
+    ]
+    return aggregates + rows
+
+
+def reach(figures: Figures) -> dict:
+    """The public reach page: headline counts, and the regions and economies reached (a count
+    shown, or hidden: 1 to 4 attendees), economies by name."""
+    filters = ImpactFilters()
+    shown = {item["key"]: item for item in headline(figures.headline(filters))}
+    regions = breakdown(figures, filters, "region")
+    economies = breakdown(figures, filters, "economy")
+
+    def reached(attendees: int | None) -> bool:
+        return attendees != 0  # counted, or suppressed (1 to 4)
+
+    economies["map"]["economies"] = [
+        item for item in economies["map"]["economies"] if reached(item["value"])
+    ]
+    return {
+        "headline": [shown[key] for key in PUBLIC_FIGURES],
+        "regions": [row for row in regions["rows"] if reached(row["attendees"])],
+        "economies": sorted(
+            (row for row in economies["rows"] if reached(row["attendees"])),
+            key=lambda row: sort_key(row["label"]),
+        ),
+        "map": economies["map"],
+    }
+
+
+def workspace_counts(figures: Figures, session: Session) -> dict[str, int | None]:
+    """A session's counts on the co-host's list of sessions: None where hidden."""
+    return {
+        name: figures.count(name, session=session.pk)
+        for name in ("confirmed", "waitlisted", "via_link")
+    }
+
+
+def workspace_figures(figures: Figures, session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Registrations (confirmed or waitlisted) of a session by economy, firm size and kind, as
+    the small-number rule lets this co-host see them: hidden rows last, then most first, then
+    by name."""
+    filters = ImpactFilters(session=session.pk)
+    tables = {}
+    for by in ("economy", "size", "kind"):
+        rows = figures.breakdown(filters, by, counts=("registrations",), keys_of="registrations")
+        name = labels.labeller(by, [row["key"] for row in rows])
+        counts = [(row["key"], row["registrations"]) for row in rows]
+        counts.sort(key=lambda item: (item[1] is None, -(item[1] or 0), name(item[0])))
+        tables[by] = [(name(value), labels.format_count(count)) for value, count in counts]
+    return tables
