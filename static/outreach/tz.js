@@ -19,6 +19,13 @@
   if (zone === "UTC" || root.getAttribute("data-time-zone-source") !== "default") {
     return;
   }
+  // Zone fields still on UTC (the registration form, the zone page) start on the device's zone.
+  var selects = document.querySelectorAll("select[name=time_zone]");
+  for (var k = 0; k < selects.length; k++) {
+    if (selects[k].value === "UTC" && selects[k].querySelector("option[value='" + zone + "']")) {
+      selects[k].value = zone;
+    }
+  }
   var language = root.lang || "en";
   // The locale's own full date, medium date and short time, as Babel's on the server.
   var dayFormat, mediumFormat, timeFormat;
