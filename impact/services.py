@@ -27,12 +27,19 @@ def export_cohost_registrants(session: Session, *, by: User) -> QuerySet[Registr
 
 
 def export_aggregate(
-    filters: ImpactFilters, what: str, *, fmt: str, by: User, codes: bool = False
+    filters: ImpactFilters,
+    what: str,
+    *,
+    fmt: str,
+    by: User | None,
+    codes: bool = False,
+    command: str = "",
 ) -> dict | Iterator[list]:
     """Programme staff download the headline figures or one breakdown (`what`): returns the
     JSON document for fmt "json", else the rows (impact.exports.aggregate_rows), and writes an
-    EXPORT_DOWNLOADED entry with the format and filters."""
-    _record(by, what, fmt, filters)
+    EXPORT_DOWNLOADED entry with the format and filters. A management command exports as
+    nobody (`by=None`) and names itself (`command`)."""
+    _record(by, what, fmt, filters, **({"command": command} if command else {}))
     audience = Audience.staff()
     if fmt == "json":
         return exports.aggregate_json(filters, what, audience)
@@ -48,10 +55,11 @@ def export_rows(
     return exports.export_rows(what, filters, Audience.staff(), codes=codes)
 
 
-def _record(by: User, what: str, fmt: str, filters: ImpactFilters) -> None:
+def _record(by: User | None, what: str, fmt: str, filters: ImpactFilters, **details) -> None:
     audit.record(
         by,
         AuditAction.EXPORT_DOWNLOADED,
+        **details,
         export=f"impact-{what}",
         format=fmt,
         filters=filters.as_query(),

@@ -14,12 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from impact import exports
+from impact import exports, services
 from impact.filters import FilterError, filters_from
-from impact.queries import Audience
-from outreach import audit
 from outreach.exports import csv_stream, xlsx_file
-from outreach.models import AuditAction
 
 # Command-line option → the query parameter filters_from reads.
 FILTER_OPTIONS = {
@@ -89,25 +86,17 @@ class Command(BaseCommand):
         except FilterError as error:
             raise CommandError(str(error)) from None
         by, fmt, output = options["by"], options["fmt"], options["output"]
-        audience = Audience.staff()
-        audit.record(
-            None,
-            AuditAction.EXPORT_DOWNLOADED,
-            command="export_impact",
-            export=f"impact-{by}",
-            format=fmt,
-            filters=filters.as_query(),
-        )
         with translation.override(options["labels"]):
+            content = services.export_aggregate(
+                filters, by, fmt=fmt, by=None, codes=options["codes"], command="export_impact"
+            )
             if fmt == "json":
-                data = json.dumps(exports.aggregate_json(filters, by, audience), indent=1)
+                data = json.dumps(content, indent=1)
                 self._write_text([(data + "\n").encode()], output)
             elif fmt == "csv":
-                rows = exports.aggregate_rows(filters, by, audience, codes=options["codes"])
-                self._write_text(csv_stream(rows), output)
+                self._write_text(csv_stream(content), output)
             else:
-                rows = exports.aggregate_rows(filters, by, audience, codes=options["codes"])
-                with xlsx_file(rows, sheet=f"impact-{by}") as workbook:
+                with xlsx_file(content, sheet=f"impact-{by}") as workbook:
                     self._write_binary(workbook, output)
 
     def _write_text(self, chunks, output: str | None):
