@@ -1,5 +1,6 @@
 """Every string exists in French and Spanish, translated for real: no empty or fuzzy entry."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,4 +58,26 @@ def test_translations_keep_their_placeholders(language):
         for placeholder in ("%(", "{{", "%s"):
             if message.id.count(placeholder) != message.string.count(placeholder):
                 broken.append(message.id)
+    assert broken == []
+
+
+def test_french_puts_a_no_break_space_before_colons_and_inside_guillemets():
+    """French typography: "Langue\u00a0: …", "«\u00a0Zoom\u00a0»", "Déjà inscrit\u00a0?" (a no-break
+    space, U+00A0 or the narrow U+202F, never a plain one that lets the line break before ":").
+    Strings waiting in locale/pending count as merged: they replace the catalogue's."""
+    strings = {}
+    for path in [
+        LOCALE / "fr" / "LC_MESSAGES" / "django.po",
+        *sorted(LOCALE.glob("pending/*.fr.po")),
+    ]:
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale="fr"):
+                if message.id:
+                    texts = (
+                        message.string if isinstance(message.string, tuple) else (message.string,)
+                    )
+                    strings[(message.context, message.id)] = texts
+
+    plain = re.compile(r"(?<=\S) [:;?!](?=\s|$)|« | »")
+    broken = [key[1] for key, texts in strings.items() if any(plain.search(t) for t in texts)]
     assert broken == []
