@@ -116,8 +116,9 @@ def organisers_only(answer) -> dict:
 
 
 def cohost_members_only(answers: dict) -> dict:
-    """impact.cohost_views.cohost_members_only / require(events.permissions.can_propose_sessions):
-    sign in first; programme staff and participants are refused; co-hosts get `answers`."""
+    """require(is_cohost_member) in impact.cohost_views, require(events.permissions
+    .can_propose_sessions) in events: sign in first; programme staff and participants are
+    refused; co-hosts get `answers`."""
     return {**everyone(403), "anonymous": LOGIN, **answers}
 
 
