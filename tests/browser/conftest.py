@@ -70,3 +70,28 @@ def run_due_tasks(queued: list) -> list[str]:
         queued.remove(result)
         result.task.call(*result.args, **result.kwargs)
     return [result.task.name for result in due]
+
+
+# Impacts axe gives a violation, from the least to the most severe.
+IMPACTS = ("minor", "moderate", "serious", "critical")
+
+
+def accessibility_violations(page, *, at_least: str = "serious") -> list[dict]:
+    """Run axe-core on the page, WCAG 2.2's target-size rule included (axe leaves it off by
+    default), and return the violations of impact `at_least` or more severe."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations'], rules: {'target-size': {enabled: true}}})"
+    )
+    wanted = set(IMPACTS[IMPACTS.index(at_least) :])
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in wanted
+    ]
