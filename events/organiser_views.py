@@ -19,9 +19,6 @@ from events.permissions import can_manage_sessions
 from outreach.periods import next_quarter
 from outreach.permissions import require
 
-# Kept only while registrations/organiser_views.py imports it: ask require() there instead.
-organisers_only = require(can_manage_sessions)
-
 
 @require(can_manage_sessions)
 def session_list(request):
