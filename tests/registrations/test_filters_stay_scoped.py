@@ -6,6 +6,7 @@ stay as it was. Found by mutation testing (docs/mutation-testing.md)."""
 from datetime import timedelta
 
 import pytest
+from django.tasks import default_task_backend
 from django.utils import timezone
 
 from events.models import Session
@@ -603,3 +604,103 @@ def test_an_organisation_that_is_not_a_firm_records_no_firm_facts():
 
     ministry.refresh_from_db()
     assert (ministry.sector, ministry.size_band, ministry.women_led) == ("", "", False)
+
+
+# --- The moment given ---------------------------------------------------------------------------
+
+
+def test_promotion_happens_at_the_moment_given_and_counts_one_revision():
+    session = SessionFactory(capacity=1)
+    waiting = RegistrationFactory(
+        session=session, status="waitlisted", waitlisted_at=timezone.now(), confirmed_at=None
+    )
+    moment = timezone.now() - timedelta(hours=3)
+
+    promoted = services.promote_from_waitlist(session, now=moment)
+
+    waiting.refresh_from_db()
+    assert [r.pk for r in promoted] == [waiting.pk]
+    assert (waiting.status, waiting.confirmed_at, waiting.revision) == ("confirmed", moment, 1)
+    assert kinds_sent_to(waiting) == ["promoted"]
+
+
+def test_nobody_is_promoted_at_a_moment_after_the_start_though_the_clock_is_before_it():
+    session = SessionFactory(capacity=1)
+    sign_up(session)
+    waiting = sign_up(session)
+    Session.objects.filter(pk=session.pk).update(capacity=2)
+
+    after_start = session.starts_at + timedelta(minutes=1)
+
+    assert services.promote_from_waitlist(session, now=after_start) == []
+    assert status_of(waiting) == "waitlisted"
+
+
+def test_promotion_schedules_the_rounds_ahead_of_the_moment_given():
+    now = timezone.now()
+    session = SessionFactory(
+        capacity=0, starts_at=now + timedelta(hours=3), ends_at=now + timedelta(hours=4)
+    )
+    waiting = RegistrationFactory(session=session, status="waitlisted", waitlisted_at=now)
+    Session.objects.filter(pk=session.pk).update(capacity=1)
+
+    services.promote_from_waitlist(session, now=now - timedelta(days=2))
+
+    assert status_of(waiting) == "confirmed"
+    assert sorted(
+        ReminderRun.objects.filter(session=session).values_list("minutes_before", flat=True)
+    ) == [60, 1440]
+
+
+def test_the_rounds_due_are_those_ahead_of_the_moment_given_not_of_the_clock():
+    now = timezone.now()
+    session = SessionFactory(starts_at=now + timedelta(hours=3), ends_at=now + timedelta(hours=4))
+
+    runs = services.schedule_reminders(session, now=now - timedelta(days=2))
+
+    assert sorted(run.minutes_before for run in runs) == [60, 1440]
+
+
+def test_each_reminder_round_is_queued_to_run_its_minutes_before_the_start(
+    django_capture_on_commit_callbacks,
+):
+    session = SessionFactory()
+    default_task_backend.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        runs = services.schedule_reminders(session)
+
+    queued = {
+        result.args[0]: result.task.run_after
+        for result in default_task_backend.results
+        if result.task.name == "send_session_reminders"
+    }
+    default_task_backend.clear()
+    assert queued == {
+        run.pk: session.starts_at - timedelta(minutes=run.minutes_before) for run in runs
+    }
+
+
+def test_a_reminder_round_records_the_moment_it_ran():
+    session = SessionFactory()
+    sign_up(session)
+    run = ReminderRun.objects.get(session=session, minutes_before=60)
+    moment = timezone.now() - timedelta(minutes=7)
+
+    services.send_reminder_round(run, now=moment)
+
+    assert ReminderRun.objects.get(pk=run.pk).done_at == moment
+
+
+def test_both_rounds_remind_every_confirmed_person_once_each():
+    session = SessionFactory()
+    people = [sign_up(session), sign_up(session)]
+
+    sent = [
+        services.send_reminder_round(run)
+        for run in ReminderRun.objects.filter(session=session).order_by("minutes_before")
+    ]
+
+    assert sent == [2, 2]
+    for registration in people:
+        assert kinds_sent_to(registration) == ["confirmation", "reminder", "reminder"]
