@@ -352,3 +352,12 @@ def test_survey_answers_of_another_session_or_one_not_held_do_not_count(world):
     assert (indicators["recommend_average"], indicators["recommend_answers"]) == (9, 1)
     assert indicators["simplifies_market_research_share"] is None
     assert indicators["simplifies_market_research_answers"] == 0
+
+
+def test_figures_as_of_a_past_moment_leave_out_sessions_that_ended_after_it(world):
+    may_17 = datetime(2026, 5, 17, tzinfo=UTC)
+
+    before_the_other = registrations_in_scope(ImpactFilters(), Audience.staff(), now=may_17)
+
+    assert {r.session_id for r in before_the_other} == {world["main"].pk}
+    assert headline_figures(ImpactFilters(), Audience.staff(), now=may_17)["sessions"] == 1
