@@ -144,6 +144,12 @@ def test_a_group_keeps_its_economies_and_together_with_a_region_only_those_in_bo
     assert names_in_scope(world, group="ldc") == {"main np ministry"}
 
 
+def test_an_economy_together_with_its_region_or_group_keeps_that_economy_only(world):
+    assert names_in_scope(world, economy="PE", region="019") == {"main pe small"}
+    assert names_in_scope(world, economy="BO", group="lldc") == {"main bo small"}
+    assert names_in_scope(world, economy="FR", region="019") == set()
+
+
 def test_a_size_band_with_a_group_keeps_only_firms_of_that_size_in_that_group(world):
     assert names_in_scope(world, group="lldc", size_band="small") == {"main bo small"}
 
