@@ -46,6 +46,13 @@ def no_password_page(request, extra_context=None):
     raise Http404
 
 
+CODE_PAGES = {"account_confirm_login_code", "account_email_verification_sent"}
+CODE_SENT_MESSAGES = {
+    "account/messages/login_code_sent.txt",
+    "account/messages/email_confirmation_sent.txt",
+}
+
+
 def workspace_url_name(person) -> str:
     """The page a person starts from, by role (URL names of the apps above: reversing a name
     imports nothing from them)."""
@@ -87,6 +94,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if template_prefix == "account/email/unknown_account":
             context["catalogue_url"] = absolute_url(reverse("events:catalogue"))
         super().send_mail(template_prefix, email, {**context, "current_site": site_identity()})
+
+    def add_message(self, request, level, message_template=None, message_context=None, **kwargs):
+        """The page for entering a code says where the code went: allauth's "code sent" message
+        would say it a second time. It is shown only on that page itself, after "email me a
+        new code"."""
+        on_code_page = getattr(request.resolver_match, "url_name", None) in CODE_PAGES
+        if message_template in CODE_SENT_MESSAGES and not on_code_page:
+            return
+        super().add_message(request, level, message_template, message_context, **kwargs)
 
     def send_account_already_exists_mail(self, email):
         """Sign-up with a known address (answered like a new one, so that nobody learns who has

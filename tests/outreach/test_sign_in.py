@@ -406,3 +406,21 @@ def test_the_sign_in_code_email_in_spanish_says_usted(client, catalogues):
     assert "Introdúzcalo en la página donde lo solicitó" in message.body
     assert TU.findall(message.body) == []
     assert message.body.rstrip().endswith("El equipo de Outreach")
+
+
+def test_the_code_page_says_once_where_the_code_went_and_again_after_a_new_code(client):
+    UserFactory(email="once@example.org").emailaddress_set.create(
+        email="once@example.org", primary=True, verified=True
+    )
+    url = in_language("en", "account_request_login_code")
+
+    asked = visible_text(client.post(url, {"email": "once@example.org"}, follow=True))
+    again = visible_text(
+        client.post(
+            in_language("en", "account_confirm_login_code"), {"action": "resend"}, follow=True
+        )
+    )
+
+    assert asked.count("once@example.org") == 1
+    assert "We have emailed a sign-in code to once@example.org." in again
+    assert len(codes_in(mail.outbox)) == 2
