@@ -3,7 +3,9 @@
 The addresses and the roles come from tests/test_permission_matrix.py: every URL pattern whose
 expected answer to a GET is 200 for a role is a page that role opens. Each is opened in Chromium
 and axe-core (WCAG 2.2's target-size rule included) must find no violation of serious or critical
-impact; on public pages (those anonymous visitors open) no moderate one either.
+impact, nor a heading out of order or a landmark named twice (STRUCTURE); on public pages (those
+anonymous visitors open) no moderate violation at all. Links and buttons in tables and menus, and
+all buttons, measure 24 px at least (SMALL_TARGETS).
 
 Which language each role opens a page in: every page is opened in English, French and Spanish,
 and by every role that may open it, at least once each. A page three or more roles open is shown
@@ -21,6 +23,7 @@ session cookie, one subtest each), one tab reused for every address.
 """
 
 import os
+import threading
 import time
 
 import pytest
@@ -40,6 +43,19 @@ pytestmark = [
 
 LANGUAGES = ("en", "fr", "es")
 EVERY_LANGUAGE = bool(os.environ.get("AXE_EVERY_LANGUAGE"))
+AT_LEAST = os.environ.get("AXE_AT_LEAST")  # "minor" or "moderate" to audit every page more strictly
+
+# Moderate in axe's eyes, but item 7 of issue 14 asks for them on every page, staff pages too:
+# headings in order and landmarks each named once.
+STRUCTURE = {
+    "heading-order",
+    "landmark-unique",
+    "landmark-one-main",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-no-duplicate-main",
+    "page-has-heading-one",
+}
 
 # 200 to a GET, but a file, a feed or a status rather than a page.
 NOT_PAGES = {
@@ -55,6 +71,19 @@ NOT_PAGES = {
     "impact:export-aggregate",
     "impact:export-rows",
 }
+
+
+@pytest.fixture(autouse=True)
+def _requests_finished():
+    """After each test, wait for the live server's request threads to end: each holds a database
+    connection until Chromium lets its socket go, and one left over stops the test database from
+    being dropped when the run ends ("being accessed by other users")."""
+    yield
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.1)
 
 
 def opened_by(role: str) -> list:
@@ -157,9 +186,14 @@ def check_pages_of(role, plan, world, live_server, browser) -> None:
             assert response.status == 200, f"{label}: {response.status}"
             assert response.headers["content-type"].startswith("text/html"), label
             assert page.locator("html").get_attribute("lang") == language, label
-            violations = accessibility_violations(
-                page, at_least="moderate" if is_public(pattern) else "serious"
-            )
+            violations = [
+                violation
+                for violation in accessibility_violations(page, at_least=AT_LEAST or "moderate")
+                if AT_LEAST
+                or is_public(pattern)
+                or violation["impact"] != "moderate"
+                or violation["id"] in STRUCTURE
+            ]
             small = page.evaluate(SMALL_TARGETS)
             if small:
                 violations.append({"id": "small-targets (ours)", "nodes": small})
