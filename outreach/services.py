@@ -5,7 +5,7 @@ from django.db import transaction
 
 from outreach import audit
 from outreach.models import AuditAction, Organisation, Role, User, normalise_email
-from outreach.tasks import enqueue_on_commit
+from outreach.tasks import enqueue_on_commit, send_cohost_invitation
 
 
 class NotACohost(ValueError):
@@ -70,8 +70,6 @@ def invite_cohost_member(
     """
     if organisation.is_firm:
         raise NotACohost(organisation)
-    from outreach.tasks import send_cohost_invitation
-
     email = normalise_email(email)
     person = User.objects.filter(email=email).first()
     if person is not None and person.role in (Role.ORGANISER, Role.ANALYST):
