@@ -1,4 +1,6 @@
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -11,6 +13,7 @@ from outreach.models import (
     Sector,
     SizeBand,
 )
+from registrations.models import PRIVACY_NOTICE_VERSION
 
 KIND_CHOICES = [
     (OrganisationKind.FIRM, _("A firm")),
@@ -50,13 +53,17 @@ class RegistrationForm(forms.Form):
         label=_("You represent"), choices=KIND_CHOICES, widget=forms.RadioSelect
     )
     size_band = forms.ChoiceField(
-        label=_("Size of the firm"), choices=[("", "—"), *SizeBand.choices], required=False
+        label=_("Size of the firm (required for firms)"),
+        choices=[("", "—"), *SizeBand.choices],
+        required=False,
     )
     sector = forms.ChoiceField(
-        label=_("Main sector"), choices=[("", "—"), *Sector.choices], required=False
+        label=_("Main sector (required for firms)"),
+        choices=[("", "—"), *Sector.choices],
+        required=False,
     )
     exporting_status = forms.ChoiceField(
-        label=_("Does the firm export?"),
+        label=_("Does the firm export? (required for firms)"),
         choices=[("", "—"), *ExportingStatus.choices],
         required=False,
     )
@@ -74,6 +81,10 @@ class RegistrationForm(forms.Form):
         label=_("I agree that my details are used as the privacy notice says."),
         error_messages={"required": _("Registering needs your agreement to the privacy notice.")},
     )
+    # Asked only when the economy chosen is not one the session is for (the warning).
+    register_anyway = forms.BooleanField(
+        label=_("I understand: register me anyway"), required=False
+    )
     # Left empty by people; filled in by robots that fill in every field.
     website = forms.CharField(
         label=pgettext_lazy("honeypot", "Leave this field empty"),
@@ -83,9 +94,20 @@ class RegistrationForm(forms.Form):
 
     FIRM_FIELDS = ("size_band", "sector", "exporting_status")
 
-    def __init__(self, *args, person=None, language="en", cohost_names=(), **kwargs):
+    def __init__(
+        self, *args, person=None, language="en", cohost_names=(), target_economies=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.language = language
+        self.target_economies = list(target_economies)
+        self.economy_warning = False
+        self.fields["consent"].help_text = format_html(
+            '<a href="{}">{}</a>',
+            reverse("registrations:privacy"),
+            _("Read the privacy notice (version %(version)s)")
+            % {"version": PRIVACY_NOTICE_VERSION},
+        )
         if cohost_names:
             self.fields["shares_with_cohosts"].label = _(
                 "I agree that %(cohosts)s, co-host of this session, sees my name, email and "
@@ -113,6 +135,21 @@ class RegistrationForm(forms.Form):
                 cleaned[name] = ""
             cleaned["women_led"] = cleaned["youth_led"] = False
         cleaned.setdefault("shares_with_cohosts", False)
+        economy = cleaned.get("economy")
+        targets = {target.pk for target in self.target_economies}
+        outside = economy is not None and targets and economy.pk not in targets
+        if outside and not cleaned.get("register_anyway"):
+            # Shown before anything is recorded; the person may still register.
+            self.economy_warning = True
+            names = ", ".join(sorted(target.name for target in self.target_economies))
+            self.add_error(
+                "economy",
+                _(
+                    "This session is meant for organisations of %(economies)s. You may still "
+                    "register: tick “I understand: register me anyway” below."
+                )
+                % {"economies": names},
+            )
         return cleaned
 
 

@@ -19,7 +19,8 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from email.utils import parseaddr
 from importlib import import_module
 
 from allauth.account.models import EmailAddress
@@ -34,6 +35,7 @@ from outreach.models import AuditAction, Role, User
 from registrations import services
 from registrations.attendance.reports import comparable_email, normalise_name
 from registrations.models import (
+    PRIVACY_NOTICE_VERSION,
     AnonymisedBy,
     Answer,
     AttendanceRecord,
@@ -432,6 +434,20 @@ def _erased_email(person: User) -> str:
 
 def is_erased(person: User) -> bool:
     return person.email == _erased_email(person)
+
+
+# --- The privacy notice -----------------------------------------------------------------------
+#
+# The notice at /<lang>/privacy/ (registrations.views.privacy_notice) says what this module and
+# the registration form do. Its version is the one each registration stores with the consent
+# given (Registration.consent_version); change both, and the date, when the notice changes.
+NOTICE_VERSION = PRIVACY_NOTICE_VERSION
+NOTICE_DATE = date(2026, 11, 30)
+
+
+def notice_contact() -> str:
+    """The address the notice gives for questions: the programme's sender address."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 # --- Retention ------------------------------------------------------------------------------

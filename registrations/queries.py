@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from events.models import Session
+from events.models import Series, Session
 from events.queries import with_related
 from outreach.models import Organisation
 from registrations.models import (
@@ -132,3 +132,34 @@ def registrations_to_link(session: Session, words: str, *, limit: int = 10) -> l
         if found:
             return found
     return []
+
+
+def waitlist_place(registration: Registration) -> int | None:
+    """A waitlisted registration's place in line (1 for the next to get a seat), counted in the
+    order promotion gives seats (services.promote_from_waitlist: waitlisted_at, then pk), among
+    the same session's waiting people only; None when it is not waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlisted_at is None:
+        return None
+    ahead = Registration.objects.filter(
+        Q(waitlisted_at__lt=registration.waitlisted_at)
+        | Q(waitlisted_at=registration.waitlisted_at, pk__lt=registration.pk),
+        session_id=registration.session_id,
+        status=RegistrationStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
+
+
+def own_registration(session: Session, *, pk: int, person) -> Registration | None:
+    """The registration the thanks page shows: this one, at this session, not cancelled, with a
+    person behind it; a signed-in visitor sees only their own."""
+    registrations = Registration.objects.filter(
+        pk=pk, session=session, person__isnull=False
+    ).exclude(status=RegistrationStatus.CANCELLED)
+    if getattr(person, "is_authenticated", False):
+        registrations = registrations.filter(person=person)
+    return registrations.select_related("person").first()
+
+
+def retention_periods() -> QuerySet:
+    """The series that set a retention period, by title: the privacy notice lists them."""
+    return Series.objects.filter(retention_months__isnull=False).order_by("title")

@@ -636,6 +636,56 @@ def resend_by_hand(registration: Registration, *, by: User | None) -> Message:
     return message
 
 
+# A person who registers again for a session they are registered for gets their confirmation
+# (or waitlist notice) again, at most once in this many minutes per registration: the form
+# sent twice, or by someone else typing their address, must not flood their inbox.
+RESEND_AFTER_MINUTES = 10
+
+
+class Again:
+    """What registering again did (`registration.again`, set by register_from_form)."""
+
+    RESENT = "resent"
+    TOO_SOON = "too_soon"
+
+
+def resend_own_confirmation(
+    registration: Registration, *, now: datetime | None = None
+) -> Message | None:
+    """A registered person (or someone typing their address) registers again: queue their
+    confirmation, or their waitlist notice, once more, unless one of them was queued for this
+    registration in the last RESEND_AFTER_MINUTES (then None, nothing queued). The Message rows
+    are the record the limit reads; the registration row is locked so that two requests at
+    once queue one message."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_for_update()
+            .select_related("session")
+            .get(pk=registration.pk)
+        )
+        if registration.person_id is None or registration.status == RegistrationStatus.CANCELLED:
+            return None
+        kinds = [MessageKind.CONFIRMATION, MessageKind.WAITLISTED, MessageKind.PROMOTED]
+        recent = registration.messages.filter(
+            kind__in=kinds, created_at__gt=now - timedelta(minutes=RESEND_AFTER_MINUTES)
+        )
+        if recent.exists():
+            return None
+        kind = (
+            MessageKind.CONFIRMATION
+            if registration.status == RegistrationStatus.CONFIRMED
+            else MessageKind.WAITLISTED
+        )
+        return queue_message(registration, kind, unique=f"again-{now.timestamp()}")
+
+
+def _again(registration: Registration) -> Registration:
+    message = resend_own_confirmation(registration)
+    registration.again = Again.RESENT if message else Again.TOO_SOON
+    return registration
+
+
 # The answers of the public form kept while a registration waits for its confirmation.
 FORM_DETAILS = (
     "full_name",
@@ -714,7 +764,11 @@ def register_from_form(
     - a new address: the person and the registration are created at once (nothing of anyone's
       changes: the one-form journey and its seat stay), but sharing with the co-hosts waits
       for the same kind of link, so no co-host sees details of an unproven address.
-    The page answers the same in every case, so that nobody learns whether an address is known.
+    A person already registered for the session (signed in, or an address already known) gets
+    their confirmation again (resend_own_confirmation, rate-limited): `registration.again` says
+    whether it went (Again.RESENT) or one went too recently (Again.TOO_SOON).
+    For an address already known the page says only that an email went if the address is known
+    (whether registered already or not), so that nobody learns what that person registered for.
     `brought_by` is the co-host whose invitation link the person followed. All of it is one
     transaction: a refused registration leaves no new person or organisation. Returns the
     registration, or the pending registration whose link was queued.
@@ -726,6 +780,13 @@ def register_from_form(
     organisation = find_or_create_organisation(_organisation_details(data))
     if person is not None:
         _update_profile(person, data, organisation)
+        registered = (
+            Registration.objects.filter(session=session, person=person)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .first()
+        )
+        if registered is not None:
+            return _again(registered)
         return register(
             session,
             person=person,
@@ -781,8 +842,9 @@ def _hold_registration(
     """Keep the form's answers for a known address and email its owner the link to confirm.
 
     A person already registered for the session (a double click, or the form sent again) gets
-    their registration back and no email: there is nothing to confirm that registering would
-    do, and what the form says about them is not applied without their confirmation anyway.
+    their registration back and their confirmation again, rate-limited (`_again`): there is
+    nothing to confirm that registering would do, and what the form says about them is not
+    applied without their confirmation anyway.
     """
     state = registration_state(session)
     if state != RegistrationState.OPEN:
@@ -793,7 +855,7 @@ def _hold_registration(
         .first()
     )
     if registered is not None:
-        return registered
+        return _again(registered)
     details = {name: data.get(name) for name in FORM_DETAILS}
     details["economy"] = data["economy"].pk
     details["shares_with_cohosts"] = bool(data.get("shares_with_cohosts"))

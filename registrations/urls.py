@@ -14,6 +14,7 @@ urlpatterns = [
         name="confirm-registration",
     ),
     path("my-sessions/", views.my_sessions, name="my-sessions"),
+    path("privacy/", views.privacy_notice, name="privacy"),
     path("my-data.json", views.my_data, name="my-data"),
     path("erase-me/", views.erase_me, name="erase-me"),
     path("surveys/<str:token>/", views.survey, name="survey"),

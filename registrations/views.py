@@ -1,6 +1,7 @@
 """Public registration pages: register, thanks, cancel by link, my sessions, my calendar."""
 
 import json
+from datetime import datetime, timedelta
 
 from django.contrib.auth import logout
 from django.http import Http404, HttpResponse
@@ -23,7 +24,12 @@ from registrations import (
     services,
 )
 from registrations.forms import RegistrationForm
-from registrations.models import PRIVACY_NOTICE_VERSION, RegistrationState, RegistrationStatus
+from registrations.models import (
+    PRIVACY_NOTICE_VERSION,
+    Registration,
+    RegistrationState,
+    RegistrationStatus,
+)
 from registrations.surveys import services as surveys
 from registrations.surveys.forms import SurveyForm
 
@@ -69,6 +75,7 @@ def register(request, pk):
         person=person,
         language=_language(),
         cohost_names=[cohost.name for cohost in session.cohosts.all()],
+        target_economies=session.target_economies.all(),
     )
     context = {
         "via": via[:80],
@@ -89,7 +96,7 @@ def register(request, pk):
     if not ratelimit.may_register(request, email):
         return render(request, "registrations/too_many.html", context, status=429)
     try:
-        services.register_from_form(
+        outcome = services.register_from_form(
             session,
             data=data,
             person=person,
@@ -103,13 +110,87 @@ def register(request, pk):
         response = render(request, "registrations/busy.html", context, status=503)
         response["Retry-After"] = "5"
         return response
+    _remember_outcome(request, session, outcome, email=email)
     return redirect("registrations:thanks", pk=session.pk)
+
+
+# The thanks page shows a registration's outcome only to the browser that made it, for this
+# long after: its login session keeps which registration that was (never a link that could be
+# shared, guessed or sent to someone else).
+THANKS_FOR = timedelta(hours=1)
+THANKS_KEY = "registered"
+
+
+def _remember_outcome(request, session, outcome, *, email: str) -> None:
+    """What the thanks page may show this browser. A registration the form made or that is the
+    signed-in person's own: its outcome. A pending one or one of an address already known to an
+    anonymous visitor: only the address typed, so that the page says no more than "if this
+    address is known, an email went" (whoever typed it may not be its owner)."""
+    mine = isinstance(outcome, Registration) and (
+        request.user.is_authenticated or getattr(outcome.person, "_created_just_now", False)
+    )
+    entry = {"at": timezone.now().isoformat(), "email": email}
+    if mine:
+        entry["registration"] = outcome.pk
+        entry["again"] = getattr(outcome, "again", "")
+    remembered = request.session.get(THANKS_KEY, {})
+    remembered[str(session.pk)] = entry
+    request.session[THANKS_KEY] = remembered
+
+
+def _remembered(request, session) -> dict | None:
+    entry = request.session.get(THANKS_KEY, {}).get(str(session.pk))
+    if not entry:
+        return None
+    try:
+        at = datetime.fromisoformat(entry["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if timezone.now() - at > THANKS_FOR:
+        return None
+    return entry
 
 
 @require_GET
 def thanks(request, pk):
+    """After registering: a seat, or a place on the waitlist, for the browser that registered
+    (`_remember_outcome`); else only that an email went to the address typed, if it is known."""
     session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
-    return render(request, "registrations/thanks.html", {"session": session})
+    entry = _remembered(request, session)
+    registration = None
+    if entry and entry.get("registration"):
+        registration = queries.own_registration(
+            session, pk=entry["registration"], person=request.user
+        )
+    language = _language()
+    context = {
+        "session": session,
+        "email": (entry or {}).get("email", ""),
+        "registration": registration,
+        "again": (entry or {}).get("again", "") if registration else "",
+        "resend_minutes": services.RESEND_AFTER_MINUTES,
+    }
+    if registration is not None:
+        context.update(
+            place=queries.waitlist_place(registration),
+            calendar=_calendar_links(session, registration, language=language),
+        )
+    return render(request, "registrations/thanks.html", context)
+
+
+def _calendar_links(session, registration, *, language: str) -> dict | None:
+    """The add-to-calendar buttons: for a seat at a session still ahead, else none."""
+    if (
+        registration is None
+        or registration.status != RegistrationStatus.CONFIRMED
+        or not session.is_upcoming
+        or session.status == "cancelled"
+    ):
+        return None
+    return {
+        "google": calendar.google_calendar_link(session, language=language),
+        "outlook": calendar.outlook_calendar_link(session, language=language),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -230,6 +311,21 @@ def survey(request, token):
         "registrations/survey.html",
         {"form": form, "invitation": invitation, "session": invitation.registration.session},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def privacy_notice(request):
+    """The privacy notice the registration form's consent refers to, by version."""
+    return render(
+        request,
+        "registrations/privacy.html",
+        {
+            "version": privacy.NOTICE_VERSION,
+            "date": privacy.NOTICE_DATE,
+            "contact": privacy.notice_contact(),
+            "series_retention": queries.retention_periods(),
+        },
     )
 
 
