@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from events import calendar
 from events import permissions as events_permissions
+from events.models import SessionFormat, SessionStatus
 from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
@@ -18,6 +19,7 @@ from outreach.permissions import is_signed_in, require
 from registrations import (
     cohost_links,
     confirmations,
+    permissions,
     privacy,
     queries,
     ratelimit,
@@ -184,7 +186,7 @@ def _calendar_links(session, registration, *, language: str) -> dict | None:
         registration is None
         or registration.status != RegistrationStatus.CONFIRMED
         or not session.is_upcoming
-        or session.status == "cancelled"
+        or session.status == SessionStatus.CANCELLED
     ):
         return None
     return {
@@ -261,6 +263,24 @@ def _too_late_to_cancel(request, registration):
 @require_GET
 def my_sessions(request):
     upcoming, past = queries.my_registrations(request.user, now=timezone.now())
+    places = queries.waitlist_places(upcoming)
+    for registration in upcoming:
+        session = registration.session
+        # The rule of the session page's panel: a confirmed registrant's join link, shown from
+        # registering until the session ends (the reminders carry it too).
+        registration.join_url = (
+            session.join_url
+            if session.join_url
+            and session.format != SessionFormat.IN_PERSON
+            and session.status != SessionStatus.CANCELLED
+            and permissions.can_see_join_link(request.user, session, registration)
+            else ""
+        )
+        registration.in_calendar = (
+            registration.status == RegistrationStatus.CONFIRMED
+            and session.status != SessionStatus.CANCELLED
+        )
+        registration.place = places.get(registration.pk)
     return render(
         request,
         "registrations/my_sessions.html",

@@ -147,6 +147,8 @@ EXPECTED: dict[str, dict] = {
     # the button confirms (registrations.confirmations).
     "registrations:confirm-registration": {"GET": everyone(200), "POST": everyone(200)},
     "registrations:my-sessions": signed_in(200),
+    # The privacy notice the registration form's consent names: public.
+    "registrations:privacy": everyone(200),
     # A person's own data: only ever their own, whoever asks.
     "registrations:my-data": signed_in(200),
     "registrations:erase-me": signed_in(200),

@@ -15,7 +15,8 @@ from events.calendar import build_calendar, session_event, session_location
 from events.models import SessionFormat
 from outreach.links import absolute_url
 from outreach.timezones import format_time_range
-from registrations.models import Message, MessageKind, Registration
+from registrations import queries
+from registrations.models import Message, MessageKind, Registration, RegistrationStatus
 
 # Messages that carry the join link and a calendar invitation (RFC 5546 METHOD:REQUEST).
 INVITING = {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.RESCHEDULED}
@@ -82,12 +83,18 @@ def _texts(message: Message, title: str) -> tuple[str, list[str]]:
             _("Your seat is confirmed. The calendar invitation is attached.")
         ]
     if kind == MessageKind.WAITLISTED:
-        return _("You are on the waitlist: %(title)s") % {"title": title}, [
+        paragraphs = [
             _(
                 "The session is full, so you are on the waitlist. If a seat frees up, it is "
                 "yours and we will write to you at once."
             )
         ]
+        place = queries.waitlist_place(message.registration)
+        if place:
+            paragraphs.append(
+                _("You are number %(place)s in line.") % {"place": place},
+            )
+        return _("You are on the waitlist: %(title)s") % {"title": title}, paragraphs
     if kind == MessageKind.PROMOTED:
         return _("A seat is yours: %(title)s") % {"title": title}, [
             _("A seat has freed up and it is now yours. The calendar invitation is attached.")
@@ -155,6 +162,7 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "session_url": absolute_url(session.get_absolute_url()),
             "my_sessions_url": absolute_url(reverse("registrations:my-sessions")),
             "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
+            "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
             "language_code": person.language,
         }
