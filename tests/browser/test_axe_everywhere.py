@@ -5,7 +5,8 @@ expected answer to a GET is 200 for a role is a page that role opens. Each is op
 and axe-core (WCAG 2.2's target-size rule included) must find no violation of serious or critical
 impact, nor a heading out of order or a landmark named twice (STRUCTURE); on public pages (those
 anonymous visitors open) no moderate violation at all. Links and buttons in tables and menus, and
-all buttons, measure 24 px at least (SMALL_TARGETS).
+all buttons, measure 24 px at least (SMALL_TARGETS), and radio and checkbox borders stand out
+from their background at 3:1 at least (BORDER_CONTRAST, WCAG 1.4.11).
 
 Which language each role opens a page in: every page is opened in English, French and Spanish,
 and by every role that may open it, at least once each. A page three or more roles open is shown
@@ -74,11 +75,16 @@ NOT_PAGES = {
 
 
 @pytest.fixture(autouse=True)
-def _requests_finished():
-    """After each test, wait for the live server's request threads to end: each holds a database
-    connection until Chromium lets its socket go, and one left over stops the test database from
-    being dropped when the run ends ("being accessed by other users")."""
+def _requests_finished(browser):
+    """After each test, passed or failed, close the browser contexts it opened and wait for the
+    live server's request threads to end: each holds a database connection while Chromium keeps
+    its socket open, and one left over stops the test database from being dropped when the run
+    ends ("being accessed by other users")."""
+    before = list(browser.contexts)
     yield
+    for context in browser.contexts:
+        if context not in before:
+            context.close()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(
         "process_request_thread" in thread.name for thread in threading.enumerate()
@@ -197,6 +203,12 @@ def check_pages_of(role, plan, world, live_server, browser) -> None:
             small = page.evaluate(SMALL_TARGETS)
             if small:
                 violations.append({"id": "small-targets (ours)", "nodes": small})
+            faint = page.locator("input[type=radio], input[type=checkbox]").evaluate_all(
+                f"""controls => controls.filter(c => c.getClientRects().length)
+                  .map(c => [c.name, ({BORDER_CONTRAST})(c)]).filter(([, ratio]) => ratio < 3)"""
+            )
+            if faint:
+                violations.append({"id": "control-border-contrast (ours)", "nodes": faint})
             if violations:
                 failures.append(f"{label}\n{describe(violations)}")
     finally:
@@ -330,6 +342,11 @@ def test_radios_and_checkboxes_stand_out_from_their_background(live_server, brow
     shoot(page, f"register-fr-{width}")
     controls = page.locator("main input[type=radio], main input[type=checkbox]")
     assert controls.count() >= 4
+    if SCREENSHOTS:  # the radios close up
+        top = controls.first.bounding_box()
+        clip = {"x": 0, "y": top["y"] - 40, "width": min(width, 700), "height": 140}
+        path = os.path.join(SCREENSHOTS, f"radios-fr-{width}.png")
+        page.screenshot(path=path, clip=clip, full_page=True)
     for i in range(controls.count()):
         control = controls.nth(i)
         contrast = control.evaluate(BORDER_CONTRAST)
