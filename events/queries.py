@@ -6,7 +6,15 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
-from events.models import LANGUAGE_CODES, Series, Session, SessionStatus, Topic
+from events.models import (
+    LANGUAGE_CODES,
+    Series,
+    Session,
+    SessionStatus,
+    SuggestionStatus,
+    TextSuggestion,
+    Topic,
+)
 from outreach.models import Economy, Organisation
 
 PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatus.CANCELLED)
@@ -131,9 +139,8 @@ def pending_proposals() -> QuerySet[Session]:
     )
 
 
-def pending_suggestions():
-    from events.models import SuggestionStatus, TextSuggestion
-
+def pending_suggestions() -> QuerySet[TextSuggestion]:
+    """Co-hosts' wording suggestions not yet reviewed, oldest first."""
     return (
         TextSuggestion.objects.filter(status=SuggestionStatus.PENDING)
         .select_related("session", "organisation", "suggested_by")
