@@ -14,13 +14,13 @@ from outreach.permissions import rule
 @rule("manage_sessions")
 def can_manage_sessions(user) -> bool:
     """Create, edit, publish, reschedule and cancel sessions, and plan quarters."""
-    return base.can_manage_sessions(user)
+    return base.is_organiser(user)
 
 
 def visible_sessions(user) -> QuerySet[Session]:
     """Sessions a person may open: public ones for everyone; drafts for organisers, and for the
     co-hosts of the draft."""
-    if base.can_manage_sessions(user):
+    if base.is_organiser(user):
         return Session.objects.all()
     public = Session.objects.exclude(status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED])
     organisation_id = base.cohost_organisation_id(user)
@@ -58,4 +58,4 @@ def can_see_join_link(user, session: Session) -> bool:
 
     In this layer only organisers qualify; registrations.permissions widens it.
     """
-    return base.can_manage_sessions(user)
+    return base.is_organiser(user)

@@ -14,9 +14,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
-from outreach.models import CohostRole, Organisation, Role, User
+from outreach.models import CohostRole, Role, User
 
 Predicate = Callable[[User], bool]
 
@@ -107,25 +106,3 @@ def cohost_organisation_id(user) -> int | None:
 def can_view_impact(user) -> bool:
     """The impact dashboard: staff see everything, co-host members their own sessions' figures."""
     return is_programme_staff(user) or is_cohost_member(user)
-
-
-def can_manage_sessions(user) -> bool:
-    return is_organiser(user)
-
-
-def visible_organisations(user) -> QuerySet[Organisation]:
-    """The organisations whose details this person may see: all for staff, else their own."""
-    if is_programme_staff(user):
-        return Organisation.objects.all()
-    if _role(user) is not None and user.organisation_id is not None:
-        return Organisation.objects.filter(pk=user.organisation_id)
-    return Organisation.objects.none()
-
-
-def can_view_organisation(user, organisation: Organisation) -> bool:
-    return visible_organisations(user).filter(pk=organisation.pk).exists()
-
-
-def can_edit_person(user, person: User) -> bool:
-    """A person edits their own profile; organisers may edit anyone's."""
-    return _role(user) is not None and (user.pk == person.pk or is_organiser(user))

@@ -8,10 +8,6 @@ from outreach import permissions as base
 from registrations.models import Registration, RegistrationStatus
 
 
-def can_manage_registrations(user, session: Session) -> bool:
-    return events_permissions.can_manage_sessions(user)
-
-
 def can_see_join_link(user, session: Session, registration: Registration | None) -> bool:
     """The join link: for the person's confirmed registration, and for organisers."""
     if events_permissions.can_see_join_link(user, session):
