@@ -67,7 +67,7 @@ CHUNK = 2000  # rows fetched from the database at a time
 HEADLINE = "headline"
 AGGREGATES = (HEADLINE, *DIMENSIONS)  # headline, economy, region, quarter, language, size, …
 AGGREGATE_FORMATS = ("csv", "xlsx", "json")
-ROW_EXPORTS = ("registrations", "attendance", "answers")
+ROW_EXPORTS = ("registrations", "attendance", "answers", "comments")
 ROW_FORMATS = ("csv", "xlsx")
 
 FIGURE_LABELS = {
@@ -304,6 +304,15 @@ ANSWER_COLUMNS = [
     ("text", _("Text")),
 ]
 
+COMMENT_COLUMNS = [
+    *SESSION_COLUMNS,
+    ("session_title", _("Session title")),
+    ("submitted_at", _("Submitted at (UTC)")),
+    ("response_language", _("Language of the response")),
+    ("question", _("Question")),
+    ("text", _("Text")),
+]
+
 
 def _registration_values(row: dict) -> dict:
     return {
@@ -409,10 +418,42 @@ def answer_export_rows(
         yield [to_cell(code, values[code]) for code, _label in ANSWER_COLUMNS]
 
 
+def comment_export_rows(
+    filters: ImpactFilters, audience: Audience, *, now: datetime | None = None, codes: bool = False
+) -> Iterator[list]:
+    """One row per free-text answer (a comment) over the responses the survey indicators count,
+    with its session and language; nothing names who wrote it."""
+    yield _header(COMMENT_COLUMNS, codes=codes)
+    to_cell = _cells_for(codes=codes)
+    answers = (
+        Answer.objects.filter(
+            response__in=responses_in_scope(filters, audience, now=now),
+            question__kind=QuestionKind.TEXT,
+        )
+        .exclude(text__regex=r"^\s*$")
+        .select_related("question", "response__session")
+        .order_by("response__session_id", "response__submitted_at", "pk")
+    )
+    for answer in answers.iterator(chunk_size=CHUNK):
+        response = answer.response
+        values = {
+            "session": response.session_id,
+            "session_language": response.session.language,
+            "session_starts_at": response.session.starts_at,
+            "session_title": response.session.display_title,
+            "submitted_at": response.submitted_at,
+            "response_language": response.language,
+            "question": answer.question.code if codes else answer.question.text,
+            "text": answer.text,
+        }
+        yield [to_cell(code, values[code]) for code, _label in COMMENT_COLUMNS]
+
+
 ROW_FUNCTIONS = {
     "registrations": registration_export_rows,
     "attendance": attendance_export_rows,
     "answers": answer_export_rows,
+    "comments": comment_export_rows,
 }
 
 

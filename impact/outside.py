@@ -24,7 +24,17 @@ from django.utils import timezone
 
 from events.models import Session
 from impact.filters import ImpactFilters
-from impact.queries import Audience, breakdown, headline_figures, held_sessions
+from impact.queries import (
+    NPS_GROUPS,
+    Audience,
+    breakdown,
+    headline_figures,
+    held_sessions,
+    question_values,
+    survey_answer_records,
+    survey_questions,
+    survey_results,
+)
 from impact.suppression import (
     Measure,
     Protected,
@@ -323,6 +333,7 @@ def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple
     for code in YES_NO:
         _complement(survey, f"{code}_answers", f"{code}_yes", f"{code}_no")
     tables.merge(survey)
+    tables.merge(_survey_result_tables(sorted(held)))
     # Confirmed registrants of a held session either attended or not.
     tables.relations += split_relations(
         tables, "confirmed", ("confirmed_attendees", "confirmed_absent")
@@ -336,6 +347,52 @@ def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple
     # does not know.
     known = build([r for r in records if r["shared"]])
     return tables, {cell: n for cell, n in known.cells.items() if cell[0] in KNOWN}
+
+
+def value_measure(code: str, value: str) -> str:
+    """The count of the answers to question `code` that say `value`: for yes or no the same
+    cells as the survey indicators' ("{code}_yes", "{code}_no"), so that both are hidden alike."""
+    if value in ("yes", "no"):
+        return f"{code}_{value}"
+    return f"{code}={value}"
+
+
+def _survey_result_tables(session_ids: list[int]) -> Tables:
+    """The per-session survey results (impact.queries.survey_results) as cells: each question's
+    answers, the count of each of its values and, from 0 to 10, its three groups; related as
+    they add up (a question with several choices does not: one answer may say several)."""
+    questions = {}
+    for question in survey_questions(session_ids):
+        questions.setdefault(question.code, question)
+    measures = {}
+    sums = []
+    for code, question in questions.items():
+        measures[f"{code}_answers"] = Measure(
+            lambda r, code=code: r["question"] == code and bool(r["values"])
+        )
+        values = question_values(question)
+        for value in values:
+            measures[value_measure(code, value)] = Measure(
+                lambda r, code=code, value=value: r["question"] == code and value in r["values"]
+            )
+        if question.kind != "multiple" and values:
+            sums.append((f"{code}_answers", tuple(value_measure(code, v) for v in values)))
+        if question.kind == "nps":
+            groups = []
+            for name, numbers in NPS_GROUPS:
+                parts = tuple(value_measure(code, str(n)) for n in numbers)
+                measures[f"{code}_{name}"] = Measure(
+                    lambda r, code=code, numbers=numbers: (
+                        r["question"] == code and any(str(n) in r["values"] for n in numbers)
+                    )
+                )
+                sums.append((f"{code}_{name}", parts))
+                groups.append(f"{code}_{name}")
+            sums.append((f"{code}_answers", tuple(groups)))
+    tables = tabulate(survey_answer_records(session_ids), measures, (("session",),))
+    for whole, parts in sums:
+        tables.relations += split_relations(tables, whole, parts)
+    return tables
 
 
 def for_cohost(organisation_id: int, *, now: datetime | None = None) -> Protected:
@@ -465,6 +522,31 @@ class Figures:
             rows,
             key=lambda row: (row[keys_of] is None, -(row[keys_of] or 0), str(row["key"])),
         )
+
+    def survey_results(self, session: Session) -> list[dict]:
+        """One session's survey results (impact.queries.survey_results) as this audience may
+        see them: a hidden count is None, as are the answers of a question whose count is."""
+        results = survey_results(session)
+        if self.protected is None:
+            return results
+        shown = []
+        for result in results:
+            code = result["question"].code
+            shown.append(
+                {
+                    **result,
+                    "answers": self.protected.value(f"{code}_answers", session=session.pk),
+                    "counts": {
+                        value: self.protected.value(value_measure(code, value), session=session.pk)
+                        for value in result["counts"]
+                    },
+                    "groups": {
+                        name: self.protected.value(f"{code}_{name}", session=session.pk)
+                        for name in result["groups"]
+                    },
+                }
+            )
+        return shown
 
     def count(self, name: str, **scope) -> int | None:
         """One count of an outside audience (the workspace's per session), None if hidden."""

@@ -46,7 +46,16 @@ from outreach.periods import (
     session_year_expression,
     starting_within,
 )
-from registrations.models import Answer, Registration, RegistrationStatus, SurveyResponse
+from registrations.models import (
+    Answer,
+    Choice,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    SurveyResponse,
+)
+from registrations.permissions import shared_with_cohost
 
 SMALL_NUMBER = THRESHOLD  # the small-number rule lives in impact.suppression
 HELD = (SessionStatus.PUBLISHED, SessionStatus.FINISHED)
@@ -471,4 +480,116 @@ def registration_rows(filters: ImpactFilters, audience: Audience, *, now: dateti
             organisation_name=F("organisation__name"),
         )
         .order_by("pk")
+    )
+
+
+# --- One session's survey results --------------------------------------------------------------
+
+NPS_GROUPS = (("detractors", range(0, 7)), ("passives", range(7, 9)), ("promoters", range(9, 11)))
+
+
+def question_values(question: Question) -> list[str]:
+    """The values an answer to this question can take, in the order results show them: "1"…"5"
+    on a scale, "0"…"10" from 0 to 10, "yes" and "no", or the choices' codes (of a question
+    from `survey_questions`); none for text."""
+    if question.kind == QuestionKind.SCALE:
+        return [str(n) for n in range(1, 6)]
+    if question.kind == QuestionKind.NPS:
+        return [str(n) for n in range(11)]
+    if question.kind == QuestionKind.YES_NO:
+        return ["yes", "no"]
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return [choice.code for choice in question.ordered_choices]
+    return []
+
+
+def answer_values(answer: dict, choices: list[str]) -> list[str]:
+    """What one answer (a row of `number`, `boolean` and `text`, and its choices' codes) says, as
+    values of `question_values`; ["text"] for a comment, [] for a question left blank."""
+    if answer["number"] is not None:
+        return [str(answer["number"])]
+    if answer["boolean"] is not None:
+        return ["yes" if answer["boolean"] else "no"]
+    if choices:
+        return list(choices)
+    if answer["text"].strip():
+        return ["text"]
+    return []
+
+
+def survey_answer_records(session_ids) -> list[dict]:
+    """Every answer given for these sessions, one record each: session, the response's economy,
+    the question's code and the values it says (`answer_values`)."""
+    answers = list(
+        Answer.objects.filter(response__session_id__in=session_ids)
+        .values("pk", "question__code", "number", "boolean", "text", "response__session_id")
+        .annotate(economy=F("response__economy_id"))
+        .order_by("pk")
+    )
+    choices = defaultdict(list)
+    for answer_id, code in (
+        Answer.choices.through.objects.filter(answer__response__session_id__in=session_ids)
+        .order_by("choice__position", "choice_id")
+        .values_list("answer_id", "choice__code")
+    ):
+        choices[answer_id].append(code)
+    return [
+        {
+            "session": answer["response__session_id"],
+            "economy": answer["economy"] or "",
+            "question": answer["question__code"],
+            "values": answer_values(answer, choices[answer["pk"]]),
+        }
+        for answer in answers
+    ]
+
+
+def survey_questions(session_ids) -> list[Question]:
+    """The questions answered for these sessions, in their survey's order, each with its
+    choices in order as `ordered_choices` (two queries, whether or not any was answered)."""
+    answered = Question.objects.filter(answers__response__session_id__in=session_ids)
+    questions = list(answered.distinct().order_by("survey_id", "position", "pk"))
+    choices = defaultdict(list)
+    for choice in (
+        Choice.objects.filter(question__in=answered).distinct().order_by("position", "pk")
+    ):
+        choices[choice.question_id].append(choice)
+    for question in questions:
+        question.ordered_choices = choices[question.pk]
+    return questions
+
+
+def survey_results(session: Session) -> list[dict]:
+    """Each question answered for this session: its number of answers and the count of each of
+    its values (`question_values`), and for a 0 to 10 question its detractors (0 to 6), passives
+    (7, 8) and promoters (9, 10). Only this session's answers; four queries."""
+    questions = survey_questions([session.pk])
+    records = survey_answer_records([session.pk])
+    results = []
+    for question in questions:
+        mine = [r for r in records if r["question"] == question.code and r["values"]]
+        values = question_values(question)
+        counts = {value: sum(value in r["values"] for r in mine) for value in values}
+        groups = {}
+        if question.kind == QuestionKind.NPS:
+            groups = {name: sum(counts[str(n)] for n in numbers) for name, numbers in NPS_GROUPS}
+        results.append(
+            {"question": question, "answers": len(mine), "counts": counts, "groups": groups}
+        )
+    return results
+
+
+def session_comments(session: Session, *, cohost_id: int | None = None) -> QuerySet[Answer]:
+    """The free-text answers given for this session, oldest first, with their response (its
+    language) and session; for a co-host only those of people who agreed to share their details
+    with it (registrations.permissions.shared_with_cohost: never an anonymous survey's)."""
+    comments = Answer.objects.filter(
+        response__session=session, question__kind=QuestionKind.TEXT
+    ).exclude(text__regex=r"^\s*$")
+    if cohost_id is not None:
+        comments = comments.filter(
+            response__registration__in=Registration.objects.filter(shared_with_cohost(cohost_id))
+        )
+    return comments.select_related("question", "response__session").order_by(
+        "response__submitted_at", "pk"
     )

@@ -275,3 +275,124 @@ def workspace_figures(figures: Figures, session: Session) -> dict[str, list[tupl
         counts.sort(key=lambda item: (item[1] is None, -(item[1] or 0), name(item[0])))
         tables[by] = [(name(value), labels.format_count(count)) for value, count in counts]
     return tables
+
+
+# --- One session's survey results ------------------------------------------------------------
+
+NPS_GROUP_LABELS = {
+    "promoters": gettext_lazy("Promoters (9 or 10)"),
+    "passives": gettext_lazy("Passives (7 or 8)"),
+    "detractors": gettext_lazy("Detractors (0 to 6)"),
+}
+
+
+def _value_label(question, value: str, choices: dict) -> str:
+    if question.kind == "yes_no":
+        return str(YES_NO_LABELS[value])
+    if question.kind == "nps" and value in ("0", "10"):
+        ends = {"0": _("not at all likely"), "10": _("extremely likely")}
+        return f"{value} ({ends[value]})"
+    if question.kind == "scale" and value in ("1", "5"):
+        ends = {"1": _("not at all"), "5": _("completely")}
+        return f"{value} ({ends[value]})"
+    return choices.get(value, value)
+
+
+YES_NO_LABELS = {
+    "yes": gettext_lazy("Yes"),
+    "no": gettext_lazy("No"),
+}
+
+
+def net_promoter_score(groups: dict, answers: int | None, *, suppressed: bool) -> int | None:
+    """Promoters minus detractors, in % of the answers, rounded; None without answers, and for
+    an outside audience (`suppressed`) under the small-number threshold or when either group
+    is hidden."""
+    if not answers:
+        return None
+    if suppressed and (
+        answers < queries.SMALL_NUMBER
+        or groups.get("promoters") is None
+        or groups.get("detractors") is None
+    ):
+        return None
+    return round(100 * (groups["promoters"] - groups["detractors"]) / answers)
+
+
+def survey_results(figures: Figures, session: Session) -> list[dict]:
+    """Each question answered for the session, as a table of its values with their counts and
+    the same numbers for a bar chart; a 0 to 10 question with its net promoter score and
+    groups. Counts hidden for this audience read "hidden" and are not drawn."""
+    results = []
+    for result in figures.survey_results(session):
+        question = result["question"]
+        if question.kind == "text":
+            results.append(
+                {
+                    "code": question.code,
+                    "text": question.text,
+                    "kind": "text",
+                    "answers": labels.format_count(result["answers"]),
+                }
+            )
+            continue
+        choices = {choice.code: choice.text for choice in question.ordered_choices}
+        rows = [
+            {
+                "value": value,
+                "label": _value_label(question, value, choices),
+                "count": labels.format_count(count),
+                "raw": count,
+            }
+            for value, count in result["counts"].items()
+        ]
+        data = [row["raw"] for row in rows]
+        chart = None
+        if any(data):
+            chart = {
+                "type": "bar",
+                "labels": [row["label"] for row in rows],
+                "datasets": [{"label": str(_("Answers")), "data": data}],
+            }
+        block = {
+            "code": question.code,
+            "text": question.text,
+            "kind": question.kind,
+            "multiple": question.kind == "multiple",
+            "answers": labels.format_count(result["answers"]),
+            "rows": rows,
+            "chart": chart,
+            "chart_id": f"chart-question-{question.code}",
+        }
+        if question.kind == "nps":
+            groups = result["groups"]
+            score = net_promoter_score(groups, result["answers"], suppressed=figures.suppressed)
+            block["nps"] = {
+                "score": "—" if score is None else f"{score:+d}",
+                "shown": score is not None,
+                "groups": [
+                    {
+                        "key": name,
+                        "label": NPS_GROUP_LABELS[name],
+                        "count": labels.format_count(groups[name]),
+                    }
+                    for name in ("promoters", "passives", "detractors")
+                ],
+            }
+        results.append(block)
+    return results
+
+
+def comments(answers) -> list[dict]:
+    """Free-text answers as the session page lists them: text, language and session."""
+    return [
+        {
+            "text": answer.text,
+            "language": answer.response.language,
+            "language_label": labels.language_label(answer.response.language),
+            "question": answer.question.text,
+            "session": answer.response.session.display_title,
+            "day": labels.format_day(answer.response.submitted_at),
+        }
+        for answer in answers
+    ]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from impact import permissions, tables
+from impact import permissions, queries, tables
 from impact.filters import ImpactFilters
 from impact.forms import ImpactFilterForm
 from impact.outside import Figures
@@ -130,6 +130,14 @@ def session(request, pk: int):
             ],
             "columns": tables.columns(),
             "atlas": static(WORLD_50M),
+            "results": tables.survey_results(figures, session),
+            # Co-hosts read the comments of those who agreed to share their details with them.
+            "comments": tables.comments(
+                queries.session_comments(session, cohost_id=audience.cohost_id)
+            ),
+            "comments_export": ""
+            if figures.suppressed
+            else reverse("impact:export-rows", args=["comments", "csv"]) + tables.query(filters),
         },
     )
 
