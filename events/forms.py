@@ -3,7 +3,7 @@ from datetime import UTC, timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from events.models import (
@@ -174,6 +174,22 @@ class WallClockTimesMixin:
                 self.add_error(name, str(error))
 
 
+def economies_by_region() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every economy as a checkbox choice, grouped by UN M49 region (regions and economies by
+    name in the active language); the form still validates against its queryset."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    language = language.split("-")[0] if language.split("-")[0] in LANGUAGE_NAMES else "en"
+    groups = {code: [] for code, _name in region_choices(language)}
+    others = []
+    for code, name, region in Economy.objects.order_by(f"sort_name_{language}").values_list(
+        "code", f"name_{language}", "region"
+    ):
+        groups.get(region, others).append((code, name))
+    names = dict(region_choices(language))
+    grouped = [(names[region], choices) for region, choices in groups.items() if choices]
+    return grouped + ([(_("Other"), others)] if others else [])
+
+
 class SessionForm(WallClockTimesMixin, forms.ModelForm):
     """An organiser's session: texts in three languages, times on the organiser's clock."""
 
@@ -202,8 +218,13 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
         label=_("For the firms of"),
         queryset=Economy.objects.none(),
         required=False,
-        help_text=_("Leave empty for a session open to every economy."),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Leave empty for a session open to every economy. Economies are grouped by region."
+        ),
+        # Checkboxes grouped by region work without JavaScript; filter.js adds a search field.
+        widget=forms.CheckboxSelectMultiple(
+            attrs={"data-filter-label": _("Find an economy by name")}
+        ),
     )
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
@@ -245,6 +266,7 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             kind__in=[OrganisationKind.FIRM, OrganisationKind.ORGANISER]
         ).select_related("economy")
         self.fields["target_economies"].queryset = Economy.objects.order_by("sort_name")
+        self.fields["target_economies"].choices = economies_by_region()
         self.fields["topics"].queryset = Topic.objects.order_by("name")
         _bound_attendance_threshold(self.fields.get("attendance_threshold_minutes"))
         session = self.instance
@@ -375,6 +397,14 @@ class PlanQuarterForm(forms.Form):
         label=_("Length in minutes"), min_value=15, max_value=600, initial=90
     )
     capacity = forms.IntegerField(label=_("Seats per session"), min_value=1, initial=500)
+    publish = forms.BooleanField(
+        label=_("Publish all three now"),
+        required=False,
+        help_text=_(
+            "Their join links are empty until you add them: registrants then get an updated "
+            "invitation. Leave unticked to review each draft first."
+        ),
+    )
 
     def __init__(self, *args, year: int, quarter: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -409,9 +439,44 @@ class PlanQuarterForm(forms.Form):
                 )
         return cleaned
 
+    @classmethod
+    def for_quarter_of(cls, data, *, year: int, quarter: int) -> "PlanQuarterForm":
+        """The form again, unbound, as an organiser filled it in, with the dates suggested for
+        the quarter they chose (when it reads as one) in place of starts outside it and, for a
+        topic chosen and titles left empty, the topic's name in each language as the titles."""
+        typed_year, chosen = str(data.get("year", "")), str(data.get("quarter", ""))
+        if typed_year.isdigit():
+            year = min(max(int(typed_year), 2020), 2100)
+        if chosen in {"1", "2", "3", "4"}:
+            quarter = int(chosen)
+        initial = {
+            name: value
+            for name, value in data.items()
+            if name != "csrfmiddlewaretoken" and not name.startswith(("start_", "zone_"))
+        }
+        initial.update(year=year, quarter=quarter)
+        # A start typed within the chosen quarter is kept; the others follow the quarter.
+        first, last = quarter_bounds(year, quarter)
+        for code in LANGUAGE_CODES:
+            try:
+                start = WallClockField().to_python(data.get(f"start_{code}", ""))
+            except forms.ValidationError:
+                start = None
+            if start is not None and first <= start.date() <= last:
+                initial[f"start_{code}"] = start
+                initial[f"zone_{code}"] = data.get(f"zone_{code}", "")
+        topic_pk = str(data.get("topic", ""))
+        topic = Topic.objects.filter(pk=topic_pk).first() if topic_pk.isdigit() else None
+        if topic is not None:
+            for code in LANGUAGE_CODES:
+                if not str(initial.get(f"title_{code}", "")).strip():
+                    initial[f"title_{code}"] = getattr(topic, f"name_{code}") or topic.name
+        return cls(initial=initial, year=year, quarter=quarter)
+
     def plan(self) -> dict:
         data = self.cleaned_data
         return {
+            "publish": data["publish"],
             "series": data["series"],
             "topic": data["topic"],
             "titles": {code: data[f"title_{code}"] for code in LANGUAGE_CODES},

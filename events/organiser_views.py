@@ -3,6 +3,8 @@ reschedule, cancel, plan a quarter, set a series' retention period. Every view a
 events.permissions first, then calls one service of events.services, which writes the change
 and its audit entry in one transaction."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,7 +27,10 @@ def session_list(request):
     status = request.GET.get("status", "")
     if status not in SessionStatus.values:
         status = ""
-    page = Paginator(queries.managed_sessions(status=status), 50).get_page(request.GET.get("page"))
+    text = " ".join(request.GET.get("q", "").split())[:100]
+    page = Paginator(queries.managed_sessions(status=status, text=text), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "events/manage/session_list.html",
@@ -34,6 +39,8 @@ def session_list(request):
             "sessions": list(page.object_list),
             "status": status,
             "statuses": SessionStatus.choices,
+            "text": text,
+            "query": urlencode({"status": status, "q": text}),
         },
     )
 
@@ -52,15 +59,34 @@ def session_create(request):
 @require(can_manage_sessions)
 @require_http_methods(["GET", "POST"])
 def session_edit(request, pk):
+    """The session's form; its Publish button saves what was typed first, then publishes (or,
+    for an online session without a join link, asks first on the publish page)."""
     session = get_object_or_404(Session, pk=pk)
     form = SessionForm(request.POST or None, instance=session)
+    publishing = request.method == "POST" and "publish" in request.POST
     if request.method == "POST" and form.is_valid():
         services.edit_session(
             form.instance, by=request.user, fields=form.changed_data, **form.related()
         )
-        messages.success(request, _("The session is saved."))
+        if not publishing:
+            messages.success(request, _("The session is saved."))
+            return redirect("events:session-edit", pk=session.pk)
+        if services.lacks_join_link(session):
+            messages.success(request, _("The session is saved."))
+            return redirect("events:session-publish", pk=session.pk)
+        _publish(request, session)
         return redirect("events:session-edit", pk=session.pk)
-    return render(request, "events/manage/session_form.html", {"form": form, "session": session})
+    if publishing:
+        messages.error(request, _("Nothing is saved or published: correct the form first."))
+    return render(
+        request,
+        "events/manage/session_form.html",
+        {
+            "form": form,
+            "session": session,
+            "lacks_join_link": services.lacks_join_link(Session.objects.get(pk=session.pk)),
+        },
+    )
 
 
 @require(can_manage_sessions)
@@ -72,10 +98,7 @@ def session_duplicate(request, pk):
     return redirect("events:session-edit", pk=copy.pk)
 
 
-@require(can_manage_sessions)
-@require_POST
-def session_publish(request, pk):
-    session = get_object_or_404(Session, pk=pk)
+def _publish(request, session: Session) -> None:
     try:
         services.publish_session(session, by=request.user)
     except ValidationError as error:
@@ -83,7 +106,21 @@ def session_publish(request, pk):
             messages.error(request, message)
     else:
         messages.success(request, _("The session is published."))
-    return redirect("events:session-edit", pk=pk)
+
+
+@require(can_manage_sessions)
+@require_http_methods(["GET", "POST"])
+def session_publish(request, pk):
+    """Publish a session; an online or hybrid one without a join link only once the organiser
+    has confirmed it on this page (`without_join_link`)."""
+    session = get_object_or_404(Session, pk=pk)
+    warn = services.lacks_join_link(session)
+    if request.method == "POST" and (not warn or request.POST.get("without_join_link")):
+        _publish(request, session)
+        return redirect("events:session-edit", pk=pk)
+    if session.status != SessionStatus.DRAFT:
+        return redirect("events:session-edit", pk=pk)
+    return render(request, "events/manage/session_publish.html", {"session": session, "warn": warn})
 
 
 @require(can_manage_sessions)
@@ -125,16 +162,34 @@ def session_cancel(request, pk):
 @require(can_manage_sessions)
 @require_http_methods(["GET", "POST"])
 def plan_quarter(request):
+    """Three sessions of a quarter at once. Without JavaScript, "Set the dates and titles" sends
+    the form back with the chosen quarter's dates and the topic's names as titles."""
     year, quarter = next_quarter(timezone.localdate())
+    if request.method == "POST" and "set_dates" in request.POST:
+        form = PlanQuarterForm.for_quarter_of(request.POST, year=year, quarter=quarter)
+        return render(request, "events/manage/plan_quarter.html", {"form": form})
     form = PlanQuarterForm(request.POST or None, year=year, quarter=quarter)
     if request.method == "POST" and form.is_valid():
-        sessions = services.plan_quarter(by=request.user, **form.plan())
-        messages.success(
-            request,
-            _("%(count)s draft sessions are planned: review and publish each.")
-            % {"count": len(sessions)},
-        )
-        return redirect(reverse("events:manage-sessions") + "?status=draft")
+        plan = form.plan()
+        try:
+            sessions = services.plan_quarter(by=request.user, **plan)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            if plan["publish"]:
+                messages.success(
+                    request,
+                    _("%(count)s sessions are planned and published: add their join links.")
+                    % {"count": len(sessions)},
+                )
+                return redirect(reverse("events:manage-sessions") + "?status=published")
+            messages.success(
+                request,
+                _("%(count)s draft sessions are planned: review and publish each.")
+                % {"count": len(sessions)},
+            )
+            return redirect(reverse("events:manage-sessions") + "?status=draft")
     return render(request, "events/manage/plan_quarter.html", {"form": form})
 
 

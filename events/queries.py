@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 
 from events.models import (
@@ -117,13 +117,28 @@ def feed_sessions(
     return with_related(sessions.order_by("starts_at", "pk"))
 
 
-def managed_sessions(*, status: str = "", series: str = "") -> QuerySet[Session]:
-    """The organiser's list: every session, latest first."""
+# The registrations layer's state for waiting people, named here as a value: events imports
+# nothing from the layers above it (docs/architecture.md).
+WAITLISTED = "waitlisted"
+
+
+def managed_sessions(*, status: str = "", series: str = "", text: str = "") -> QuerySet[Session]:
+    """The organiser's list: every session, latest first, each with `waitlisted` (how many wait
+    for a seat); `text` keeps those whose title in any language, venue or series holds each of
+    its words (case aside)."""
     sessions = Session.objects.order_by("-starts_at", "-pk")
     if status:
         sessions = sessions.filter(status=status)
     if series:
         sessions = sessions.filter(series__slug=series)
+    for word in text.split()[:5]:
+        found = Q(venue__icontains=word) | Q(series__title__icontains=word)
+        for code in LANGUAGE_CODES:
+            found |= Q(**{f"title_{code}__icontains": word})
+        sessions = sessions.filter(found)
+    sessions = sessions.annotate(
+        waitlisted=Count("registrations", filter=Q(registrations__status=WAITLISTED))
+    )
     return with_related(sessions)
 
 

@@ -17,6 +17,7 @@ from events.models import (
     LANGUAGE_CODES,
     Series,
     Session,
+    SessionFormat,
     SessionStatus,
     SuggestionStatus,
     TextSuggestion,
@@ -28,8 +29,11 @@ from outreach.models import AuditAction, Economy, Organisation, User
 from outreach.periods import quarter_bounds
 from outreach.timezones import aware
 
-# Fields whose change makes a new version of the calendar event (RFC 5545 SEQUENCE).
-CALENDAR_FIELDS = ("starts_at", "ends_at", "status")
+# Fields whose change makes a new version of the calendar event (RFC 5545 SEQUENCE): its time
+# and status, and the details registrants act on (where to go, how to join, what it is called).
+TIME_FIELDS = ("starts_at", "ends_at", "status")
+DETAIL_FIELDS = ("venue", "join_url", *(f"title_{code}" for code in LANGUAGE_CODES))
+CALENDAR_FIELDS = (*TIME_FIELDS, *DETAIL_FIELDS)
 
 
 @transaction.atomic
@@ -40,10 +44,11 @@ def save_session(
     target_economies: Iterable[Economy] | None = None,
     topics: Iterable[Topic] | None = None,
 ) -> Session:
-    """Create or update a session after validating it; bump its SEQUENCE when its time changes.
+    """Create or update a session after validating it; bump its SEQUENCE when its time, status,
+    venue, join link or a title changes.
 
     Writes the session row and its co-host, economy and topic links; after commit, sends
-    `session_changed` when a public session is rescheduled or cancelled.
+    `session_changed` when a public session is rescheduled, cancelled or its details change.
     """
     session.full_clean()
     change = None
@@ -107,14 +112,24 @@ def edit_session(
 
 
 def _public_change(before: Session, after: Session) -> str | None:
-    """What registrants must be told of: a cancellation, or a new time of a public session."""
+    """What registrants must be told of: a cancellation, a new time, or new details (venue, join
+    link, title) of a public session. A new time says the new details too."""
     if before.status in (SessionStatus.DRAFT, SessionStatus.DECLINED):
         return None
     if after.status == SessionStatus.CANCELLED and before.status != SessionStatus.CANCELLED:
         return "cancelled"
+    if after.status == SessionStatus.CANCELLED:
+        return None
     if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
         return "rescheduled"
+    if any(getattr(before, name) != getattr(after, name) for name in DETAIL_FIELDS):
+        return "updated"
     return None
+
+
+def lacks_join_link(session: Session) -> bool:
+    """An online or hybrid session without a join link: its registrants could not join."""
+    return session.format != SessionFormat.IN_PERSON and not session.join_url.strip()
 
 
 def _set_status(session: Session, status: str) -> Session:
@@ -244,12 +259,16 @@ def plan_quarter(
     duration: timedelta,
     capacity: int,
     summaries: dict[str, str] | None = None,
+    publish: bool = False,
 ) -> list[Session]:
-    """Create a quarter's three language sessions of one topic at once, as drafts.
+    """Create a quarter's three language sessions of one topic at once, as drafts, or published
+    all three when `publish` is set.
 
     `starts` maps each language to a wall-clock start and its time zone. Each session carries
     every title given, so each is titled in its own language and translated for the others.
-    Writes the sessions and one QUARTER_PLANNED audit entry on the series, listing them.
+    Writes the sessions and one QUARTER_PLANNED audit entry on the series, listing them; with
+    `publish`, each is published as `publish_session` does (its SESSION_PUBLISHED entry too),
+    and a session that may not be published raises ValidationError, writing nothing.
     """
     summaries = summaries or {}
     sessions = []
@@ -272,6 +291,9 @@ def plan_quarter(
     audit.record(
         by, AuditAction.QUARTER_PLANNED, series, sessions=[session.pk for session in sessions]
     )
+    if publish:
+        for session in sessions:
+            publish_session(session, by=by)
     return sessions
 
 

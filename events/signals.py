@@ -2,6 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after commit when a public session's time changes or it is cancelled; arguments:
-# session, change ("rescheduled" or "cancelled").
+# Sent after commit when a public session's time changes, it is cancelled, or its venue, join
+# link or a title changes; arguments: session, change ("rescheduled", "cancelled" or "updated").
 session_changed = Signal()

@@ -258,6 +258,7 @@ class MessageKind(models.TextChoices):
     PROMOTED = "promoted", _("Seat offered from the waitlist")
     REMINDER = "reminder", _("Reminder")
     RESCHEDULED = "rescheduled", _("Change of time")
+    UPDATED = "updated", _("Change of details")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled")
     SURVEY = "survey", _("Survey invitation")

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from events.models import Session
 from events.permissions import can_manage_sessions
 from outreach.exports import csv_response, export_filename
+from outreach.models import Economy
 from outreach.permissions import require
 from registrations import queries, services
 from registrations.attendance import services as attendance_service
@@ -95,6 +96,16 @@ def _filters(request) -> dict:
     }
 
 
+def _registrant_economies(session: Session) -> list[Economy]:
+    """The economies of the session's registrants, by name in the request's language: the
+    choices of the list's economy filter."""
+    return list(
+        Economy.objects.filter(organisations__registrations__session=session)
+        .distinct()
+        .order_by("sort_name", "code")
+    )
+
+
 @require(can_manage_sessions)
 @require_GET
 def registration_list(request, pk):
@@ -114,6 +125,7 @@ def registration_list(request, pk):
             "counts": queries.status_counts(session),
             "failed": list(queries.failed_messages(session)[:50]),
             "statuses": RegistrationStatus.choices,
+            "economies": _registrant_economies(session),
             "query": request.GET.urlencode(),
         },
     )
@@ -158,14 +170,28 @@ MOVES = {
 
 
 @require(can_manage_sessions)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def registration_action(request, pk, registration_pk):
+    """Move or resend one registration. Cancelling asks first: the list's Cancel opens this page
+    (GET, or a POST without `confirmed`), whose button cancels."""
     session = _session_for(request, pk)
-    registration = get_object_or_404(Registration, pk=registration_pk, session=session)
-    action = request.POST.get("action")
+    registration = get_object_or_404(
+        Registration.objects.select_related("person", "organisation"),
+        pk=registration_pk,
+        session=session,
+    )
+    action = request.POST.get("action") if request.method == "POST" else "cancel"
     if action not in {*MOVES, "resend"}:
         messages.error(request, _("Unknown action."))
         return redirect("registrations:manage", pk=session.pk)
+    if action == "cancel" and not request.POST.get("confirmed"):
+        if registration.status == RegistrationStatus.CANCELLED or registration.person is None:
+            return redirect("registrations:manage", pk=session.pk)
+        return render(
+            request,
+            "registrations/manage/registration_cancel.html",
+            {"session": session, "registration": registration},
+        )
     try:
         if action == "resend":
             services.resend_by_hand(registration, by=request.user)
@@ -217,8 +243,11 @@ UNMATCHED_PER_PAGE = 50
 PREVIEW_ROWS = 200
 
 
-def _page_query(page: str) -> str:
-    return f"?{urlencode({'page': page})}" if page.isdigit() else ""
+def _page_query(page: str, find: str = "") -> str:
+    query = {"page": page} if page.isdigit() else {}
+    if find.strip():
+        query["find"] = find.strip()[:100]
+    return f"?{urlencode(query)}" if query else ""
 
 
 def _id_or_404(value: str) -> int:
@@ -237,12 +266,17 @@ def _link_refusal(words: str, found: list) -> str:
     }
 
 
+LINK_CHOICES = 50
+
+
 def _attendance_page(request, session: Session, form: AttendanceUploadForm, preview=None):
     # A report may leave a hundred thousand people unmatched: a page of them at a time, each
-    # linked by a registrant's email or name typed in (never a list of every registration).
+    # linked to a registration chosen among those the organiser's search words find (never a
+    # list of every registration, and none chosen beforehand).
     unmatched = Paginator(queries.unmatched_attendance(session), UNMATCHED_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    find = " ".join(request.GET.get("find", "").split())[:100]
     return render(
         request,
         "registrations/manage/attendance.html",
@@ -251,6 +285,18 @@ def _attendance_page(request, session: Session, form: AttendanceUploadForm, prev
             "form": form,
             "preview": preview,
             "preview_shown": preview[:PREVIEW_ROWS] if preview else preview,
+            "absent": (
+                attendance_service.absent_after_import(session, preview)
+                if preview is not None
+                else None
+            ),
+            "threshold": session.attendance_threshold,
+            "find": find,
+            "link_choices": (
+                queries.registrations_to_link(session, find, limit=LINK_CHOICES)
+                if find and unmatched.object_list
+                else []
+            ),
             "summary": attendance_service.attendance_summary(session),
             "unmatched_page": unmatched,
             "unmatched": list(unmatched.object_list),
@@ -389,9 +435,12 @@ def attendance_link(request, pk, record_pk):
     )
     back = redirect(
         reverse("registrations:attendance", args=[session.pk])
-        + _page_query(request.POST.get("page", ""))
+        + _page_query(request.POST.get("page", ""), request.POST.get("find", ""))
     )
-    if "registration" in request.POST:  # a registration's id, as scripts send it
+    if "registration" in request.POST and not request.POST["registration"]:
+        messages.error(request, _("Choose a registrant first."))
+        return back
+    if "registration" in request.POST:  # a registration's id, chosen in the list or by scripts
         registration = get_object_or_404(
             Registration,
             pk=_id_or_404(request.POST["registration"]),
@@ -417,15 +466,25 @@ def attendance_link(request, pk, record_pk):
 @require(can_manage_sessions)
 @require_http_methods(["GET", "POST"])
 def check_in(request, pk):
-    """A searchable list for the door of an in-person session; light enough for a phone."""
+    """A searchable list for the door of an in-person session; light enough for a phone.
+    Someone on the waitlist holds no seat: checking them in asks first (`confirmed`)."""
     session = _session_for(request, pk)
     if request.method == "POST":
         registration = get_object_or_404(
-            Registration,
+            Registration.objects.select_related("person", "organisation"),
             pk=_id_or_404(request.POST.get("registration", "")),
             session=session,
             person__isnull=False,
         )
+        text = request.POST.get("q", "")[:100]
+        if registration.status != RegistrationStatus.CONFIRMED and not request.POST.get(
+            "confirmed"
+        ):
+            return render(
+                request,
+                "registrations/manage/check_in_confirm.html",
+                {"session": session, "registration": registration, "text": text},
+            )
         try:
             attendance_service.check_in(registration, by=request.user)
         except ReportError as error:  # the session is past its retention period
@@ -435,7 +494,7 @@ def check_in(request, pk):
             request,
             _("%(name)s is checked in.") % {"name": registration.person.full_name},
         )
-        return redirect(f"{request.path}?{urlencode({'q': request.POST.get('q', '')})}")
+        return redirect(f"{request.path}?{urlencode({'q': text})}")
     text = request.GET.get("q", "")[:100]
     registrations = (
         queries.session_registrations(session, text=text)

@@ -588,9 +588,20 @@ def send_reminder_round(run: ReminderRun, *, now: datetime | None = None) -> int
     return count
 
 
+# The message that tells registrants of each change events.signals.session_changed names.
+CHANGE_MESSAGES = {
+    "rescheduled": MessageKind.RESCHEDULED,
+    "updated": MessageKind.UPDATED,
+    "cancelled": MessageKind.SESSION_CANCELLED,
+}
+
+
 def announce_session_change(session: Session, change: str) -> int:
-    """Tell everyone registered that the session moved or was cancelled. Returns how many."""
-    kind = MessageKind.RESCHEDULED if change == "rescheduled" else MessageKind.SESSION_CANCELLED
+    """Tell registrants that the session moved, was cancelled or has new details (venue, join
+    link, title): an updated invitation to those with a seat, the cancellation to the waitlist
+    too. Each goes once per version of the session (the message key holds its SEQUENCE).
+    Returns how many were queued."""
+    kind = CHANGE_MESSAGES[change]
     statuses = [RegistrationStatus.CONFIRMED]
     if change == "cancelled":
         statuses.append(RegistrationStatus.WAITLISTED)
@@ -600,8 +611,8 @@ def announce_session_change(session: Session, change: str) -> int:
     count = 0
     with transaction.atomic():
         for registration in registrations:
-            queue_message(registration, kind)
-            count += 1
+            if queue_message(registration, kind):
+                count += 1
         if change == "rescheduled":
             schedule_reminders(session)
     return count

@@ -178,8 +178,10 @@ EXPECTED: dict[str, dict] = {
         "GET": organisers_only(405),
         "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
+    # GET asks before publishing a draft (and whether without a join link); session A is
+    # published already: back to its edit page.
     "events:session-publish": {
-        "GET": organisers_only(405),
+        "GET": organisers_only(Redirect("/en/manage/sessions/")),
         "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
     "events:proposal-decline": {"GET": organisers_only(405), "POST": organisers_only(PROPOSALS)},
@@ -188,7 +190,7 @@ EXPECTED: dict[str, dict] = {
     "registrations:manage": organisers_only(200),
     "registrations:manage-csv": organisers_only(200),
     "registrations:manage-action": {
-        "GET": organisers_only(405),
+        "GET": organisers_only(200),  # "Cancel this registration?": the page that asks first
         "POST": organisers_only(MANAGE_REGISTRATIONS),  # no action: "Unknown action", back
     },
     "registrations:retry-message": {
@@ -556,12 +558,12 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "events:session-reschedule": (ORGANISERS, ("GET", "POST")),
     "events:session-cancel": (ORGANISERS, ("GET", "POST")),
     "events:session-duplicate": (ORGANISERS, ("POST",)),
-    "events:session-publish": (ORGANISERS, ("POST",)),
+    "events:session-publish": (ORGANISERS, ("GET", "POST")),
     "events:proposal-decline": (ORGANISERS, ("POST",)),
     "events:suggestion-review": (ORGANISERS, ("POST",)),
     "registrations:manage": (ORGANISERS, ("GET",)),
     "registrations:manage-csv": (ORGANISERS, ("GET",)),
-    "registrations:manage-action": (ORGANISERS, ("POST",)),
+    "registrations:manage-action": (ORGANISERS, ("GET", "POST")),
     "registrations:retry-message": (ORGANISERS, ("POST",)),
     "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
     "registrations:attendance": (ORGANISERS, ("GET", "POST")),

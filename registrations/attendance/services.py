@@ -143,6 +143,22 @@ def _match(session: Session, report: reports.ParsedReport) -> list[reports.Atten
     ]
 
 
+def absent_after_import(session: Session, people: list[reports.Attendance]) -> int:
+    """How many registrations importing this preview would mark absent: those not cancelled nor
+    anonymised that neither attended by the report (at least the session's threshold) nor were
+    checked in at the door (as `_apply_to_registrations` will record them)."""
+    attending = {person.key for person in people if person.key is not None and person.attended}
+    attending |= set(
+        AttendanceRecord.objects.filter(
+            session=session, matched_by=MatchedBy.CHECK_IN, attended=True
+        ).values_list("registration_id", flat=True)
+    )
+    registrations = Registration.objects.filter(
+        session=session, anonymised_at__isnull=True
+    ).exclude(status=RegistrationStatus.CANCELLED)
+    return registrations.exclude(pk__in=[key for key in attending if key is not None]).count()
+
+
 def _without_erased(
     session: Session, report: reports.ParsedReport, candidates: list[reports.Candidate]
 ) -> reports.ParsedReport:

@@ -110,7 +110,7 @@ def still_wanted(message: Message) -> bool:
         return False
     if session.status == SessionStatus.CANCELLED:
         return False
-    if message.kind in {MessageKind.REMINDER, MessageKind.RESCHEDULED}:
+    if message.kind in {MessageKind.REMINDER, MessageKind.RESCHEDULED, MessageKind.UPDATED}:
         return message.session_sequence == session.sequence
     return True
 

@@ -19,7 +19,12 @@ from registrations import queries
 from registrations.models import Message, MessageKind, Registration, RegistrationStatus
 
 # Messages that carry the join link and a calendar invitation (RFC 5546 METHOD:REQUEST).
-INVITING = {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.RESCHEDULED}
+INVITING = {
+    MessageKind.CONFIRMATION,
+    MessageKind.PROMOTED,
+    MessageKind.RESCHEDULED,
+    MessageKind.UPDATED,
+}
 WITH_JOIN_LINK = INVITING | {MessageKind.REMINDER}
 # Messages that take the event out of the person's calendar (METHOD:CANCEL).
 CANCELLING = {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}
@@ -31,6 +36,7 @@ CANCEL_OFFERED = {
     MessageKind.PROMOTED,
     MessageKind.REMINDER,
     MessageKind.RESCHEDULED,
+    MessageKind.UPDATED,
 }
 
 
@@ -106,6 +112,13 @@ def _texts(message: Message, title: str) -> tuple[str, list[str]]:
     if kind == MessageKind.RESCHEDULED:
         return _("New time: %(title)s") % {"title": title}, [
             _("The session has moved to a new time. Your calendar invitation is updated.")
+        ]
+    if kind == MessageKind.UPDATED:
+        return _("Updated: %(title)s") % {"title": title}, [
+            _(
+                "The details of your session have changed: its join link, venue or title. "
+                "Your calendar invitation is updated; the details are below."
+            )
         ]
     if kind == MessageKind.SESSION_CANCELLED:
         return _("Cancelled: %(title)s") % {"title": title}, [

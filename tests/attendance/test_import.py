@@ -586,9 +586,11 @@ def test_the_organiser_imports_what_the_preview_showed(organiser_client, webinar
     ]
     for record in page.context["unmatched"]:
         assert f'action="{attendance_url(webinar.session)}{record.pk}/link/"' in content
-    # Each is linked by typing a registrant's email or name, not by a list of registrations.
-    assert content.count('name="registrant"') == 3
-    assert "<select" not in content.split('id="unmatched-heading"')[1]
+    # Each is linked to a registrant found by email or name, not from a list of registrations:
+    # each row's choice starts with its empty option only.
+    assert content.count('name="registration"') == 3
+    unmatched = content.split('id="unmatched-heading"')[1]
+    assert unmatched.count("<select") == unmatched.count("<option") == 3
 
 
 def test_importing_the_same_report_again_from_the_screens_changes_nothing(

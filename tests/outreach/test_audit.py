@@ -139,7 +139,7 @@ def test_organisers_work_on_sessions_is_recorded_step_by_step(client, organiser)
     client.post(
         reverse("events:session-edit", args=[session.pk]), session_form_data(capacity="250")
     )
-    client.post(reverse("events:session-publish", args=[session.pk]))
+    client.post(reverse("events:session-publish", args=[session.pk]), {"without_join_link": "1"})
     client.post(
         reverse("events:session-reschedule", args=[session.pk]),
         {
@@ -188,7 +188,7 @@ def test_organisers_work_on_registrations_is_recorded(client, organiser, run_tas
 
     def act(registration, action):
         url = reverse("registrations:manage-action", args=[session.pk, registration.pk])
-        client.post(url, {"action": action})
+        client.post(url, {"action": action, "confirmed": "1"})
 
     act(waiting, "confirm")  # no seat: nothing happens
     act(seated, "resend")

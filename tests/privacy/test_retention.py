@@ -319,7 +319,7 @@ def test_an_organiser_cannot_change_an_anonymised_registration(client, yearly):
 
     response = client.post(
         reverse("registrations:manage-action", args=[session.pk, registration.pk]),
-        {"action": "cancel"},
+        {"action": "cancel", "confirmed": "1"},
         follow=True,
     )
 

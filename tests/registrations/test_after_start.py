@@ -183,7 +183,7 @@ def test_a_registration_during_the_session_takes_no_seat_from_the_waitlist(sessi
 def act(client, registration, action):
     return client.post(
         f"/en/manage/sessions/{registration.session_id}/registrations/{registration.pk}/",
-        {"action": action},
+        {"action": action, "confirmed": "1"},
     )
 
 

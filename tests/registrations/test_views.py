@@ -337,7 +337,7 @@ def test_registration_lists_are_for_organisers_only(client):
         assert client.get(url).status_code == 403
     response = client.post(
         reverse("registrations:manage-action", args=[session.pk, registration.pk]),
-        {"action": "cancel"},
+        {"action": "cancel", "confirmed": "1"},
     )
     assert response.status_code == 403
     registration.refresh_from_db()
