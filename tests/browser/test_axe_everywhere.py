@@ -69,6 +69,8 @@ NOT_PAGES = {
     "registrations:manage-csv",
     "registrations:my-data",  # the person's own data, a JSON download
     "cohost:registrants-csv",
+    "cohost:invitation-qr",  # an SVG image
+    "cohost:invitation-qr-png",
     "impact:export-aggregate",
     "impact:export-rows",
 }
@@ -134,6 +136,15 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
   .map(([element, box]) =>
     `${element.tagName.toLowerCase()} "${element.textContent.trim().slice(0, 30)}" ` +
     `${box.width.toFixed(1)}×${box.height.toFixed(1)}`)"""
+
+
+# At 360 px: the page, and any box that scrolls sideways (a table in .table-responsive), wider than
+# the screen, so that part of it is out of sight.
+WIDER_THAN_THE_SCREEN = """() => [document.documentElement, ...document.querySelectorAll('main *')]
+  .filter(box => box.scrollWidth > box.clientWidth + 1 && box.clientWidth > 0 &&
+    (box === document.documentElement || ['auto', 'scroll'].includes(getComputedStyle(box).overflowX)))
+  .map(box => `${box.tagName.toLowerCase()}.${[...box.classList].join('.')} ` +
+    `${box.scrollWidth} > ${box.clientWidth}: ${(box.querySelector('table') || box).id}`)"""
 
 
 def test_the_plan_covers_every_page_role_and_language():
@@ -209,6 +220,17 @@ def check_pages_of(role, plan, world, live_server, browser) -> None:
             )
             if faint:
                 violations.append({"id": "control-border-contrast (ours)", "nodes": faint})
+            page.set_viewport_size({"width": 360, "height": 800})
+            wide = page.evaluate(WIDER_THAN_THE_SCREEN)
+            page.set_viewport_size({"width": 1280, "height": 720})
+            if wide:
+                violations.append({"id": "wider-than-360-px (ours)", "nodes": wide})
+            unlabelled = page.locator(
+                "table.table-stack td:not([colspan]):not([data-label]),"
+                " table.table-stack td[data-label='']"
+            ).count()
+            if unlabelled:
+                violations.append({"id": "stacked-cell-unlabelled (ours)", "nodes": unlabelled})
             if violations:
                 failures.append(f"{label}\n{describe(violations)}")
     finally:
@@ -247,8 +269,9 @@ BORDER_CONTRAST = """element => {
 STACKED_CELLS = """table => {
   const headers = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
   return [...table.querySelectorAll('tbody tr')].flatMap(tr => [...tr.children]
-    .filter(cell => !cell.hasAttribute('colspan'))
-    .map((cell, i) => ({
+    .map((cell, i) => [cell, i])
+    .filter(([cell]) => cell.tagName === 'TD' && !cell.hasAttribute('colspan'))
+    .map(([cell, i]) => ({
       header: headers[i],
       label: getComputedStyle(cell, '::before').content,
       display: getComputedStyle(cell).display,
@@ -291,6 +314,7 @@ def test_organiser_and_cohost_tables_stack_at_360_px_with_every_cell_labelled(
             "cohost_a_manager": [
                 ("cohost-home", reverse("cohost:home")),
                 ("cohost-session", reverse("cohost:session", args=[session.pk])),
+                ("impact-dashboard", reverse("impact:dashboard")),
             ],
         }
     for width in (360, 1280):
