@@ -2,20 +2,20 @@
 share), figures, exports and invitation links. Everything starts from
 events.permissions.cohost_sessions, so another organisation's sessions are simply not found."""
 
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
-from impact import labels, services, tables
+from impact import invitations, labels, permissions, services, tables
 from impact.outside import Figures
 from impact.queries import Audience
 from outreach import permissions as base
-from outreach.exports import csv_response, export_filename
-from outreach.links import absolute_url
+from outreach.exports import content_disposition, csv_response, export_filename
 from outreach.permissions import require
-from registrations import cohost_links, queries
+from registrations import queries
 from registrations.permissions import cohost_may_see_details
 
 
@@ -80,9 +80,14 @@ def session(request, pk):
         "cohost/session.html",
         {
             "session": session,
+            "organisation": organisation,
             "registrants": registrants,
             "figures": tables.workspace_figures(Figures(Audience.cohost(organisation.pk)), session),
-            "invitation_url": absolute_url(cohost_links.invitation_path(session, organisation)),
+            # Only a published session has a registration page to share (none for drafts).
+            "share": invitations.share_links(session, organisation)
+            if invitations.shareable(session)
+            and session.cohosts.filter(pk=organisation.pk).exists()
+            else None,
             "can_suggest": events_permissions.can_suggest_texts(request.user, session),
         },
     )
@@ -117,3 +122,20 @@ def registrants_csv(request, pk):
         "registrants", f"session-{session.pk}", translation.get_language(), extension="csv"
     )
     return csv_response(rows(), filename)
+
+
+@require(base.can_view_impact)
+@require_GET
+def invitation_qr(request, pk, organisation, fmt):
+    """A co-host's invitation link for a session as a QR code to print (SVG) or download (PNG):
+    for that co-host's members and programme staff; anyone else, another organisation's members
+    included, finds nothing (404), and neither does a session that is not published."""
+    if fmt not in invitations.QR_KINDS:
+        raise Http404
+    session, cohost = permissions.invitation_to_share(request.user, pk, organisation)
+    code = invitations.qr_code(invitations.invitation_url(session, cohost), fmt)
+    response = HttpResponse(code, content_type=invitations.QR_KINDS[fmt])
+    if fmt == "png":
+        filename = export_filename("invitation", f"session-{session.pk}", extension="png")
+        response["Content-Disposition"] = content_disposition(filename)
+    return response

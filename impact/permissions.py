@@ -6,10 +6,12 @@ programme reach page is for everyone, with the public audience.
 """
 
 from django.db.models import QuerySet
+from django.http import Http404
 
-from events.models import Session
+from events.models import Session, SessionStatus
 from impact.queries import HELD, Audience
 from outreach import permissions as base
+from outreach.models import Organisation
 
 
 def audience_for(user) -> Audience | None:
@@ -29,3 +31,21 @@ def drill_down_sessions(audience: Audience) -> QuerySet[Session]:
     if audience.cohost_id is not None:
         sessions = sessions.filter(cohosts=audience.cohost_id)
     return sessions
+
+
+def invitation_to_share(
+    user, session_pk: int, organisation_pk: int
+) -> tuple[Session, Organisation]:
+    """The session and co-host of an invitation link this person may share (its QR code):
+    programme staff any co-host's, a co-host member only their own organisation's; the session
+    published and co-hosted by it. Raises Http404 otherwise, so that another organisation's
+    links are not found (impact.invitations.SHAREABLE says which sessions have one)."""
+    if not base.is_programme_staff(user) and base.cohost_organisation_id(user) != organisation_pk:
+        raise Http404
+    session = Session.objects.filter(
+        pk=session_pk, cohosts=organisation_pk, status=SessionStatus.PUBLISHED
+    ).first()
+    organisation = Organisation.objects.filter(pk=organisation_pk).first()
+    if session is None or organisation is None:
+        raise Http404
+    return session, organisation

@@ -244,6 +244,10 @@ EXPECTED: dict[str, dict] = {
     ),
     "cohost:propose": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 200}),
     "cohost:suggest": cohost_members_only({"cohost_a_manager": 200, "cohost_b": 404}),
+    # The QR code of ministry A's invitation link for session A (impact.cohost_views
+    # .invitation_qr): A's members and programme staff; B's member does not find it.
+    "cohost:invitation-qr": {**signed_in(200), "participant": 403, "cohost_b": 404},
+    "cohost:invitation-qr-png": {**signed_in(200), "participant": 403, "cohost_b": 404},
     # The impact dashboard and its drill-downs (impact/views.py): sign in first; programme
     # staff read everything, co-host members their own sessions' figures; participants are
     # refused. Session A is co-hosted by ministry A only: B's member does not find it.
@@ -449,6 +453,7 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "code": "CL",  # impact:economy
         "by": "economy",  # impact:export-aggregate
         "what": "registrations",  # impact:export-rows
+        "organisation": objects["ministry"].pk,  # cohost:invitation-qr: that side's co-host
         "fmt": "csv",
         **ADMIN_ARGUMENTS,
     }
@@ -552,6 +557,8 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:thanks": (PUBLIC, ("GET",)),
     "cohost:session": (COHOST, ("GET",)),
     "cohost:registrants-csv": (COHOST, ("GET",)),
+    "cohost:invitation-qr": (COHOST, ("GET",)),
+    "cohost:invitation-qr-png": (COHOST, ("GET",)),
     "cohost:suggest": (COHOST_MANAGERS, ("GET", "POST")),
     "impact:session": (COHOST, ("GET",)),
     "events:session-edit": (ORGANISERS, ("GET", "POST")),

@@ -71,6 +71,8 @@ NOT_PAGES = {
     "cohost:registrants-csv",
     "cohost:invitation-qr",  # an SVG image
     "cohost:invitation-qr-png",
+    "cohost:invitation-qr",  # an SVG image
+    "cohost:invitation-qr-png",
     "impact:export-aggregate",
     "impact:export-rows",
 }
