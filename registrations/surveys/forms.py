@@ -4,6 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from registrations.models import QuestionKind, Survey
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+# The words under each end of a scale, shown beside its numbers (templates/registrations/
+# survey.html lays a scale out as one wrapping row of large targets, usable on a phone).
+SCALE_ENDS = {
+    QuestionKind.SCALE: (_("not at all"), _("completely")),
+    QuestionKind.NPS: (_("not at all likely"), _("extremely likely")),
+}
 
 
 class SurveyForm(forms.Form):
@@ -13,7 +19,9 @@ class SurveyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.survey = survey
         for question in survey.questions.prefetch_related("choices"):
-            self.fields[question.code] = self._field(question)
+            field = self._field(question)
+            field.scale_ends = SCALE_ENDS.get(question.kind)
+            self.fields[question.code] = field
 
     @staticmethod
     def _field(question):
@@ -24,7 +32,7 @@ class SurveyForm(forms.Form):
                 label=label,
                 required=required,
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 choices=[(n, str(n)) for n in range(1, 6)],
                 help_text=_("1 = not at all, 5 = completely"),
             )
@@ -33,7 +41,7 @@ class SurveyForm(forms.Form):
                 label=label,
                 required=required,
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 choices=[(n, str(n)) for n in range(11)],
                 help_text=_("0 = not at all likely, 10 = extremely likely"),
             )
