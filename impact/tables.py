@@ -19,6 +19,7 @@ from impact import labels, queries
 from impact.filters import ImpactFilters
 from impact.outside import COUNT_COLUMNS, Figures
 from outreach.economies import sort_key
+from outreach.models import Economy
 
 COLUMN_LABELS = {
     "registrations": gettext_lazy("Registrations"),
@@ -319,6 +320,44 @@ def net_promoter_score(groups: dict, answers: int | None, *, suppressed: bool) -
     return round(100 * (groups["promoters"] - groups["detractors"]) / answers)
 
 
+# The choices of "markets considered" are world regions (UN M49 codes): drawn as a map, each
+# economy takes its region's count.
+MARKET_REGIONS = {
+    "africa": "002",
+    "americas": "019",
+    "asia": "142",
+    "europe": "150",
+    "oceania": "009",
+}
+
+
+def markets_map(rows: list[dict], answers: int | None) -> dict | None:
+    """A world map of the markets considered (every economy in its region's shade), when the
+    question's choices are regions and it has at least the small-number threshold's answers;
+    regions whose count is hidden are left out. The table beside it holds the same numbers."""
+    counts = {row["value"]: row for row in rows}
+    if set(counts) != set(MARKET_REGIONS) or not answers or answers < queries.SMALL_NUMBER:
+        return None
+    shown = {MARKET_REGIONS[value]: row for value, row in counts.items() if row["raw"] is not None}
+    if not any(row["raw"] for row in shown.values()):
+        return None
+    economies = Economy.objects.filter(region__in=list(shown)).values_list("numeric", "region")
+    return {
+        "label": str(_("Answers")),
+        "threshold": queries.SMALL_NUMBER,
+        "economies": [
+            {
+                "numeric": numeric,
+                "name": shown[region]["label"],
+                "value": shown[region]["raw"],
+                "display": shown[region]["count"],
+            }
+            for numeric, region in economies.order_by("numeric")
+            if shown[region]["raw"]
+        ],
+    }
+
+
 def survey_results(figures: Figures, session: Session) -> list[dict]:
     """Each question answered for the session, as a table of its values with their counts and
     the same numbers for a bar chart; a 0 to 10 question with its net promoter score and
@@ -364,6 +403,9 @@ def survey_results(figures: Figures, session: Session) -> list[dict]:
             "chart": chart,
             "chart_id": f"chart-question-{question.code}",
         }
+        if question.kind == "multiple":
+            block["map"] = markets_map(rows, result["answers"])
+            block["map_id"] = f"map-question-{question.code}"
         if question.kind == "nps":
             groups = result["groups"]
             score = net_promoter_score(groups, result["answers"], suppressed=figures.suppressed)

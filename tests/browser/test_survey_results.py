@@ -99,6 +99,7 @@ def test_an_analyst_reads_a_sessions_survey_results_in_spanish(live_server, brow
     expect(markets.locator("tr[data-value=asia] th")).to_have_text("Asia")
     expect(markets.locator("tr[data-value=europe] th")).to_have_text("Europa")
     expect(markets.locator("tr[data-value=europe] td")).to_have_text("7")
+    expect(markets.locator("[data-chart=map] canvas")).to_have_attribute("data-drawn", "true")
     expect(page.locator("[data-comment] blockquote[lang=es]")).to_have_text("Muy útil, gracias.")
     violations = accessibility_violations(page)
     assert violations == [], describe(violations)

@@ -5,6 +5,7 @@ only the comments of those who agreed to share with them; never another session'
 
 import csv
 import io
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -249,3 +250,34 @@ def test_a_cohost_cannot_export_comments(client, sessions):
 
     assert response.status_code in (403, 404)
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORT_DOWNLOADED).exists()
+
+
+def test_markets_considered_are_a_map_with_enough_answers(client, sessions):
+    client.force_login(analyst())
+
+    content = page(client, sessions["a"])
+
+    data = re.search(
+        r'<script id="map-question-markets_considered" type="application/json">(.*?)</script>',
+        content,
+        re.S,
+    ).group(1)
+    economies = {e["numeric"]: (e["name"], e["value"]) for e in json.loads(data)["economies"]}
+    assert (economies["404"], economies["156"], economies["250"]) == (
+        ("Africa", 4),  # Kenya
+        ("Asia", 2),  # China
+        ("Europe", 2),  # France
+    )
+    assert "076" not in economies  # Brazil: the Americas were not chosen
+
+
+def test_markets_considered_have_no_map_under_five_answers(client):
+    session = held_session()
+    for _n in range(4):
+        respond(session, markets_considered=["asia"])
+    client.force_login(analyst())
+
+    content = page(client, session)
+
+    assert table_rows(content, "table-question-markets_considered")["Asia"] == "4"
+    assert "map-question-markets_considered" not in content
