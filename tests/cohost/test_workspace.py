@@ -363,10 +363,13 @@ def test_the_organiser_publishes_the_proposal_from_the_edit_screen(client, propo
     client.force_login(OrganiserFactory())
     edit = client.get(f"/en/manage/sessions/{proposal.pk}/edit/")
 
-    response = client.post(f"/en/manage/sessions/{proposal.pk}/publish/")
+    # A proposal comes without a join link: publishing it is confirmed on the publish page.
+    response = client.post(
+        f"/en/manage/sessions/{proposal.pk}/publish/", {"without_join_link": "1"}
+    )
 
     assert edit.status_code == 200
-    assert f"/en/manage/sessions/{proposal.pk}/publish/" in edit.content.decode()
+    assert 'name="publish"' in edit.content.decode()
     assert (response.status_code, response.url) == (
         302,
         f"/en/manage/sessions/{proposal.pk}/edit/",

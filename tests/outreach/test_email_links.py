@@ -123,6 +123,7 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     first = session.registrations.get(person__email="lucia@example.org")
     client.post(f"/en/registrations/{first.token}/cancel/", **HOSTILE)
     services.announce_session_change(session, "rescheduled")
+    services.announce_session_change(session, "updated")
     services.send_reminder_round(session.reminder_runs.order_by("minutes_before").first())
     client.force_login(OrganiserFactory())
     client.post(
