@@ -24,6 +24,7 @@ from tests.factories import (
     SessionFactory,
     TopicFactory,
     UserFactory,
+    economy,
 )
 from tests.queries import assert_same_queries_for_1_and_more
 
@@ -360,9 +361,35 @@ def test_every_session_screen_links_to_its_results(organiser_client):
 
     pages = [
         reverse("events:session-edit", args=[session.pk]),
+        reverse("events:session-reschedule", args=[session.pk]),
         reverse("registrations:manage", args=[session.pk]),
         reverse("registrations:attendance", args=[session.pk]),
         reverse("registrations:check-in", args=[session.pk]),
     ]
 
-    assert [results in organiser_client.get(page).content.decode() for page in pages] == [True] * 4
+    assert [results in organiser_client.get(page).content.decode() for page in pages] == [True] * 5
+
+
+# --- The economies: checkboxes grouped by region, without JavaScript ---------------------------
+
+
+def test_economies_are_checkboxes_grouped_by_region_and_saved_as_chosen(organiser_client):
+    session = draft()
+    other = draft(target_economies=[economy("PE")])
+
+    page = organiser_client.get(reverse("events:session-edit", args=[session.pk])).content.decode()
+    organiser_client.post(
+        reverse("events:session-edit", args=[session.pk]),
+        edit_data(session) | {"target_economies": ["KE", "CL"]},
+    )
+
+    africa, americas = (
+        page.index("<strong>Africa</strong>"),
+        page.index("<strong>Americas</strong>"),
+    )
+    kenya = page.index('name="target_economies" value="KE"')
+    chile = page.index('name="target_economies" value="CL"')
+    assert africa < kenya < americas < chile
+    assert 'data-filter-label="Find an economy by name"' in page
+    assert sorted(session.target_economies.values_list("code", flat=True)) == ["CL", "KE"]
+    assert list(other.target_economies.values_list("code", flat=True)) == ["PE"]
