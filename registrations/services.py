@@ -25,6 +25,7 @@ from outreach.models import (
     User,
     normalise_email,
 )
+from outreach.services import create_person
 from outreach.tasks import enqueue_on_commit
 from registrations import queries
 from registrations.confirmations import BadLink, send_confirmation_request
@@ -168,7 +169,7 @@ def find_or_create_person(
         return person, False
     try:
         with transaction.atomic():
-            person = User.objects.create_user(
+            person = create_person(
                 email,
                 full_name=full_name,
                 language=language,

@@ -31,7 +31,6 @@ def check_accessible(page, javascript: bool) -> None:
         assert_accessible(page)
 
 
-@pytest.mark.xfail(strict=True, reason="registrations.services creates people with create_person")
 @pytest.mark.usefixtures("catalogues")
 @pytest.mark.parametrize("width", [360, 1280])
 def test_first_sign_in_with_one_code_in_french(live_server, browser, queued_tasks, tmp_path, width):

@@ -90,7 +90,6 @@ def sign_in(client, email: str, *, language: str = "fr", next_url: str = ""):
 # One code
 
 
-@pytest.mark.xfail(strict=True, reason="registrations.services creates people with create_person")
 def test_a_person_registered_by_the_public_form_signs_in_with_one_code(client):
     person, created = find_or_create_person(
         email="Awa.Diop@Example.org",
