@@ -157,3 +157,44 @@ def test_the_attendance_previews_warning(live_server, browser, tmp_path, width):
     context.close()
     assert not other.registrations.exists()
     assert not session.attendance.exists()  # a preview records nothing
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_cancelling_and_checking_in_without_a_seat_ask_first(live_server, browser, tmp_path, width):
+    session = SessionFactory(
+        title_en="Selling online", format="in_person", venue="Geneva", capacity=1
+    )
+    ana = UserFactory(full_name="Ana Pérez", email="ana@example.org")
+    carla = UserFactory(full_name="Carla Ruiz", email="carla@example.org")
+    seated, waiting = (
+        services.register(session, person=person, organisation=person.organisation)
+        for person in (ana, carla)
+    )
+    context, page = organiser_page(browser, live_server, width)
+
+    page.goto(f"{live_server.url}/en/manage/sessions/{session.pk}/check-in/")
+    expect(page.locator("[data-waitlisted]")).to_have_text("On the waitlist: no seat")
+    assert_accessible(page)
+    page.get_by_role("button", name="Check in…").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Carla Ruiz is on the waitlist: they hold no seat."
+    )
+    assert_accessible(page)
+    screenshot(page, tmp_path, f"check-in-without-a-seat-{width}")
+    page.get_by_role("button", name="Check in anyway").click()
+    expect(page.locator("main .alert-success")).to_contain_text("Carla Ruiz is checked in.")
+
+    page.goto(f"{live_server.url}/en/manage/sessions/{session.pk}/registrations/")
+    page.locator("tr", has_text="Ana Pérez").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("heading", name="Cancel this registration?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Ana Pérez")
+    assert_accessible(page)
+    screenshot(page, tmp_path, f"cancel-a-registrant-{width}")
+    seated.refresh_from_db()
+    assert seated.status == "confirmed"
+    page.get_by_role("button", name="Cancel the registration").click()
+    expect(page.locator("main .alert-success")).to_contain_text("The registration is cancelled.")
+    context.close()
+    seated.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (seated.status, waiting.status) == ("cancelled", "confirmed")
