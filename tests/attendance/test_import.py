@@ -556,7 +556,12 @@ def test_the_organiser_previews_a_report_before_anything_is_written(organiser_cl
     ] == ZOOM_RECORDS
     content = response.content.decode()
     assert "Preview: nothing is recorded yet" in content
-    assert "<td>Thị Hoa Nguyễn</td><td>hoa.nguyen@mekongcraft.example</td><td>55</td>" in content
+    assert (
+        '<td data-label="Name">Thị Hoa Nguyễn</td>'
+        '<td data-label="Email">hoa.nguyen@mekongcraft.example</td>'
+        '<td data-label="Minutes">55</td>'
+    ) in content
+    assert "Importing marks 4 registrants absent" in content
     assert '<input type="hidden" name="step" value="import">' in content
     assert database_state() == before
 
