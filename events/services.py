@@ -122,6 +122,9 @@ def _public_change(before: Session, after: Session) -> str | None:
         return None
     if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
         return "rescheduled"
+    # New details of a session that has ended (a typo in its title) are nobody's news.
+    if after.ends_at <= timezone.now():
+        return None
     if any(getattr(before, name) != getattr(after, name) for name in DETAIL_FIELDS):
         return "updated"
     return None

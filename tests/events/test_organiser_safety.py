@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from events import services
@@ -231,9 +232,15 @@ def test_a_new_join_link_venue_or_title_sends_an_updated_invitation_once(run_tas
     )
 
 
-def test_a_draft_changes_tell_nobody_and_other_fields_change_no_version(run_tasks):
+def test_drafts_ended_sessions_and_other_fields_tell_nobody(run_tasks):
     published = SessionFactory()
     registration = RegistrationFactory(session=published, status=RegistrationStatus.CONFIRMED)
+    ended = SessionFactory(status=SessionStatus.FINISHED)
+    Session.objects.filter(pk=ended.pk).update(
+        starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(days=1)
+    )
+    ended.refresh_from_db()
+    RegistrationFactory(session=ended, status=RegistrationStatus.CONFIRMED)
     a_draft = draft()
     run_tasks(include_deferred=False)
     mail.outbox.clear()
@@ -242,12 +249,15 @@ def test_a_draft_changes_tell_nobody_and_other_fields_change_no_version(run_task
     services.edit_session(published, by=None, fields=["summary_en"])
     a_draft.join_url = "https://meet.example.org/j/other"
     services.edit_session(a_draft, by=None, fields=["join_url"])
+    ended.title_en = "The title without its typo"
+    services.edit_session(ended, by=None, fields=["title_en"])
     run_tasks(include_deferred=False)
 
     published.refresh_from_db()
     assert published.sequence == 0
     assert mail.outbox == []
-    assert not Message.objects.filter(registration=registration, kind=MessageKind.UPDATED)
+    assert not Message.objects.filter(kind=MessageKind.UPDATED).exists()
+    assert registration.messages.count() == 0
 
 
 # --- Plan a quarter -------------------------------------------------------------------------------
