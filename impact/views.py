@@ -25,7 +25,8 @@ from impact.queries import Audience
 from outreach.models import Economy
 from outreach.permissions import can_view_impact, require
 
-WORLD_50M = "vendor/world-atlas/countries-50m.json"  # has Hong Kong, Macao and Singapore
+# The light world map (the 50m one weighs 231 KB); economies too small for it (Hong Kong, China;
+# Macao, China; Singapore; most small island states) are drawn as dots by impact/dashboard.js.
 WORLD_110M = "vendor/world-atlas/countries-110m.json"
 CHART_SCRIPTS = ("vendor/chart.js/chart.umd.min.js", "vendor/chartjs-chart-geo/index.umd.min.js")
 
@@ -66,7 +67,7 @@ def dashboard(request):
             ],
             "sessions": tables.session_rows(figures, filters),
             "columns": tables.columns(),
-            "atlas": static(WORLD_50M),
+            "atlas": static(WORLD_110M),
             "exports": tables.export_links(filters),
         },
     )
@@ -129,7 +130,7 @@ def session(request, pk: int):
                 tables.breakdown(figures, filters, by) for by in ("region", "size", "kind")
             ],
             "columns": tables.columns(),
-            "atlas": static(WORLD_50M),
+            "atlas": static(WORLD_110M),
             "results": tables.survey_results(figures, session),
             # Co-hosts read the comments of those who agreed to share their details with them.
             "comments": tables.comments(
