@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from outreach import periodic
 from outreach.links import absolute_url
+from outreach.models import User
 
 # Backends that keep their queue in our own database: a task enqueued inside a transaction
 # becomes visible to workers only when that transaction commits, so enqueuing at once is
@@ -90,8 +91,6 @@ def enqueue_on_commit(task, *args, run_after=None) -> None:
 @task
 def send_cohost_invitation(person_id: int) -> None:
     """Tell a new co-host member, in their language, how to sign in to their workspace."""
-    from outreach.models import User
-
     person = User.objects.select_related("organisation").get(pk=person_id)
     with translation.override(person.language):
         context = {
