@@ -393,3 +393,26 @@ def test_the_privacy_notice_lists_each_series_retention_period(client):
     page = client.get("/en/privacy/").content.decode()
 
     assert "Open webinars: 24 months" in page
+
+
+# --- My sessions ------------------------------------------------------------------------------
+
+
+def test_my_sessions_shows_the_join_link_and_a_calendar_button_for_a_seat(client):
+    person = UserFactory()
+    seat = SessionFactory(title_en="With a seat")
+    in_person = SessionFactory(title_en="In Geneva", format="in_person", venue="Palais")
+    full = SessionFactory(title_en="Full one", capacity=0)
+    for session in (seat, in_person, full):
+        services.register(session, person=person, organisation=person.organisation)
+    client.force_login(person)
+
+    page = client.get(reverse("registrations:my-sessions")).content.decode()
+
+    assert page.count("https://meet.example.org/j/secret-join-link") == 1
+    assert f'href="/en/sessions/{seat.pk}/calendar.ics"' in page
+    assert f'href="/en/sessions/{in_person.pk}/calendar.ics"' in page
+    assert f'href="/en/sessions/{full.pk}/calendar.ics"' not in page
+    assert "Venue: Palais" in page
+    assert "On the waitlist: number 1 in line" in page
+    assert "Leave the waitlist" in page
