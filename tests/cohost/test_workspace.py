@@ -482,7 +482,7 @@ def test_the_session_page_shows_the_organisations_invitation_link(client, minist
     response = client.get(f"/en/cohost/sessions/{session.pk}/")
 
     url = SITE_URL + cohost_links.invitation_path(session, ministry)
-    assert response.context["invitation_url"] == url
+    assert response.context["share"]["url"] == url
     assert f'id="invitation-link" type="text" readonly value="{url}"' in response.content.decode()
 
 
