@@ -4,7 +4,8 @@ events.permissions.cohost_sessions, so another organisation's sessions are simpl
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
@@ -89,6 +90,13 @@ def session(request, pk):
             and session.cohosts.filter(pk=organisation.pk).exists()
             else None,
             "can_suggest": events_permissions.can_suggest_texts(request.user, session),
+            # Once held, its survey results (impact:session, as far as this co-host may see).
+            "results_url": reverse("impact:session", args=[session.pk]) + "#survey-results"
+            if session.ends_at <= timezone.now()
+            and permissions.drill_down_sessions(Audience.cohost(organisation.pk))
+            .filter(pk=session.pk)
+            .exists()
+            else "",
         },
     )
 

@@ -60,7 +60,9 @@ def qr_code(url: str, kind: str) -> bytes:
     code = segno.make(url, error="m", micro=False)
     buffer = io.BytesIO()
     if kind == "svg":
-        code.save(buffer, kind="svg", border=4, xmldecl=False, omitsize=True, light="#fff", title=url)
+        code.save(
+            buffer, kind="svg", border=4, xmldecl=False, omitsize=True, light="#fff", title=url
+        )
     else:
         code.save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()

@@ -3,6 +3,7 @@ it on WhatsApp or by email with a message in the session's language, built from 
 for published sessions, and only the co-host's own link (another organisation finds nothing)."""
 
 import re
+from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -152,3 +153,19 @@ def test_the_other_organisations_session_keeps_its_own_link(client, world):
     assert f"via={world['b'].pk}." in attribute(content, 'id="invitation-link"', "value")
     assert f"via={world['a'].pk}." not in content
     assert client.get(reverse("cohost:session", args=[world["session"].pk])).status_code == 404
+
+
+def test_a_held_session_links_to_its_survey_results(client, world):
+    client.force_login(member_of(world["a"]))
+    held = SessionFactory(
+        cohosts=[world["a"]],
+        starts_at=world["session"].starts_at - timedelta(days=14),
+        ends_at=world["session"].starts_at - timedelta(days=14, hours=-2),
+    )
+
+    held_page = client.get(reverse("cohost:session", args=[held.pk])).content.decode()
+    upcoming = client.get(reverse("cohost:session", args=[world["session"].pk])).content.decode()
+
+    results = reverse("impact:session", args=[held.pk]) + "#survey-results"
+    assert f'href="{results}"' in held_page
+    assert "#survey-results" not in upcoming
