@@ -311,7 +311,8 @@ def test_the_error_summary_links_each_field_in_error_and_is_focused(client):
     page = response.content.decode()
     assert response.status_code == 400
     assert 'tabindex="-1" autofocus' in page
-    assert '<a href="#id_kind_0">You represent: This field is required.</a>' in page
+    kind = '<a class="alert-link" href="#id_kind_0">You represent: This field is required.</a>'
+    assert kind in page
     assert 'href="#id_consent">' in page
     assert "Size of the firm (required for firms)" in page
 
