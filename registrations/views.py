@@ -223,7 +223,7 @@ def confirm_registration(request, token):
         response = render(request, "registrations/busy.html", context, status=503)
         response["Retry-After"] = "5"
         return response
-    context["registration"] = registration
+    context.update(registration=registration, place=queries.waitlist_place(registration))
     return render(request, "registrations/confirmed.html", context)
 
 

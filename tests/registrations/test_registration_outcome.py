@@ -417,3 +417,19 @@ def test_my_sessions_shows_the_join_link_and_a_calendar_button_for_a_seat(client
     assert "Venue: Palais" in page
     assert "On the waitlist: number 1 in line" in page
     assert "Leave the waitlist" in page
+
+
+def test_the_owner_confirming_through_the_emailed_link_sees_their_seat(client, run_tasks):
+    session = SessionFactory()
+    owner = UserFactory(email="owner@example.org")
+    client.post(register_url(session), form_data(email="owner@example.org"))
+    run_tasks()
+    (request,) = mail.outbox
+    link = next(word for word in request.body.split() if "/registrations/confirm/" in word)
+
+    response = client.post(link.replace("https://outreach.example", ""))
+
+    page = response.content.decode()
+    assert "<h1>You have a seat</h1>" in page
+    assert "to <strong>owner@example.org</strong>" in page
+    assert Registration.objects.get().person == owner
