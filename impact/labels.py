@@ -12,12 +12,12 @@ computed from a hidden count, reads "—".
 from collections.abc import Callable, Iterable
 
 from babel import Locale
-from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from outreach import timezones
 from outreach.economies import region_name
 from outreach.models import Economy, OrganisationKind, SizeBand
 from outreach.periods import parse_quarter_key
@@ -67,9 +67,7 @@ def format_average(value: float | None, language: str | None = None) -> str:
 
 def format_day(moment, language: str | None = None) -> str:
     """The day of a moment in the viewer's time zone: "3 Jul 2026", "3 juil. 2026"."""
-    return format_date(
-        timezone.localtime(moment), format="medium", locale=language or active_language()
-    )
+    return timezones.format_day(timezone.localtime(moment), "medium", language or active_language())
 
 
 def economy_names(codes: Iterable[str], language: str | None = None) -> dict[str, dict]:
