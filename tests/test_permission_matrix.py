@@ -109,6 +109,19 @@ def signed_in(answer, *, anonymous=LOGIN) -> dict:
     return {**everyone(answer), "anonymous": anonymous}
 
 
+def landing_pages(*, anonymous) -> dict:
+    """Where each role lands once signed in (outreach.accounts.AccountAdapter): its workspace."""
+    return {
+        **everyone(Redirect("/en/my-sessions/")),
+        "cohost_a_manager": Redirect("/en/cohost/"),
+        "cohost_a_viewer": Redirect("/en/cohost/"),
+        "cohost_b": Redirect("/en/cohost/"),
+        "analyst": Redirect("/en/impact/"),
+        "organiser": Redirect("/en/manage/sessions/"),
+        "anonymous": anonymous,
+    }
+
+
 def organisers_only(answer) -> dict:
     """require(events.permissions.can_manage_sessions) and require(is_organiser): sign in first,
     then organisers only."""
@@ -258,13 +271,11 @@ EXPECTED: dict[str, dict] = {
     "impact:reach": everyone(200),
     # allauth, passwordless: only the code sign-in, sign-up and address pages are mounted (no
     # password or re-authentication URL exists; see outreach/account_urls.py).
-    "account_login": signed_in(Redirect("/en/profile/"), anonymous=200),
-    "account_signup": signed_in(Redirect("/en/profile/"), anonymous=200),
-    "account_request_login_code": signed_in(Redirect("/en/profile/"), anonymous=200),
-    # No code was asked for: back to asking for one (or, signed in, to the profile).
-    "account_confirm_login_code": signed_in(
-        Redirect("/en/profile/"), anonymous=Redirect("/en/accounts/login/code/")
-    ),
+    "account_login": landing_pages(anonymous=200),
+    "account_signup": landing_pages(anonymous=200),
+    "account_request_login_code": landing_pages(anonymous=200),
+    # No code was asked for: back to asking for one (or, signed in, to the role's workspace).
+    "account_confirm_login_code": landing_pages(anonymous=Redirect("/en/accounts/login/code/")),
     "account_logout": signed_in(200, anonymous=Redirect("/")),  # asks before signing out
     "account_inactive": everyone(200),
     "account_email": signed_in(200),
