@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from modeltranslation.admin import TranslationAdmin
 
 from outreach.models import AuditEntry, Economy, Organisation, User
+from outreach.services import give_primary_address
 
 
 @admin.register(Economy)
@@ -52,6 +53,11 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "role"]})]
     add_form = PasswordlessUserCreationForm
+
+    def save_model(self, request, obj, form, change):
+        # So that their first sign-in code also verifies the address (outreach.services).
+        super().save_model(request, obj, form, change)
+        give_primary_address(obj)
 
     def get_urls(self):
         # Django's UserAdmin adds "<id>/password/" to set a password: skipped.

@@ -119,6 +119,24 @@ def test_create_person_gives_an_unverified_primary_address():
     ]
 
 
+def test_a_person_added_in_the_admin_signs_in_with_one_code(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+
+    added = admin_client.post(
+        reverse("admin:outreach_user_add"),
+        {"email": "nadia.haddad@example.org", "full_name": "Nadia Haddad", "role": "analyst"},
+    )
+    person = User.objects.get(email="nadia.haddad@example.org")
+    entered = sign_in(client, "nadia.haddad@example.org")
+
+    assert added.status_code == 302
+    assert person.emailaddress_set.get().verified is True
+    assert entered.status_code == 302
+    assert len(mail.outbox) == 1
+
+
 def test_an_invited_cohost_member_signs_in_with_one_code_and_lands_in_their_workspace(client):
     ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
     person = invite_cohost_member(
