@@ -126,7 +126,6 @@ def test_emptying_a_sessions_threshold_gives_it_the_series_default_again(organis
     assert (session.attendance_threshold_minutes, session.attendance_threshold) == (None, 20)
 
 
-# The French and Spanish of these messages wait in locale/pending/h6.*.po to be merged.
 @pytest.mark.parametrize("minutes", ["0", "-5", "481", "100000"])
 def test_a_threshold_out_of_bounds_is_refused_with_one_clear_message(organiser_client, minutes):
     language, message = "en", "Enter a number of minutes from 1 to 480."

@@ -78,7 +78,7 @@ def test_a_member_gets_the_link_with_a_copy_button_whatsapp_email_and_qr(client,
         expected = gettext(
             "You are invited to the free webinar “%(title)s” on %(when)s. Register here: %(url)s"
         ) % {"title": "Exportar a Asia", "when": when, "url": link}
-    assert message == expected  # Spanish once locale/pending/h9.es.po is merged
+    assert message == expected
     assert message.endswith(link)
     email = urlsplit(attribute(content, 'data-share="email"', "href"))
     fields = parse_qs(email.query)

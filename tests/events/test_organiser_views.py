@@ -115,7 +115,8 @@ def test_a_start_inside_a_daylight_saving_gap_gets_a_clear_french_message(organi
 
     assert response.status_code == 200
     assert response.context["form"].errors["starts_at"] == [
-        "2030-03-31 02:30 n’existe pas dans le fuseau Europe/Paris : l’heure change cette nuit-là."
+        "2030-03-31 02:30 n’existe pas dans le fuseau Europe/Paris\u00a0: "
+        "l’heure change cette nuit-là."
     ]
     assert Session.objects.count() == 0
 

@@ -535,7 +535,7 @@ def test_numbers_are_formatted_for_each_language():
         "4,25",
         "4,25",
     ]
-    # A hidden count reads a word in the language (pending French and Spanish: locale/pending).
+    # A hidden count reads a word in the language.
     assert (labels.format_count(None, "en"), labels.format_share(None, "fr")) == ("hidden", "—")
 
 
