@@ -203,7 +203,12 @@ def test_each_attendee_gets_the_link_in_their_language(session, people, run_task
     emails = {email.to[0]: email for email in mail.outbox}
     expected = {
         "en": ("What was it worth to you? ", "Hello Kwame Mensah,", "Answer the survey: "),
-        "fr": ("Qu’en avez-vous retiré ? ", "Bonjour Awa Ndiaye,", "Répondre au questionnaire : "),
+        # A subject is one line: its spaces, the no-break one too, are made plain.
+        "fr": (
+            "Qu’en avez-vous retiré ? ",
+            "Bonjour Awa Ndiaye,",
+            "Répondre au questionnaire\u00a0: ",
+        ),
         "es": ("¿Qué le ha aportado? ", "Hola, Lucía Pérez:", "Responder a la encuesta: "),
     }
     for language, (subject, greeting, link_text) in expected.items():
