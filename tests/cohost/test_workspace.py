@@ -24,6 +24,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     economy,
+    registration_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -71,20 +72,7 @@ def waitlisted(session, **kwargs) -> Registration:
 
 
 def form_data(**overrides) -> dict:
-    data = {
-        "full_name": "Lucía Pérez",
-        "email": "lucia@example.org",
-        "economy": "CL",
-        "organisation_name": "Andes Café",
-        "kind": "firm",
-        "size_band": "micro",
-        "sector": "food",
-        "exporting_status": "ready",
-        "time_zone": "America/Santiago",
-        "consent": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return registration_form(**overrides)
 
 
 def via_of(path: str) -> str:

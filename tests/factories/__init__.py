@@ -20,6 +20,7 @@ from tests.factories.registrations import (
     SurveyInvitationFactory,
     SurveyResponseFactory,
     default_survey,
+    registration_form,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "UserFactory",
     "default_survey",
     "economy",
+    "registration_form",
 ]

@@ -119,3 +119,22 @@ class MessageFactory(factory.django.DjangoModelFactory):
     kind = "confirmation"
     key = factory.LazyAttribute(lambda m: f"{m.kind}:{m.registration.pk}")
     session_sequence = factory.SelfAttribute("registration.session.sequence")
+
+
+def registration_form(**overrides) -> dict:
+    """What a Chilean micro firm types into the public registration form; a value of None
+    leaves that field out."""
+    data = {
+        "full_name": "Lucía Pérez",
+        "email": "lucia@example.org",
+        "economy": "CL",
+        "organisation_name": "Andes Café",
+        "kind": "firm",
+        "size_band": "micro",
+        "sector": "food",
+        "exporting_status": "ready",
+        "time_zone": "America/Santiago",
+        "consent": "on",
+        **overrides,
+    }
+    return {key: value for key, value in data.items() if value is not None}

@@ -25,6 +25,7 @@ from tests.factories import (
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,21 +39,8 @@ HOSTILE = {"HTTP_HOST": ATTACKER, "HTTP_X_FORWARDED_HOST": ATTACKER}
 URL = re.compile(r"https?://[^\s\"'<>\\]+")
 
 
-def registration_form(**overrides) -> dict:
-    return {
-        "full_name": "Lucía Pérez",
-        "email": "lucia@example.org",
-        "economy": "CL",
-        "organisation_name": "Andes Café",
-        "kind": "firm",
-        "size_band": "micro",
-        "sector": "food",
-        "exporting_status": "ready",
-        "time_zone": "America/Santiago",
-        "shares_with_cohosts": "on",
-        "consent": "on",
-        **overrides,
-    }
+def form_sharing_with_cohosts(**overrides) -> dict:
+    return registration_form(**{"shares_with_cohosts": "on", **overrides})
 
 
 def texts_of(message) -> list[str]:
@@ -113,9 +101,9 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     # a full session's waitlist), cancelling by link (a seat offered to the waitlist), the
     # organisers' changes, reminders, surveys and a co-host member's invitation.
     register = f"/en/sessions/{session.pk}/register/"
-    client.post(register, registration_form(), **HOSTILE)
-    client.post(register, registration_form(email="known@example.org"), **HOSTILE)
-    client.post(register, registration_form(email="third@example.org"), **HOSTILE)
+    client.post(register, form_sharing_with_cohosts(), **HOSTILE)
+    client.post(register, form_sharing_with_cohosts(email="known@example.org"), **HOSTILE)
+    client.post(register, form_sharing_with_cohosts(email="third@example.org"), **HOSTILE)
     run_tasks(include_deferred=False)
     held = PendingRegistration.objects.get(person=known)
     token = confirmations.confirmation_token(held)

@@ -20,26 +20,13 @@ from registrations.models import (
     Registration,
     RegistrationStatus,
 )
-from tests.factories import FirmFactory, SessionFactory, UserFactory, economy
+from tests.factories import FirmFactory, SessionFactory, UserFactory, economy, registration_form
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(**overrides) -> dict:
-    data = {
-        "full_name": "Lucía Pérez",
-        "email": "lucia@example.org",
-        "economy": "CL",
-        "organisation_name": "Andes Café",
-        "kind": "firm",
-        "size_band": "micro",
-        "sector": "food",
-        "exporting_status": "ready",
-        "time_zone": "America/Santiago",
-        "consent": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return registration_form(**overrides)
 
 
 def register_url(session, language="en") -> str:

@@ -17,6 +17,7 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     economy,
+    registration_form,
 )
 from tests.queries import assert_same_queries_for_1_and_more
 
@@ -24,21 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def form_data(**overrides) -> dict:
-    data = {
-        "full_name": "Lucía Pérez",
-        "email": "lucia@example.org",
-        "economy": "CL",
-        "organisation_name": "Andes Café",
-        "kind": "firm",
-        "size_band": "micro",
-        "sector": "food",
-        "exporting_status": "ready",
-        "women_led": "on",
-        "time_zone": "America/Santiago",
-        "consent": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return registration_form(**{"women_led": "on", **overrides})
 
 
 def register_url(session, language="es") -> str:
