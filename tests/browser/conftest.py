@@ -95,3 +95,17 @@ def accessibility_violations(page, *, at_least: str = "serious") -> list[dict]:
         for v in result["violations"]
         if v["impact"] in wanted
     ]
+
+
+def fill_in_the_registration_form(page, *, email: str) -> None:
+    """What a Chilean small firm types into the public registration form."""
+    page.locator("#id_full_name").fill("Ana Pérez")
+    page.locator("#id_email").fill(email)
+    page.locator("#id_economy").select_option("CL")
+    page.locator("#id_organisation_name").fill("Frutas del Sur SpA")
+    page.locator("input[name=kind][value=firm]").check()
+    page.locator("#id_size_band").select_option("small")
+    page.locator("#id_sector").select_option("food")
+    page.locator("#id_exporting_status").select_option("ready")
+    page.locator("#id_time_zone").select_option("America/Santiago")
+    page.locator("#id_consent").check()

@@ -8,7 +8,11 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from registrations.models import MessageKind, MessageStatus, Registration, RegistrationStatus
-from tests.browser.conftest import assert_accessible, run_due_tasks
+from tests.browser.conftest import (
+    assert_accessible,
+    fill_in_the_registration_form,
+    run_due_tasks,
+)
 from tests.factories import SessionFactory
 
 pytestmark = [
@@ -36,16 +40,7 @@ def test_a_person_registers_in_spanish_and_cancels_from_the_emails_link(
     page.goto(f"{live_server.url}/es/sessions/{session.pk}/register/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     assert_accessible(page)
-    page.locator("#id_full_name").fill("Ana Pérez")
-    page.locator("#id_email").fill(EMAIL)
-    page.locator("#id_economy").select_option("CL")
-    page.locator("#id_organisation_name").fill("Frutas del Sur SpA")
-    page.locator("input[name=kind][value=firm]").check()
-    page.locator("#id_size_band").select_option("small")
-    page.locator("#id_sector").select_option("food")
-    page.locator("#id_exporting_status").select_option("ready")
-    page.locator("#id_time_zone").select_option("America/Santiago")
-    page.locator("#id_consent").check()
+    fill_in_the_registration_form(page, email=EMAIL)
     page.locator("form.registration-form button[type=submit]").click()
 
     expect(page).to_have_url(f"{live_server.url}/es/sessions/{session.pk}/registered/")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from registrations import services
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, fill_in_the_registration_form
 from tests.factories import SessionFactory, UserFactory
 
 pytestmark = [
@@ -53,24 +53,11 @@ def page(browser, live_server):
         time.sleep(0.1)
 
 
-def fill_in_the_form(page, *, email: str) -> None:
-    page.locator("#id_full_name").fill("Ana Pérez")
-    page.locator("#id_email").fill(email)
-    page.locator("#id_economy").select_option("CL")
-    page.locator("#id_organisation_name").fill("Frutas del Sur SpA")
-    page.locator("input[name=kind][value=firm]").check()
-    page.locator("#id_size_band").select_option("small")
-    page.locator("#id_sector").select_option("food")
-    page.locator("#id_exporting_status").select_option("ready")
-    page.locator("#id_time_zone").select_option("America/Santiago")
-    page.locator("#id_consent").check()
-
-
 def test_a_spanish_visitor_sees_they_have_a_seat(live_server, page, tmp_path):
     session = SessionFactory(language="es", title_es=TITLE, capacity=10)
 
     page.goto(f"{live_server.url}/es/sessions/{session.pk}/register/")
-    fill_in_the_form(page, email="ana.perez@frutasdelsur.cl")
+    fill_in_the_registration_form(page, email="ana.perez@frutasdelsur.cl")
     page.locator("form.registration-form button[type=submit]").click()
 
     expect(page).to_have_url(f"{live_server.url}/es/sessions/{session.pk}/registered/")
@@ -106,7 +93,7 @@ def test_a_spanish_visitor_sees_their_place_on_the_waitlist(live_server, page, t
     page.goto(f"{live_server.url}/es/sessions/{session.pk}/")
     expect(page.get_by_role("link", name="Completo: únase a la lista de espera")).to_be_visible()
     page.get_by_role("link", name="Completo: únase a la lista de espera").click()
-    fill_in_the_form(page, email="ana.perez@frutasdelsur.cl")
+    fill_in_the_registration_form(page, email="ana.perez@frutasdelsur.cl")
     expect(page.locator("form.registration-form button[type=submit]")).to_have_text(
         "Completo: únase a la lista de espera"
     )
