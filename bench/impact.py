@@ -200,7 +200,7 @@ def generate() -> None:
 
 
 def _responses(cursor, raw, pick, session_base) -> None:
-    cursor.execute("SELECT id FROM registrations_survey WHERE is_default")
+    cursor.execute("SELECT id FROM registrations_survey WHERE slug = 'impact'")
     survey = cursor.fetchone()[0]
     cursor.execute("SELECT code, id FROM registrations_question WHERE survey_id = %s", [survey])
     questions = dict(cursor.fetchall())

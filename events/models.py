@@ -23,6 +23,15 @@ MAX_RETENTION_MONTHS = 240
 # own threshold, else its series', else the programme's.
 DEFAULT_ATTENDANCE_THRESHOLD_MINUTES = 10
 MAX_ATTENDANCE_THRESHOLD_MINUTES = 480
+# After a session: the follow-up message goes this long after its attendance is known (or after
+# it ends, when attendance was known sooner); when no attendance comes, this long after the end
+# each registrant gets the follow-up that does not depend on it. A series may set its own.
+DEFAULT_FOLLOW_UP_DELAY_MINUTES = 120
+DEFAULT_ATTENDANCE_WAIT_HOURS = 48
+# An organisation that attended is asked what came of it this many months after its first
+# session of a series (0: never).
+DEFAULT_OUTCOME_SURVEY_MONTHS = 6
+MAX_OUTCOME_SURVEY_MONTHS = 36
 
 
 def validate_attendance_threshold(minutes: int) -> None:
@@ -98,6 +107,33 @@ class Series(models.Model):
                 "programme's {minutes} minutes."
             ),
             minutes=DEFAULT_ATTENDANCE_THRESHOLD_MINUTES,
+        ),
+    )
+    follow_up_delay_minutes = models.PositiveIntegerField(
+        _("minutes before the follow-up"),
+        default=DEFAULT_FOLLOW_UP_DELAY_MINUTES,
+        validators=[MaxValueValidator(7 * 24 * 60)],
+        help_text=_(
+            "Each registrant's thanks or “sorry we missed you” goes this many minutes "
+            "after the session's attendance is known."
+        ),
+    )
+    attendance_wait_hours = models.PositiveSmallIntegerField(
+        _("hours to wait for attendance"),
+        default=DEFAULT_ATTENDANCE_WAIT_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(30 * 24)],
+        help_text=_(
+            "When no attendance is known this long after a session ends, every registrant gets "
+            "the same follow-up."
+        ),
+    )
+    outcome_survey_months = models.PositiveSmallIntegerField(
+        _("months before the outcome survey"),
+        default=DEFAULT_OUTCOME_SURVEY_MONTHS,
+        validators=[MaxValueValidator(MAX_OUTCOME_SURVEY_MONTHS)],
+        help_text=_(
+            "Each organisation that attended is asked what came of it this many months after "
+            "its first session of the series. 0: never."
         ),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -199,6 +235,9 @@ class Session(models.Model):
         ),
     )
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    materials_url = models.URLField(_("materials link"), max_length=500, blank=True)
+    # The thanks or "sorry we missed you" to each registrant after the session.
+    follow_ups_enabled = models.BooleanField(_("send follow-ups after the session"), default=True)
     status = models.CharField(
         _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
     )
@@ -287,6 +326,18 @@ class Session(models.Model):
         if self.series_id and self.series.attendance_threshold_minutes is not None:
             return self.series.attendance_threshold_minutes
         return DEFAULT_ATTENDANCE_THRESHOLD_MINUTES
+
+    @property
+    def follow_up_delay_minutes(self) -> int:
+        if self.series_id:
+            return self.series.follow_up_delay_minutes
+        return DEFAULT_FOLLOW_UP_DELAY_MINUTES
+
+    @property
+    def attendance_wait_hours(self) -> int:
+        if self.series_id:
+            return self.series.attendance_wait_hours
+        return DEFAULT_ATTENDANCE_WAIT_HOURS
 
     @property
     def seats_left(self) -> int:

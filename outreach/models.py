@@ -244,6 +244,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     calendar_token = models.CharField(
         max_length=40, unique=True, default=new_calendar_token, editable=False
     )
+    # When the person followed the "no more such messages" link of a follow-up, survey or
+    # message to a group: from then on they get only what concerns their registrations
+    # (confirmations, changes, cancellations). None: they accept them.
+    opted_out_at = models.DateTimeField(
+        _("opted out of non-essential messages"), null=True, blank=True
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the Django admin"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -306,6 +312,9 @@ class AuditAction(models.TextChoices):
     ATTENDANCE_LINKED = "attendance_linked", _("Attendance linked by hand")
     CHECKED_IN = "checked_in", _("Checked in at the door")
     SURVEY_SENT = "survey_sent", _("Attendees invited to the survey")
+    QUESTIONS_CHANGED = "questions_changed", _("Questions changed")
+    FOLLOW_UPS_SWITCHED = "follow_ups_switched", _("Follow-ups switched on or off")
+    BULK_MESSAGE_SENT = "bulk_message_sent", _("Message sent to a group of registrants")
     EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded")
     COHOST_MEMBER_INVITED = "cohost_member_invited", _("Co-host member invited")
     PERSON_ERASED = "person_erased", _("Person erased")

@@ -85,17 +85,36 @@ TITLE = (
 
 def create_default_survey(survey_model, question_model, choice_model) -> None:
     """Create or refresh the default survey; used by a migration, so it takes the models."""
-    survey, _created = survey_model.objects.update_or_create(
+    create_standard_survey(
+        survey_model,
+        question_model,
+        choice_model,
         slug="impact",
+        purpose="after_session",
+        title=TITLE,
+        questions=QUESTIONS,
+    )
+
+
+def create_standard_survey(
+    survey_model, question_model, choice_model, *, slug, purpose, title, questions
+) -> None:
+    """Create or refresh one of the programme's standard surveys (the default after a session,
+    the outcome survey): its questions are indicators (`standard`) whose code, kind and choices
+    every version keeps. Used by migrations, so it takes the models."""
+    survey, _created = survey_model.objects.update_or_create(
+        slug=slug,
         defaults={
             "is_default": True,
-            "title": TITLE[0],
-            "title_en": TITLE[0],
-            "title_fr": TITLE[1],
-            "title_es": TITLE[2],
+            "purpose": purpose,
+            "family": slug,
+            "title": title[0],
+            "title_en": title[0],
+            "title_fr": title[1],
+            "title_es": title[2],
         },
     )
-    for position, (code, kind, required, texts, choices) in enumerate(QUESTIONS):
+    for position, (code, kind, required, texts, choices) in enumerate(questions):
         question, _created = question_model.objects.update_or_create(
             survey=survey,
             code=code,
@@ -103,6 +122,7 @@ def create_default_survey(survey_model, question_model, choice_model) -> None:
                 "position": position,
                 "kind": kind,
                 "required": required,
+                "standard": True,
                 "text": texts[0],
                 "text_en": texts[0],
                 "text_fr": texts[1],

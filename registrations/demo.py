@@ -23,6 +23,7 @@ from registrations.models import (
     RegistrationStatus,
     Survey,
     SurveyInvitation,
+    SurveyPurpose,
     SurveyResponse,
 )
 
@@ -142,7 +143,9 @@ def _attribute_to_cohosts():
 def _attendance_and_answers(now):
     """Past sessions: about three in four confirmed people came; two in five of them answered
     the default survey, so that figures and charts are alive."""
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(
+        is_default=True, purpose=SurveyPurpose.AFTER_SESSION, archived_at=None
+    )
     questions = {q.code: q for q in Question.objects.filter(survey=survey)}
     markets = list(Choice.objects.filter(question=questions["markets_considered"]))
     past = Session.objects.filter(ends_at__lte=now, status=SessionStatus.FINISHED)
@@ -163,7 +166,9 @@ def _attendance_and_answers(now):
             )
             if (
                 pick.random() >= 0.4
-                or SurveyResponse.objects.filter(registration=registration).exists()
+                or SurveyResponse.objects.filter(
+                    registration=registration, survey=survey
+                ).exists()
             ):
                 continue
             organisation = registration.organisation

@@ -263,6 +263,15 @@ class MessageKind(models.TextChoices):
     REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled")
     SURVEY = "survey", _("Survey invitation")
     SURVEY_REMINDER = "survey_reminder", _("Survey reminder")
+    # One follow-up per registration after the session (registrations.follow_ups): thanks with
+    # the survey link, "sorry we missed you" with the next sessions, or, when no attendance
+    # came, the same to everyone.
+    FOLLOW_UP_ATTENDED = "follow_up_attended", _("Thanks for attending")
+    FOLLOW_UP_MISSED = "follow_up_missed", _("Sorry we missed you")
+    FOLLOW_UP = "follow_up", _("Follow-up after the session")
+    OUTCOME_SURVEY = "outcome_survey", _("Outcome survey")
+    OUTCOME_SURVEY_REMINDER = "outcome_survey_reminder", _("Outcome survey reminder")
+    BULK = "bulk", _("Message to a group of registrants")
 
 
 class MessageStatus(models.TextChoices):
@@ -293,6 +302,10 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The organiser's text, for a message to a group (MessageKind.BULK).
+    bulk = models.ForeignKey(
+        "BulkMessage", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -448,10 +461,33 @@ class SuppressedIdentity(models.Model):
 # --- Surveys -------------------------------------------------------------------------------
 
 
+class SurveyPurpose(models.TextChoices):
+    AFTER_SESSION = "after_session", _("Survey after the session")
+    REGISTRATION = "registration", _("Registration questions")
+    OUTCOME = "outcome", _("Outcome survey")
+
+
 class Survey(models.Model):
-    """Questions asked after a session (or after every session of a series)."""
+    """Questions, composed in the builder: asked after a session (or after every session of a
+    series), added to a session's or series' registration form, or asked months later about
+    what came of it (`purpose`).
+
+    Once it has answers a survey is frozen: changing it makes the next `version` of the same
+    `family` and archives this one, so that every answer keeps the question it answered.
+    """
 
     slug = models.SlugField(unique=True)
+    purpose = models.CharField(
+        _("used for"),
+        max_length=15,
+        choices=SurveyPurpose.choices,
+        default=SurveyPurpose.AFTER_SESSION,
+    )
+    # The slug of the first version: every version of one survey shares it.
+    family = models.SlugField(max_length=50)
+    version = models.PositiveSmallIntegerField(default=1)
+    # When a newer version replaced this one; None for the version in use.
+    archived_at = models.DateTimeField(null=True, blank=True)
     title = models.CharField(_("title"), max_length=200)
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, null=True, blank=True, related_name="surveys"
@@ -472,21 +508,45 @@ class Survey(models.Model):
         verbose_name_plural = _("surveys")
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_survey"
-            )
+                fields=["purpose"],
+                condition=Q(is_default=True, archived_at__isnull=True),
+                name="one_default_survey_per_purpose",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "session"],
+                condition=Q(archived_at__isnull=True, session__isnull=False),
+                name="one_current_survey_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "series"],
+                condition=Q(archived_at__isnull=True, series__isnull=False),
+                name="one_current_survey_per_series",
+            ),
+            models.UniqueConstraint(fields=["family", "version"], name="one_survey_version"),
+            models.CheckConstraint(
+                condition=Q(session__isnull=True) | Q(series__isnull=True),
+                name="survey_for_a_session_or_a_series",
+            ),
         ]
 
     def __str__(self):
         return self.slug
 
+    def save(self, *args, **kwargs):
+        if not self.family:
+            self.family = self.slug
+        super().save(*args, **kwargs)
+
 
 class QuestionKind(models.TextChoices):
-    SCALE = "scale", _("Scale from 1 to 5")
     YES_NO = "yes_no", _("Yes or no")
+    SCALE = "scale", _("Scale from 1 to 5")
+    NPS = "nps", _("From 0 to 10")
     SINGLE = "single", _("One choice")
     MULTIPLE = "multiple", _("Several choices")
-    NPS = "nps", _("From 0 to 10")
-    TEXT = "text", _("Free text")
+    ECONOMIES = "economies", _("Economies or markets")
+    SHORT_TEXT = "short_text", _("Short text")
+    TEXT = "text", _("Long text")
 
 
 class Question(models.Model):
@@ -495,7 +555,10 @@ class Question(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=QuestionKind.choices)
     text = models.CharField(_("question"), max_length=300)
-    required = models.BooleanField(default=False)
+    required = models.BooleanField(_("required"), default=False)
+    # One of the programme's indicators (the default survey's and the outcome survey's): its
+    # code, kind and choices mean the same in every version, so figures add versions up.
+    standard = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -532,12 +595,36 @@ class SurveyInvitation(models.Model):
     closes_at = models.DateTimeField()
     reminded_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # An outcome survey asks an organisation, once per period of a series: the period starts
+    # at its first attendance (the invitation's registration) and lasts the series'
+    # outcome_survey_months. None for the survey after a session.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    series = models.ForeignKey(
+        "events.Series", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    period_starts_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "registration"], name="one_invitation_per_registration"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "series", "period_starts_at"],
+                condition=Q(organisation__isnull=False),
+                name="one_outcome_survey_per_organisation_and_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True, series__isnull=True)
+                | Q(
+                    organisation__isnull=False,
+                    series__isnull=False,
+                    period_starts_at__isnull=False,
+                ),
+                name="outcome_invitation_names_organisation_series_and_period",
+            ),
         ]
 
     def __str__(self):
@@ -549,18 +636,32 @@ class SurveyResponse(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="survey_responses")
-    registration = models.OneToOneField(
+    # One response per registration and survey purpose (services check the purpose): the
+    # registration's answers to its form's questions, its survey after the session, the
+    # outcome survey of the period it opened. None for an anonymous survey.
+    registration = models.ForeignKey(
         Registration,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="survey_response",
+        related_name="survey_responses",
     )
     economy = models.ForeignKey("outreach.Economy", on_delete=models.PROTECT, related_name="+")
     organisation_kind = models.CharField(max_length=20)
     size_band = models.CharField(max_length=10, blank=True)
+    women_led = models.BooleanField(default=False)
+    youth_led = models.BooleanField(default=False)
     language = models.CharField(max_length=2)
     submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "registration"],
+                condition=Q(registration__isnull=False),
+                name="one_response_per_registration_and_survey",
+            )
+        ]
 
     def __str__(self):
         return f"{self.survey_id} @ {self.session_id}"
@@ -573,6 +674,9 @@ class Answer(models.Model):
     boolean = models.BooleanField(null=True, blank=True)  # yes / no
     text = models.TextField(blank=True)  # free text
     choices = models.ManyToManyField(Choice, blank=True, related_name="answers")
+    economies = models.ManyToManyField(
+        "outreach.Economy", blank=True, related_name="+"
+    )  # economies or markets
 
     class Meta:
         constraints = [
@@ -581,3 +685,66 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.response_id}:{self.question_id}"
+
+
+# --- After the session ---------------------------------------------------------------------
+
+
+class SessionFollowUp(models.Model):
+    """When a session's attendance became known, and when its follow-ups were queued (once).
+
+    registrations.follow_ups queues them `follow_up_delay_minutes` after the later of the
+    session's end and `attendance_known_at`, or `attendance_wait_hours` after the end when no
+    attendance came."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="follow_up")
+    attendance_known_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.session_id}: {self.queued_at or '-'}"
+
+
+class Segment(models.TextChoices):
+    REGISTERED = "registered", _("Registered (confirmed)")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("Registered but did not attend")
+    WAITLISTED = "waitlisted", _("On the waitlist")
+
+
+class BulkMessage(models.Model):
+    """A message an organiser or co-host manager wrote to a segment of a session's or series'
+    registrants, in three languages; each recipient gets a Message in their own language."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="bulk_messages"
+    )
+    series = models.ForeignKey(
+        "events.Series",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="bulk_messages",
+    )
+    segment = models.CharField(_("to"), max_length=12, choices=Segment.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session__isnull=False, series__isnull=True)
+                | Q(session__isnull=True, series__isnull=False),
+                name="bulk_message_for_a_session_or_a_series",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.segment}: {self.subject}"

@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from registrations.models import Choice, Question, Survey
+from registrations.models import BulkMessage, Choice, Question, Survey
 
 
 @register(Survey)
@@ -16,3 +16,8 @@ class QuestionTranslationOptions(TranslationOptions):
 @register(Choice)
 class ChoiceTranslationOptions(TranslationOptions):
     fields = ("text",)
+
+
+@register(BulkMessage)
+class BulkMessageTranslationOptions(TranslationOptions):
+    fields = ("subject", "body")

@@ -43,9 +43,11 @@ def _economies_after_a_flush(request):
         Economy.objects.bulk_create(Economy(**row) for row in read_economy_rows())
     from registrations.default_survey import create_default_survey
     from registrations.models import Choice, Question, Survey
+    from registrations.outcome_survey import create_outcome_survey
 
     if not Survey.objects.filter(is_default=True).exists():
         create_default_survey(Survey, Question, Choice)
+        create_outcome_survey(Survey, Question, Choice)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from registrations.models import (
     Registration,
     Survey,
     SurveyInvitation,
+    SurveyPurpose,
     SurveyResponse,
 )
 from registrations.services import queue_message
@@ -37,12 +38,18 @@ class SurveyWithdrawn(SurveyClosed):
     is no longer valid, and nothing is stored through it."""
 
 
+def answered(registration: Registration, purpose: str) -> bool:
+    """Whether the registration has its response to a survey of this purpose already."""
+    return SurveyResponse.objects.filter(registration=registration, survey__purpose=purpose).exists()
+
+
 def survey_for(session: Session) -> Survey | None:
     """The session's own survey, else its series', else the programme's default."""
-    own = Survey.objects.filter(session=session).first()
+    current = Survey.objects.filter(purpose=SurveyPurpose.AFTER_SESSION, archived_at=None)
+    own = current.filter(session=session).first()
     if own is None and session.series_id:
-        own = Survey.objects.filter(series_id=session.series_id).first()
-    return own or Survey.objects.filter(is_default=True).first()
+        own = current.filter(series_id=session.series_id).first()
+    return own or current.filter(is_default=True).first()
 
 
 @transaction.atomic
@@ -135,7 +142,7 @@ def open_invitation(token: str, *, now: datetime | None = None) -> SurveyInvitat
         raise SurveyWithdrawn
     if invitation is None or invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
-    if SurveyResponse.objects.filter(registration=invitation.registration).exists():
+    if answered(invitation.registration, invitation.survey.purpose):
         raise SurveyClosed
     return invitation
 
@@ -158,7 +165,7 @@ def submit_response(
         raise SurveyWithdrawn
     if invitation.used_at is not None or invitation.closes_at <= now:
         raise SurveyClosed
-    if SurveyResponse.objects.filter(registration=registration).exists():
+    if answered(registration, invitation.survey.purpose):
         raise SurveyClosed
     survey = invitation.survey
     organisation = registration.organisation

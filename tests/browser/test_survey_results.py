@@ -55,7 +55,7 @@ def answered(session, *, recommend, comment=""):
     registration = RegistrationFactory(
         session=session, person=UserFactory(organisation=firm), attended=True
     )
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     response = SurveyResponse.objects.create(
         survey=survey,
         session=session,

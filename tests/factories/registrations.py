@@ -64,7 +64,7 @@ def default_survey():
     """The default survey is loaded by a migration; tests take it, never build it."""
     from registrations.models import Survey
 
-    return Survey.objects.get(is_default=True)
+    return Survey.objects.get(slug="impact")
 
 
 class SurveyInvitationFactory(factory.django.DjangoModelFactory):

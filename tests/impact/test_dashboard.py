@@ -84,7 +84,7 @@ def many_registrations(session, count: int, *, code="CL") -> None:
 
 def answer(session, registration, **answers) -> None:
     """A survey response to the default survey: answers by question code."""
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     organisation = registration.organisation
     response = SurveyResponse.objects.create(
         survey=survey,

@@ -112,7 +112,7 @@ def held():
     )
     RegistrationFactory(session=session, attended=False, minutes_attended=0)
     AttendanceRecord.objects.create(session=session, name="Walk-in", minutes=40, attended=True)
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     response = SurveyResponse.objects.create(
         survey=survey,
         session=session,
@@ -419,7 +419,7 @@ def test_answer_rows_are_one_per_response_and_question(staff_client, held):
 def test_answer_rows_for_people_give_the_questions_text(staff_client, held):
     header, rows = csv_table(staff_client.get(rows_url("answers", language="fr")))
 
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     with translation.override("fr"):
         questions = [survey.questions.get(code=code).text for code in ("satisfaction", "comments")]
     question = [code for code, _label in ANSWER_COLUMNS].index("question")
@@ -443,7 +443,7 @@ def test_row_exports_take_the_same_queries_for_one_row_as_for_three(staff_client
         RegistrationFactory(session=session, attended=True, minutes_attended=30)
         AttendanceRecord.objects.create(session=session, name="Another", minutes=5)
         response = SurveyResponse.objects.create(
-            survey=Survey.objects.get(is_default=True),
+            survey=Survey.objects.get(slug="impact"),
             session=session,
             economy=economy("CL"),
             organisation_kind="firm",

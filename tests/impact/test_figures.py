@@ -85,7 +85,7 @@ def register(session, organisation, status="confirmed", attended=None, *, person
 
 def respond(registration, answers, *, session=None, anonymous_facts=None):
     """A survey response with its answers; an anonymous one keeps only the facts."""
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     organisation = registration.organisation if registration else None
     facts = anonymous_facts or {
         "economy": organisation.economy,

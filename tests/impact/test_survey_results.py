@@ -47,7 +47,7 @@ def respond(session, *, shares_with=(), anonymous=False, language="en", **answer
         shares_with_cohosts=bool(shares_with),
         shared_with=list(shares_with),
     )
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     response = SurveyResponse.objects.create(
         survey=survey,
         session=session,

@@ -365,7 +365,7 @@ def test_retention_keeps_the_anonymised_peoples_keys_for_the_session(webinar):
 @pytest.fixture
 def invitations(webinar):
     _session, registrations = webinar
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     return {
         key: SurveyInvitation.objects.create(
             survey=survey, registration=registration, closes_at=timezone.now() + timedelta(days=7)
@@ -522,7 +522,7 @@ def test_a_message_queued_before_the_erasure_is_never_sent(webinar, mailoutbox):
 def test_the_download_holds_attendance_messages_and_survey_invitations(client, webinar):
     session, registrations = webinar
     ana = registrations["ana"].person
-    survey = Survey.objects.get(is_default=True)
+    survey = Survey.objects.get(slug="impact")
     SurveyInvitation.objects.create(
         survey=survey, registration=registrations["ana"], closes_at=timezone.now()
     )

@@ -169,7 +169,7 @@ def test_those_who_attended_a_finished_session_are_invited_once(session, people)
 
     assert (invited, again) == (3, 0)
     invitations = SurveyInvitation.objects.order_by("registration")
-    default = Survey.objects.get(is_default=True)
+    default = Survey.objects.get(slug="impact")
     assert [(i.registration, i.survey, i.closes_at) for i in invitations] == [
         (people[key], default, now + timedelta(days=14)) for key in ("en", "fr", "es")
     ]
@@ -424,7 +424,7 @@ def test_a_token_opens_only_its_own_survey(client, session, people):
     )
 
     assert kofi_invitation.survey == own
-    assert awa_invitation.survey == Survey.objects.get(is_default=True)
+    assert awa_invitation.survey == Survey.objects.get(slug="impact")
     assert list(kofi_form.fields) == ["most_useful", "pace"]
     assert list(awa_form.fields) == DEFAULT_CODES
     kofis = SurveyResponse.objects.get()
@@ -452,7 +452,7 @@ def test_a_closed_survey_cannot_be_answered(client, invitation):
 
 
 def test_an_invitation_stays_open_for_the_surveys_days(session, people):
-    default = Survey.objects.get(is_default=True)
+    default = Survey.objects.get(slug="impact")
     default.open_days = 7
     default.save()
     now = timezone.now()
@@ -465,7 +465,7 @@ def test_an_invitation_stays_open_for_the_surveys_days(session, people):
 
 
 def test_an_anonymous_survey_keeps_the_firm_not_the_person(client, session, people):
-    Survey.objects.filter(is_default=True).update(anonymous=True)
+    Survey.objects.filter(slug="impact").update(anonymous=True)
     surveys.invite_attendees(session)
     invitation = invitation_of(people["es"])
 
@@ -489,7 +489,7 @@ def test_an_anonymous_survey_keeps_the_firm_not_the_person(client, session, peop
 
 
 def test_an_anonymous_response_cannot_be_traced_to_its_invitation(client, session, people):
-    Survey.objects.filter(is_default=True).update(anonymous=True)
+    Survey.objects.filter(slug="impact").update(anonymous=True)
     surveys.invite_attendees(session)
     for key in ("en", "fr", "es"):
         client.post(survey_url(invitation_of(people[key]), key), ANSWERS)
