@@ -40,7 +40,9 @@ class SurveyWithdrawn(SurveyClosed):
 
 def answered(registration: Registration, purpose: str) -> bool:
     """Whether the registration has its response to a survey of this purpose already."""
-    return SurveyResponse.objects.filter(registration=registration, survey__purpose=purpose).exists()
+    return SurveyResponse.objects.filter(
+        registration=registration, survey__purpose=purpose
+    ).exists()
 
 
 def survey_for(session: Session) -> Survey | None:
