@@ -12,16 +12,14 @@ from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
 from registrations.attendance.services import refuse_past_retention
 from registrations.models import (
-    Answer,
-    Choice,
     MessageKind,
-    QuestionKind,
     Registration,
     Survey,
     SurveyInvitation,
     SurveyPurpose,
     SurveyResponse,
 )
+from registrations.questions.answers import save_answers
 from registrations.services import queue_message
 
 # The tasks queued here, by the dotted path the queue stores: registrations/tasks.py (the top
@@ -155,8 +153,9 @@ def submit_response(
 ) -> SurveyResponse:
     """Record the answers of one invitation, once: the link is spent in the same transaction.
 
-    `answers` maps question codes to values already cleaned by the form (int, bool, str, or a
-    list of choice codes). An anonymous survey keeps economy, firm size and kind, not the person.
+    `answers` maps question codes to values already cleaned by the form (registrations
+    .questions.fields), stored by `save_answers`. An anonymous survey keeps economy, firm size
+    and kind, not the person.
     """
     now = now or timezone.now()
     token = invitation.token
@@ -178,6 +177,9 @@ def submit_response(
         economy_id=organisation.economy_id,
         organisation_kind=organisation.kind,
         size_band=organisation.size_band,
+        # The registration's facts as the person gave them when registering, as reports cut.
+        women_led=registration.women_led,
+        youth_led=registration.youth_led,
         language=language,
         # An anonymous answer keeps only its day: an exact time would match it to the
         # moment its invitation was spent, and so to the person.
@@ -185,21 +187,7 @@ def submit_response(
         if survey.anonymous
         else now,
     )
-    for question in survey.questions.all():
-        value = answers.get(question.code)
-        if value in (None, "", []):
-            continue
-        answer = Answer(response=response, question=question)
-        if question.kind in (QuestionKind.SCALE, QuestionKind.NPS):
-            answer.number = int(value)
-        elif question.kind == QuestionKind.YES_NO:
-            answer.boolean = bool(value)
-        elif question.kind == QuestionKind.TEXT:
-            answer.text = str(value)
-        answer.save()
-        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-            codes = value if isinstance(value, list) else [value]
-            answer.choices.set(Choice.objects.filter(question=question, code__in=codes))
+    save_answers(response, survey.questions.all(), answers)
     invitation.used_at = now
     invitation.save(update_fields=["used_at"])
     return response
