@@ -75,6 +75,11 @@ JOBS = (
         timedelta(hours=1),
         "registrations.periodic_jobs.send_due_survey_reminders",
     ),
+    PeriodicJob(
+        "outcome_surveys",
+        timedelta(hours=1),
+        "registrations.periodic_jobs.send_due_outcome_surveys",
+    ),
     PeriodicJob("retention", timedelta(days=1), "registrations.periodic_jobs.apply_retention"),
     PeriodicJob("forget_old_runs", timedelta(days=1), "outreach.periodic.forget_old_runs"),
 )

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from outreach import audit
 from outreach.models import AuditAction
-from registrations import privacy
-from registrations.models import MessageKind, Survey, SurveyInvitation
+from registrations import outcomes, privacy
+from registrations.models import Survey, SurveyInvitation
 from registrations.services import queue_message
+from registrations.surveys.services import reminder_kind
 
 
 @transaction.atomic
@@ -42,7 +43,8 @@ def send_due_survey_reminders(*, now: datetime | None = None) -> int:
     """One reminder to each invited person who has not answered once their survey's reminder
     delay has passed, while the survey is open. Each invitation's session also queues its
     reminder as a deferred task; whichever comes first sends it, the other finds it sent.
-    Returns how many were queued."""
+    An outcome survey's invitation (registrations.outcomes) gets its own reminder, from here
+    only. Returns how many were queued."""
     now = now or timezone.now()
     count = 0
     for survey in Survey.objects.filter(invitations__reminded_at__isnull=True).distinct():
@@ -59,8 +61,15 @@ def send_due_survey_reminders(*, now: datetime | None = None) -> int:
             .select_related("registration__session")
         )
         for invitation in due:
-            queue_message(invitation.registration, MessageKind.SURVEY_REMINDER)
+            kind, unique = reminder_kind(invitation)
+            queue_message(invitation.registration, kind, unique=unique)
             invitation.reminded_at = now
             invitation.save(update_fields=["reminded_at"])
             count += 1
     return count
+
+
+def send_due_outcome_surveys(*, now: datetime | None = None) -> int:
+    """The outcome surveys due by now, once per organisation and period
+    (registrations.outcomes). Returns how many organisations were invited."""
+    return outcomes.send_due_outcome_surveys(now=now)

@@ -16,6 +16,7 @@ from outreach.exports import as_download
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
 from outreach.permissions import is_signed_in, require
+from outreach.timezones import format_day
 from registrations import (
     cohost_links,
     confirmations,
@@ -326,10 +327,17 @@ def survey(request, token):
         except surveys.SurveyClosed:
             return render(request, "registrations/survey_closed.html", status=404)
         return render(request, "registrations/survey_thanks.html", {"invitation": invitation})
+    context = {"form": form, "invitation": invitation, "session": invitation.registration.session}
+    if invitation.series_id:
+        # An outcome survey asks about a series since the organisation's first session of it.
+        context["series"] = invitation.series
+        context["since"] = format_day(
+            timezone.localtime(invitation.period_starts_at), "long", _language()
+        )
     return render(
         request,
         "registrations/survey.html",
-        {"form": form, "invitation": invitation, "session": invitation.registration.session},
+        context,
         status=400 if request.method == "POST" else 200,
     )
 

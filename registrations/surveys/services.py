@@ -98,12 +98,24 @@ def send_survey(session: Session, *, by: User | None) -> int:
     return count
 
 
+def reminder_kind(invitation: SurveyInvitation) -> tuple[str, str]:
+    """The kind of an invitation's one reminder, and what makes its message's key its own:
+    an outcome survey (one per organisation and period, registrations.outcomes) has its own."""
+    if invitation.organisation_id is not None:
+        return MessageKind.OUTCOME_SURVEY_REMINDER, f"i{invitation.pk}"
+    return MessageKind.SURVEY_REMINDER, ""
+
+
 def send_reminders(session: Session, *, now: datetime | None = None) -> int:
-    """One reminder to each invited person who has not answered while the survey is open."""
+    """One reminder to each person invited after this session who has not answered while the
+    survey is open. Not to an outcome survey's invitation that names the session's
+    registration: the periodic job reminds those when their own delay has passed
+    (registrations.periodic_jobs.send_due_survey_reminders)."""
     now = now or timezone.now()
     pending = SurveyInvitation.objects.filter(
         registration__session=session,
         registration__person__isnull=False,
+        organisation__isnull=True,
         used_at__isnull=True,
         reminded_at__isnull=True,
         closes_at__gt=now,
@@ -111,7 +123,8 @@ def send_reminders(session: Session, *, now: datetime | None = None) -> int:
     count = 0
     with transaction.atomic():
         for invitation in pending:
-            queue_message(invitation.registration, MessageKind.SURVEY_REMINDER)
+            kind, unique = reminder_kind(invitation)
+            queue_message(invitation.registration, kind, unique=unique)
             invitation.reminded_at = now
             invitation.save(update_fields=["reminded_at"])
             count += 1
@@ -169,14 +182,17 @@ def submit_response(
     if answered(registration, invitation.survey.purpose):
         raise SurveyClosed
     survey = invitation.survey
-    organisation = registration.organisation
     response = SurveyResponse.objects.create(
         survey=survey,
         session=registration.session,
         registration=None if survey.anonymous else registration,
-        economy_id=organisation.economy_id,
-        organisation_kind=organisation.kind,
-        size_band=organisation.size_band,
+        # The registration's facts as the person gave them when registering, as reports cut
+        # (an outcome survey's: its anchor registration's), kept should it be erased later.
+        economy_id=registration.economy_id,
+        organisation_kind=registration.organisation_kind,
+        size_band=registration.size_band,
+        women_led=registration.women_led,
+        youth_led=registration.youth_led,
         # The registration's facts as the person gave them when registering, as reports cut.
         women_led=registration.women_led,
         youth_led=registration.youth_led,
@@ -194,6 +210,9 @@ def submit_response(
 
 
 def response_rate(session: Session) -> tuple[int, int]:
-    """(responses, invitations) of a session."""
-    invitations = SurveyInvitation.objects.filter(registration__session=session)
+    """(responses, invitations) of a session's survey after it (not the outcome surveys that
+    name one of its registrations)."""
+    invitations = SurveyInvitation.objects.filter(
+        registration__session=session, organisation__isnull=True
+    )
     return invitations.filter(used_at__isnull=False).count(), invitations.count()

@@ -315,6 +315,7 @@ def test_health_shows_when_each_job_last_ran_and_flags_one_overdue(client):
         "scheduler": False,
         "finish_sessions": False,
         "survey_reminders": False,
+        "outcome_surveys": False,
         "retention": True,
         "forget_old_runs": False,
     }
