@@ -193,9 +193,6 @@ def submit_response(
         size_band=registration.size_band,
         women_led=registration.women_led,
         youth_led=registration.youth_led,
-        # The registration's facts as the person gave them when registering, as reports cut.
-        women_led=registration.women_led,
-        youth_led=registration.youth_led,
         language=language,
         # An anonymous answer keeps only its day: an exact time would match it to the
         # moment its invitation was spent, and so to the person.
