@@ -245,6 +245,10 @@ ZOOM_OAUTH_URL = env_str("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
 ZOOM_API_URL = env_str("ZOOM_API_URL", "https://api.zoom.us/v2")
 # How long a registration waits for a busy session's seats before asking the person to retry.
 OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
+# Messages an organiser writes to a group go out at most this many a minute (registrations.bulk).
+OUTREACH_BULK_MESSAGES_PER_MINUTE = env_int("OUTREACH_BULK_MESSAGES_PER_MINUTE", 120)
+if OUTREACH_BULK_MESSAGES_PER_MINUTE < 1:
+    raise ConfigurationError("OUTREACH_BULK_MESSAGES_PER_MINUTE must be 1 or more.")
 # A message that fails is tried again, waiting longer each time, up to this many attempts.
 OUTREACH_MESSAGE_ATTEMPTS = env_int("OUTREACH_MESSAGE_ATTEMPTS", 5)
 # A message claimed by a worker this long ago and still not sent was left by a worker that died:

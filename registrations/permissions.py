@@ -1,10 +1,11 @@
 """Who may see and change registrations; every registrations view and export asks here."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from events import permissions as events_permissions
 from events.models import Session
 from outreach import permissions as base
+from outreach.permissions import rule
 from registrations.models import Registration, RegistrationStatus
 
 
@@ -38,3 +39,22 @@ def cohost_may_see_details(user, registration: Registration) -> bool:
         and registration.person_id is not None
         and organisation_id in {organisation.pk for organisation in registration.shared_with.all()}
     )
+
+
+@rule("write_to_registrants")
+def can_write_to_registrants(user) -> bool:
+    """Write a message to a group of a session's registrants (registrations.bulk): organisers,
+    and co-host managers for their own organisation's sessions (`writable_sessions`)."""
+    return base.is_organiser(user) or base.is_cohost_manager(user)
+
+
+def writable_sessions(user) -> QuerySet[Session]:
+    """The sessions whose registrants a person may write to: every session for organisers,
+    their organisation's for co-host managers (another's is a 404), none for anyone else. A
+    series' registrants are written to by organisers only (events.permissions
+    .can_manage_sessions)."""
+    if base.is_organiser(user):
+        return Session.objects.all()
+    if base.is_cohost_manager(user):
+        return events_permissions.cohost_sessions(user)
+    return Session.objects.none()

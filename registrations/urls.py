@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import organiser_views, views
+from registrations import bulk_views, organiser_views, views
 
 app_name = "registrations"
 
@@ -69,6 +69,8 @@ urlpatterns = [
         organiser_views.retry_message,
         name="retry-message",
     ),
+    path("manage/sessions/<int:pk>/write/", bulk_views.write_to_session, name="bulk-session"),
+    path("manage/series/<slug:slug>/write/", bulk_views.write_to_series, name="bulk-series"),
     path(
         "manage/sessions/<int:pk>/fill-from-waitlist/",
         organiser_views.fill_from_waitlist,

@@ -214,6 +214,19 @@ EXPECTED: dict[str, dict] = {
         "GET": organisers_only(405),
         "POST": organisers_only(MANAGE_REGISTRATIONS),
     },
+    # Writing to a group of registrants (registrations/bulk_views.py): organisers, and co-host
+    # managers for their own sessions (B's manager does not find session A; A's viewer is
+    # refused). A POST without a message shows the form again with its errors.
+    "registrations:bulk-session": {
+        method: {
+            **organisers_only(200),
+            "cohost_a_manager": 200,
+            "cohost_b": 404,
+        }
+        for method in ("GET", "POST")
+    },
+    # A series' registrants: organisers only.
+    "registrations:bulk-series": {"GET": organisers_only(200), "POST": organisers_only(200)},
     # Attendance and surveys (registrations/organiser_views.py).
     "registrations:attendance": organisers_only(200),
     # The attendance page's forms: a report with nothing in it is shown again with the error.
@@ -584,6 +597,7 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:manage-action": (ORGANISERS, ("GET", "POST")),
     "registrations:retry-message": (ORGANISERS, ("POST",)),
     "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
+    "registrations:bulk-session": (COHOST_MANAGERS, ("GET", "POST")),
     "registrations:attendance": (ORGANISERS, ("GET", "POST")),
     "registrations:attendance-preview": (ORGANISERS, ("POST",)),
     "registrations:attendance-import": (ORGANISERS, ("POST",)),

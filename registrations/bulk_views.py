@@ -1,0 +1,97 @@
+"""Writing to a group of registrants: write, preview per language, send (registrations.bulk).
+
+A session's page is for organisers and for co-host managers of that session (another
+organisation's session is a 404, co-host members who are not managers get 403); a series' page
+is for organisers. Sending redirects back (POST-redirect-GET); the form's token makes a second
+submission of the same form send nothing more.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from events.models import Series, Session
+from events.permissions import can_manage_sessions
+from outreach import permissions as base
+from outreach.permissions import require
+from registrations import bulk
+from registrations.bulk_forms import BulkMessageForm
+from registrations.models import Segment
+from registrations.permissions import can_write_to_registrants, writable_sessions
+
+PREVIEW, SEND = "preview", "send"
+
+
+@require(can_write_to_registrants)
+@require_http_methods(["GET", "POST"])
+def write_to_session(request, pk):
+    session = get_object_or_404(writable_sessions(request.user), pk=pk)
+    if base.is_organiser(request.user):
+        back = reverse("registrations:manage", args=[session.pk])
+    else:
+        back = reverse("cohost:session", args=[session.pk])
+    return _write(request, {"session": session}, back=back)
+
+
+@require(can_manage_sessions)
+@require_http_methods(["GET", "POST"])
+def write_to_series(request, slug):
+    series = get_object_or_404(Series, slug=slug)
+    return _write(request, {"series": series}, back=reverse("events:series-edit", args=[slug]))
+
+
+def _write(request, target: dict, *, back: str):
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    groups = None
+    if request.method == "POST":
+        form = BulkMessageForm(request.POST)
+        if form.is_valid():
+            if step == SEND:
+                try:
+                    sent = bulk.send_bulk_message(
+                        **target,
+                        segment=form.cleaned_data["segment"],
+                        texts=form.texts(),
+                        token=form.cleaned_data["token"],
+                        by=request.user,
+                    )
+                except bulk.NobodyToWrite:
+                    messages.error(
+                        request, _("Nobody in this group can be written to: nothing was sent.")
+                    )
+                else:
+                    messages.success(request, _on_its_way(sent.recipient_count))
+                    return redirect(request.path)
+            elif step == PREVIEW:
+                groups = bulk.preview(
+                    bulk.draft(form.texts()), **target, segment=form.cleaned_data["segment"]
+                )
+    else:
+        form = BulkMessageForm(
+            initial={"token": bulk.new_send_token(), "segment": Segment.REGISTERED}
+        )
+    subject = target.get("session") or target.get("series")
+    return render(
+        request,
+        "registrations/manage/bulk_write.html",
+        {
+            **target,
+            "title": subject.display_title if isinstance(subject, Session) else subject.title,
+            "back": back,
+            "form": form,
+            "groups": groups,
+            "total": sum(group.count for group in groups or []),
+            "sent": bulk.sent_messages(**target),
+        },
+    )
+
+
+def _on_its_way(count: int) -> str:
+    return ngettext(
+        "The message is on its way to %(count)s person.",
+        "The message is on its way to %(count)s people.",
+        count,
+    ) % {"count": count}
