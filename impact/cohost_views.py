@@ -50,12 +50,20 @@ def _session(request, pk):
     return get_object_or_404(events_permissions.cohost_sessions(request.user), pk=pk)
 
 
-def _row(registration, user) -> dict:
+def _questions(session) -> list:
+    """The session's registration questions (its own, else its series'), in order."""
+    survey = queries.registration_survey(session)
+    return list(survey.questions.all()) if survey else []
+
+
+def _row(registration, user, questions=()) -> dict:
     """What a co-host member sees of one registrant listed (queries.cohost_registrants): the
-    details only as far as registrations.permissions lets it."""
+    details, and the answers to the registration questions, only as far as
+    registrations.permissions lets it."""
     shared = cohost_may_see_details(user, registration)
     organisation = registration.organisation
     return {
+    answers = queries.registration_answers(registration) if shared else {}
         "name": registration.person.full_name if shared else "",
         "email": registration.person.email if shared else "",
         "organisation": organisation.name if shared else "",
@@ -66,6 +74,7 @@ def _row(registration, user) -> dict:
         "via_link": registration.source == "cohost",
         "shared": shared,
     }
+        "answers": [(question.text, answers.get(question.code, "")) for question in questions],
 
 
 @require(base.is_cohost_member)
@@ -74,7 +83,9 @@ def session(request, pk):
     session = _session(request, pk)
     organisation = request.user.organisation
     registrants = [
-        _row(r, request.user) for r in queries.cohost_registrants(session, organisation.pk)
+    questions = _questions(session)
+        _row(r, request.user, questions)
+        for r in queries.cohost_registrants(session, organisation.pk)
     ]
     return render(
         request,
@@ -83,6 +94,7 @@ def session(request, pk):
             "session": session,
             "organisation": organisation,
             "registrants": registrants,
+            "questions": questions,
             "figures": tables.workspace_figures(Figures(Audience.cohost(organisation.pk)), session),
             # Only a published session has a registration page to share (none for drafts).
             "share": invitations.share_links(session, organisation)
@@ -121,12 +133,17 @@ def registrants_csv(request, pk):
     registrants = services.export_cohost_registrants(session, by=request.user)
 
     def rows():
-        yield [str(COLUMN_LABELS[column]) for column in COLUMNS]
+        # A column per registration question, headed by its text in English, as in the
+        # organisers' export (registrations.organiser_views.registration_csv).
+        yield [str(COLUMN_LABELS[column]) for column in COLUMNS] + [
+            question.text_en or question.text for question in questions
+        ]
         for registration in registrants.iterator(chunk_size=2000):
-            row = _row(registration, request.user)
-            yield [row[column] for column in COLUMNS]
+            row = _row(registration, request.user, questions)
+            yield [row[column] for column in COLUMNS] + [answer for _q, answer in row["answers"]]
 
     filename = export_filename(
+    questions = _questions(session)
         "registrants", f"session-{session.pk}", translation.get_language(), extension="csv"
     )
     return csv_response(rows(), filename)

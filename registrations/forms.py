@@ -13,7 +13,12 @@ from outreach.models import (
     Sector,
     SizeBand,
 )
-from registrations.models import PRIVACY_NOTICE_VERSION
+from registrations.models import PRIVACY_NOTICE_VERSION, Question
+from registrations.questions.fields import question_field
+
+# A registration question's field is named after its code with this prefix, so that no code an
+# organiser chooses ("email", "consent") takes the place of one of the form's own fields.
+QUESTION_PREFIX = "question_"
 
 KIND_CHOICES = [
     (OrganisationKind.FIRM, _("A firm")),
@@ -95,7 +100,14 @@ class RegistrationForm(forms.Form):
     FIRM_FIELDS = ("size_band", "sector", "exporting_status")
 
     def __init__(
-        self, *args, person=None, language="en", cohost_names=(), target_economies=(), **kwargs
+        self,
+        *args,
+        person=None,
+        language="en",
+        cohost_names=(),
+        target_economies=(),
+        questions: tuple[Question, ...] | list[Question] = (),
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.person = person
@@ -120,6 +132,33 @@ class RegistrationForm(forms.Form):
         if person is not None:
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("You are signed in with this address.")
+        self._add_questions(questions)
+
+    def _add_questions(self, questions) -> None:
+        """The session's registration questions (registrations.queries.registration_survey),
+        in the active language, after the person's own details and before the agreements."""
+        self.questions = list(questions)
+        names = [QUESTION_PREFIX + question.code for question in self.questions]
+        for name, question in zip(names, self.questions, strict=True):
+            self.fields[name] = question_field(question)
+        if names:
+            standard = list(self.fields)
+            details = standard[: standard.index("time_zone") + 1]
+            self.order_fields([*details, *names])
+        self.question_names = names
+
+    @property
+    def question_fields(self) -> list:
+        return [self[name] for name in self.question_names]
+
+    def answers(self) -> dict:
+        """The cleaned answers to the registration questions by question code: JSON-safe values
+        (numbers, yes or no, choice and economy codes, words), as
+        registrations.questions.answers.save_answers stores them."""
+        return {
+            question.code: self.cleaned_data.get(QUESTION_PREFIX + question.code)
+            for question in self.questions
+        }
 
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))

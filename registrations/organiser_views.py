@@ -35,6 +35,8 @@ from registrations.models import (
     AttendanceRecord,
     Message,
     MessageStatus,
+    Question,
+    QuestionKind,
     Registration,
     RegistrationStatus,
     ZoomPull,
@@ -87,13 +89,55 @@ def _session_for(request, pk) -> Session:
     return get_object_or_404(Session, pk=pk)
 
 
-def _filters(request) -> dict:
+# The filter by an answer to a registration question: ?q_<question code>=<value>.
+ANSWER_FILTER_PREFIX = "q_"
+
+
+def _questions(session: Session) -> list[Question]:
+    """The session's registration questions (its own, else its series'), in order."""
+    survey = queries.registration_survey(session)
+    return list(survey.questions.all()) if survey else []
+
+
+def _filters(request, questions: list[Question] = ()) -> dict:
     status = request.GET.get("status", "")
+    answers = {}
+    for question in questions:
+        value = request.GET.get(ANSWER_FILTER_PREFIX + question.code, "").strip()[:50]
+        if value and question.kind in queries.FILTERABLE_KINDS:
+            answers[question] = value
     return {
         "status": status if status in RegistrationStatus.values else "",
         "economy": request.GET.get("economy", "")[:2].upper(),
         "text": request.GET.get("q", "")[:100],
+        "answers": answers,
     }
+
+
+def _answer_options(question: Question) -> list[tuple[str, str]]:
+    """The values the list's filter by `question` offers, as (value in the address, label)."""
+    if question.kind == QuestionKind.YES_NO:
+        return [("yes", _("Yes")), ("no", _("No"))]
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return [(choice.code, choice.text) for choice in question.choices.all()]
+    if question.kind == QuestionKind.ECONOMIES:
+        return [(economy.code, economy.name) for economy in queries.answered_economies(question)]
+    if question.kind == QuestionKind.SCALE:
+        return [(str(n), str(n)) for n in range(1, 6)]
+    return [(str(n), str(n)) for n in range(11)]  # QuestionKind.NPS
+
+
+def _answer_filters(questions: list[Question], chosen: dict) -> list[dict]:
+    return [
+        {
+            "name": ANSWER_FILTER_PREFIX + question.code,
+            "label": question.text,
+            "options": _answer_options(question),
+            "value": chosen.get(question, ""),
+        }
+        for question in questions
+        if question.kind in queries.FILTERABLE_KINDS
+    ]
 
 
 def _registrant_economies(session: Session) -> list[Economy]:
@@ -110,17 +154,26 @@ def _registrant_economies(session: Session) -> list[Economy]:
 @require_GET
 def registration_list(request, pk):
     session = _session_for(request, pk)
-    filters = _filters(request)
+    questions = _questions(session)
+    filters = _filters(request, questions)
     page = Paginator(queries.session_registrations(session, **filters), 100).get_page(
         request.GET.get("page")
     )
+    registrations = list(page.object_list)
+    for registration in registrations:
+        answers = queries.registration_answers(registration)
+        registration.answer_cells = [
+            (question.text, answers.get(question.code, "")) for question in questions
+        ]
     return render(
         request,
         "registrations/manage/registration_list.html",
         {
             "session": session,
             "page": page,
-            "registrations": list(page.object_list),
+            "registrations": registrations,
+            "questions": questions,
+            "answer_filters": _answer_filters(questions, filters["answers"]),
             "filters": filters,
             "counts": queries.status_counts(session),
             "failed": list(queries.failed_messages(session)[:50]),
@@ -137,16 +190,27 @@ def registration_csv(request, pk):
     """The filtered registrations as CSV, streamed, safe to open in a spreadsheet
     (outreach.exports), for people in the request's language or, with `?codes=1`, as codes."""
     session = _session_for(request, pk)
-    filters = _filters(request)
+    questions = _questions(session)
+    filters = _filters(request, questions)
     codes = request.GET.get("codes", "") in {"1", "true", "yes"}
     registrations = services.export_registrations(session, by=request.user, **filters)
 
     cells = [(code if codes else people) or code for _name, _label, code, people in CSV_COLUMNS]
+    # One column per registration question: its code, or its text in English (the language
+    # every question is written in, so that files from every language line up).
+    question_header = [
+        question.code if codes else (question.text_en or question.text) for question in questions
+    ]
+    answers_of = answer_codes if codes else queries.registration_answers
 
     def rows():
-        yield [name if codes else str(label) for name, label, _code, _people in CSV_COLUMNS]
+        header = [name if codes else str(label) for name, label, _code, _people in CSV_COLUMNS]
+        yield header + question_header
         for registration in registrations.iterator(chunk_size=2000):
-            yield [value(registration) for value in cells]
+            answers = answers_of(registration)
+            yield [value(registration) for value in cells] + [
+                answers.get(question.code, "") for question in questions
+            ]
 
     # The search words may be a person's name: the file's name keeps only that there were some.
     filename = export_filename(
@@ -159,6 +223,28 @@ def registration_csv(request, pk):
         extension="csv",
     )
     return csv_response(rows(), filename)
+
+
+def answer_codes(registration: Registration) -> dict:
+    """A registrant's answers to the registration questions as codes, for scripts: numbers,
+    "yes" or "no", choice and economy codes separated by ";", the words as written."""
+    values = {}
+    for response in getattr(registration, "registration_responses", ()):
+        for answer in response.answers.all():
+            question = answer.question
+            if question.kind in (QuestionKind.SCALE, QuestionKind.NPS):
+                value = answer.number
+            elif question.kind == QuestionKind.YES_NO:
+                value = "" if answer.boolean is None else ("yes" if answer.boolean else "no")
+            elif question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                choices = sorted(answer.choices.all(), key=lambda c: (c.position, c.pk))
+                value = ";".join(choice.code for choice in choices)
+            elif question.kind == QuestionKind.ECONOMIES:
+                value = ";".join(sorted(economy.code for economy in answer.economies.all()))
+            else:
+                value = answer.text
+            values[question.code] = value
+    return values
 
 
 # What an organiser may do to a registration by hand, and what they are told once it is done.

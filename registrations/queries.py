@@ -2,20 +2,27 @@
 
 from datetime import datetime
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from events.models import Series, Session
 from events.queries import with_related
-from outreach.models import Organisation
+from outreach.models import Economy, Organisation
 from registrations.models import (
+    Answer,
     AttendanceRecord,
     Message,
     MessageStatus,
+    Question,
+    QuestionKind,
     Registration,
     RegistrationStatus,
+    Survey,
+    SurveyPurpose,
+    SurveyResponse,
 )
 from registrations.permissions import shared_with_cohost
+from registrations.questions.answers import ANSWER_PREFETCH, answer_values
 
 
 def registration_by_token(token: str) -> Registration | None:
@@ -49,10 +56,107 @@ def sessions_in_personal_feed(person) -> QuerySet[Session]:
     )
 
 
-def session_registrations(
-    session: Session, *, status: str = "", economy: str = "", text: str = ""
+# --- Registration questions ----------------------------------------------------------------
+
+# The kinds of registration question an organiser's list filters by, and how a value in the
+# address (?q_<code>=<value>) reads: "yes"/"no", a choice code, an economy code, a number.
+FILTERABLE_KINDS = (
+    QuestionKind.YES_NO,
+    QuestionKind.SINGLE,
+    QuestionKind.MULTIPLE,
+    QuestionKind.ECONOMIES,
+    QuestionKind.SCALE,
+    QuestionKind.NPS,
+)
+
+
+def registration_survey(session: Session) -> Survey | None:
+    """The questions a session's registration form adds (purpose "registration"): the
+    session's own current ones, else its series', else none. Questions and their choices come
+    prefetched, in order (`survey.questions.all()`)."""
+    current = Survey.objects.filter(
+        purpose=SurveyPurpose.REGISTRATION, archived_at=None
+    ).prefetch_related(Prefetch("questions", queryset=Question.objects.prefetch_related("choices")))
+    if session.series_id:
+        # One query for both: the session's own survey sorts first and overrides its series'.
+        surveys = list(current.filter(Q(session=session) | Q(series_id=session.series_id)))
+        surveys.sort(key=lambda survey: survey.session_id is None)
+        return surveys[0] if surveys else None
+    return current.filter(session=session).first()
+
+
+def _answer_condition(question: Question, value: str) -> Q | None:
+    """How an answer to `question` matches `value` from the address; None for a value that
+    cannot match (a filter that finds nobody rather than one that is ignored)."""
+    if question.kind == QuestionKind.YES_NO:
+        return Q(boolean=value == "yes") if value in ("yes", "no") else None
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return Q(choices__code=value)
+    if question.kind == QuestionKind.ECONOMIES:
+        return Q(economies__code=value.upper())
+    if question.kind in (QuestionKind.SCALE, QuestionKind.NPS):
+        return Q(number=int(value)) if value.isdigit() and len(value) <= 2 else None
+    return None
+
+
+def with_answers(
+    registrations: QuerySet[Registration], answers: dict[Question, str] | None = None
 ) -> QuerySet[Registration]:
-    """An organiser's view of one session's registrations, waitlist in order."""
+    """Registrations with their answers to registration questions, prefetched in a fixed
+    number of queries (`registration.registration_responses`, a list of at most one response
+    per registration form version; read with registrations.questions.answers.answer_values),
+    and kept only where they answered each question of `answers` with its value."""
+    for question, value in (answers or {}).items():
+        condition = _answer_condition(question, value)
+        if condition is None:
+            return registrations.none()
+        registrations = registrations.filter(
+            Exists(
+                Answer.objects.filter(
+                    condition, response__registration=OuterRef("pk"), question=question
+                )
+            )
+        )
+    return registrations.prefetch_related(
+        Prefetch(
+            "survey_responses",
+            queryset=SurveyResponse.objects.filter(
+                survey__purpose=SurveyPurpose.REGISTRATION
+            ).prefetch_related(*ANSWER_PREFETCH),
+            to_attr="registration_responses",
+        )
+    )
+
+
+def registration_answers(registration: Registration) -> dict:
+    """A registrant's answers to the registration questions by question code, as people read
+    them, from what `with_answers` prefetched."""
+    values = {}
+    for response in getattr(registration, "registration_responses", ()):
+        values.update(answer_values(response))
+    return values
+
+
+def answered_economies(question: Question) -> list[Economy]:
+    """The economies some registrant named in answer to an economies question, by name: the
+    choices of the organisers' filter by that question."""
+    return list(
+        Economy.objects.filter(
+            pk__in=Answer.objects.filter(question=question).values("economies")
+        ).order_by("sort_name", "code")
+    )
+
+
+def session_registrations(
+    session: Session,
+    *,
+    status: str = "",
+    economy: str = "",
+    text: str = "",
+    answers: dict[Question, str] | None = None,
+) -> QuerySet[Registration]:
+    """An organiser's view of one session's registrations, waitlist in order, with their
+    answers to the registration questions (`with_answers`, filtered by `answers`)."""
     registrations = Registration.objects.filter(session=session).select_related(
         "person", "organisation__economy", "source_organisation"
     )
@@ -66,6 +170,7 @@ def session_registrations(
             | Q(person__email__icontains=word)
             | Q(organisation__name__icontains=word)
         )
+    registrations = with_answers(registrations, answers)
     return registrations.order_by("status", "waitlisted_at", "created_at", "pk")
 
 
@@ -89,8 +194,9 @@ def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Regis
     """The people registered for a co-hosted session that this co-host may list: not
     cancelled, and only those whose details it may see (registrations.permissions
     .shared_with_cohost). Nothing of the others is listed, not even their economy, kind or
-    size: the co-host's figures count them (impact.outside)."""
-    return (
+    size, nor their answers to the registration questions: the co-host's figures count them
+    (impact.outside). The answers of those listed come prefetched (`with_answers`)."""
+    registrations = (
         Registration.objects.filter(shared_with_cohost(organisation_id), session=session)
         .exclude(status=RegistrationStatus.CANCELLED)
         .select_related("person", "organisation__economy", "source_organisation")
@@ -99,6 +205,8 @@ def cohost_registrants(session: Session, organisation_id: int) -> QuerySet[Regis
         )
         .order_by("created_at", "pk")
     )
+    # Their answers to the registration questions travel with the details they share.
+    return with_answers(registrations)
 
 
 def unmatched_attendance(session: Session) -> QuerySet[AttendanceRecord]:

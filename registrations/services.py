@@ -40,7 +40,11 @@ from registrations.models import (
     RegistrationState,
     RegistrationStatus,
     ReminderRun,
+    Survey,
+    SurveyPurpose,
+    SurveyResponse,
 )
+from registrations.questions.answers import EMPTY, save_answers
 
 # The tasks queued here, by the dotted path the queue stores: registrations/tasks.py (the top
 # of the app) imports this module to run them, so this module does not import it back.
@@ -478,10 +482,17 @@ def fill_from_waitlist(session: Session, *, by: User | None) -> list[Registratio
 
 @transaction.atomic
 def export_registrations(
-    session: Session, *, by: User | None, status: str = "", economy: str = "", text: str = ""
+    session: Session,
+    *,
+    by: User | None,
+    status: str = "",
+    economy: str = "",
+    text: str = "",
+    answers: dict | None = None,
 ) -> QuerySet[Registration]:
-    """An organiser downloads a session's registrations, filtered: returns them
-    (`queries.session_registrations`) and writes an EXPORT_DOWNLOADED audit entry. The search
+    """An organiser downloads a session's registrations, filtered (by answers to registration
+    questions too: `answers` maps a Question to a value): returns them, with their answers
+    (`queries.session_registrations`), and writes an EXPORT_DOWNLOADED audit entry. The search
     words may be a person's name: the entry keeps only that there were some."""
     audit.record(
         by,
@@ -491,8 +502,11 @@ def export_registrations(
         status=status,
         economy=economy,
         search=bool(text),
+        **({"answers": {q.code: value for q, value in answers.items()}} if answers else {}),
     )
-    return queries.session_registrations(session, status=status, economy=economy, text=text)
+    return queries.session_registrations(
+        session, status=status, economy=economy, text=text, answers=answers
+    )
 
 
 # --- Messages -------------------------------------------------------------------------------
@@ -754,6 +768,47 @@ def _source(brought_by: Organisation | None) -> str:
     return RegistrationSource.COHOST if brought_by else RegistrationSource.DIRECT
 
 
+def _answer_questions(
+    registration: Registration,
+    survey: Survey | None,
+    answers: dict | None,
+    *,
+    language: str,
+    replace: bool,
+) -> SurveyResponse | None:
+    """Store the answers to the registration form's questions (`survey`, purpose
+    "registration") with the registration, in the caller's transaction: one SurveyResponse
+    carrying the registration's organisation facts and the form's language, and one Answer per
+    question answered (registrations.questions.answers.save_answers). Nothing when the form
+    asked no question or none was answered.
+
+    `replace`: the registration may have answers already (registered again after cancelling,
+    or a second click of the same person): the earlier answers go and the form's latest stand,
+    as the rest of the form's details do."""
+    if replace:
+        SurveyResponse.objects.filter(
+            registration=registration, survey__purpose=SurveyPurpose.REGISTRATION
+        ).delete()
+    if survey is None or registration.person_id is None:
+        return None
+    answers = answers or {}
+    if all(answers.get(question.code) in EMPTY for question in survey.questions.all()):
+        return None
+    response = SurveyResponse.objects.create(
+        survey=survey,
+        session_id=registration.session_id,
+        registration=registration,
+        economy_id=registration.economy_id,
+        organisation_kind=registration.organisation_kind,
+        size_band=registration.size_band,
+        women_led=registration.women_led,
+        youth_led=registration.youth_led,
+        language=language,
+    )
+    save_answers(response, survey.questions.all(), answers)
+    return response
+
+
 @transaction.atomic
 def register_from_form(
     session: Session,
@@ -762,6 +817,8 @@ def register_from_form(
     person: User | None,
     language: str,
     brought_by: Organisation | None = None,
+    survey: Survey | None = None,
+    answers: dict | None = None,
 ) -> Registration | PendingRegistration:
     """Register from the public form: find or add the organisation and the person, then register.
 
@@ -781,14 +838,21 @@ def register_from_form(
     whether it went (Again.RESENT) or one went too recently (Again.TOO_SOON).
     For an address already known the page says only that an email went if the address is known
     (whether registered already or not), so that nobody learns what that person registered for.
-    `brought_by` is the co-host whose invitation link the person followed. All of it is one
-    transaction: a refused registration leaves no new person or organisation. Returns the
-    registration, or the pending registration whose link was queued.
+    `brought_by` is the co-host whose invitation link the person followed. `answers` (by
+    question code, as RegistrationForm.answers cleans them) answer `survey`, the session's
+    registration questions (queries.registration_survey): stored with the registration
+    (`_answer_questions`), held in the pending registration's details for an address already
+    known, and left as they were for a person registered already (registering again after
+    cancelling replaces them). All of it is one transaction: a refused registration leaves no
+    new person, organisation or answer. Returns the registration, or the pending registration
+    whose link was queued.
     """
     if person is None:
         known = User.objects.filter(email=normalise_email(data["email"])).first()
         if known is not None:
-            return _hold_registration(session, person=known, data=data, brought_by=brought_by)
+            return _hold_registration(
+                session, person=known, data=data, brought_by=brought_by, answers=answers
+            )
     organisation = find_or_create_organisation(_organisation_details(data))
     if person is not None:
         _update_profile(person, data, organisation)
@@ -799,7 +863,7 @@ def register_from_form(
         )
         if registered is not None:
             return _again(registered)
-        return register(
+        registration = register(
             session,
             person=person,
             organisation=organisation,
@@ -808,6 +872,8 @@ def register_from_form(
             shares_with_cohosts=data.get("shares_with_cohosts", False),
             job_title=data["job_title"],
         )
+        _answer_questions(registration, survey, answers, language=language, replace=True)
+        return registration
     person, created = find_or_create_person(
         email=data["email"],
         full_name=data["full_name"],
@@ -817,7 +883,9 @@ def register_from_form(
         gender=data["gender"],
     )
     if not created:  # someone registered the address a moment ago: it is known now
-        return _hold_registration(session, person=person, data=data, brought_by=brought_by)
+        return _hold_registration(
+            session, person=person, data=data, brought_by=brought_by, answers=answers
+        )
     registration = register(
         session,
         person=person,
@@ -826,6 +894,8 @@ def register_from_form(
         source_organisation=brought_by,
         job_title=data["job_title"],
     )
+    # A person created just now has no earlier registration, so no earlier answers either.
+    _answer_questions(registration, survey, answers, language=language, replace=False)
     cohosts = list(session.cohosts.all()) if data.get("shares_with_cohosts") else []
     if cohosts:
         _hold(
@@ -849,9 +919,16 @@ def _hold(pending: PendingRegistration, cohosts: list[Organisation]) -> PendingR
 
 
 def _hold_registration(
-    session: Session, *, person: User, data: dict, brought_by: Organisation | None
+    session: Session,
+    *,
+    person: User,
+    data: dict,
+    brought_by: Organisation | None,
+    answers: dict | None = None,
 ) -> Registration | PendingRegistration:
     """Keep the form's answers for a known address and email its owner the link to confirm.
+    The answers to the registration questions ride along in `details["answers"]` (codes and
+    plain values, by question code).
 
     A person already registered for the session (a double click, or the form sent again) gets
     their registration back and their confirmation again, rate-limited (`_again`): there is
@@ -871,6 +948,9 @@ def _hold_registration(
     details = {name: data.get(name) for name in FORM_DETAILS}
     details["economy"] = data["economy"].pk
     details["shares_with_cohosts"] = bool(data.get("shares_with_cohosts"))
+    details["answers"] = {
+        code: value for code, value in (answers or {}).items() if value not in EMPTY
+    }
     cohosts = list(session.cohosts.all()) if details["shares_with_cohosts"] else []
     return _hold(
         PendingRegistration(
@@ -893,8 +973,11 @@ def confirm_pending_registration(
     A registration of a known address registers now (confirmed or waitlisted as seats allow at
     this moment, with the usual messages) and writes the form's answers to the person's
     profile; sharing is switched on for the co-hosts named in the form that still co-host the
-    session. Raises confirmations.BadLink("used") the second time, RegistrationClosed or
-    SeatsBusy as registering does (then nothing is recorded and the link still works).
+    session. The answers to the registration questions held in the details are stored with the
+    registration, as answers to the session's registration questions of now (a question changed
+    meanwhile keeps the answers that still fit it), replacing any earlier ones.
+    Raises confirmations.BadLink("used") the second time, RegistrationClosed or SeatsBusy as
+    registering does (then nothing is recorded and the link still works).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -919,6 +1002,13 @@ def confirm_pending_registration(
                 source_organisation=pending.source_organisation,
                 job_title=details["job_title"],
                 now=now,
+            )
+            _answer_questions(
+                registration,
+                queries.registration_survey(session),
+                details.get("answers"),
+                language=pending.person.language,
+                replace=True,
             )
         else:
             registration = pending.registration

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from registrations import bulk_views, organiser_views, views
+from registrations.questions import urls as questions_urls
 
 app_name = "registrations"
 
@@ -76,4 +77,6 @@ urlpatterns = [
         organiser_views.fill_from_waitlist,
         name="fill-from-waitlist",
     ),
+    # The question builder's screens (registrations/questions/urls.py).
+    *questions_urls.urlpatterns,
 ]

@@ -72,6 +72,8 @@ def register(request, pk):
     state = services.registration_state(session)
     initial = _initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
     via = request.POST.get("via") or request.GET.get("via", "")
+    # The organisers' questions, asked only while the form is shown (registrations open).
+    survey = queries.registration_survey(session) if state == RegistrationState.OPEN else None
     form = RegistrationForm(
         request.POST or None,
         initial=initial,
@@ -79,6 +81,7 @@ def register(request, pk):
         language=_language(),
         cohost_names=[cohost.name for cohost in session.cohosts.all()],
         target_economies=session.target_economies.all(),
+        questions=survey.questions.all() if survey else (),
     )
     context = {
         "via": via[:80],
@@ -105,6 +108,8 @@ def register(request, pk):
             person=person,
             language=_language(),
             brought_by=cohost_links.organisation_from_link(session, via),
+            survey=survey,
+            answers=form.answers(),
         )
     except services.RegistrationClosed:
         context["state"] = services.registration_state(session)

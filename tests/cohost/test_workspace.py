@@ -576,6 +576,7 @@ def test_the_registrant_list_names_only_those_who_agreed_to_share(
             "status": "Confirmed",
             "via_link": True,
             "shared": True,
+            "answers": [],  # the session asks no registration question
         },
     ]
     html = response.content.decode()
