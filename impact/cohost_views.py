@@ -62,8 +62,8 @@ def _row(registration, user, questions=()) -> dict:
     registrations.permissions lets it."""
     shared = cohost_may_see_details(user, registration)
     organisation = registration.organisation
-    return {
     answers = queries.registration_answers(registration) if shared else {}
+    return {
         "name": registration.person.full_name if shared else "",
         "email": registration.person.email if shared else "",
         "organisation": organisation.name if shared else "",
@@ -73,8 +73,8 @@ def _row(registration, user, questions=()) -> dict:
         "status": registration.get_status_display(),
         "via_link": registration.source == "cohost",
         "shared": shared,
-    }
         "answers": [(question.text, answers.get(question.code, "")) for question in questions],
+    }
 
 
 @require(base.is_cohost_member)
@@ -82,8 +82,8 @@ def _row(registration, user, questions=()) -> dict:
 def session(request, pk):
     session = _session(request, pk)
     organisation = request.user.organisation
-    registrants = [
     questions = _questions(session)
+    registrants = [
         _row(r, request.user, questions)
         for r in queries.cohost_registrants(session, organisation.pk)
     ]
@@ -131,6 +131,7 @@ COLUMN_LABELS = {
 def registrants_csv(request, pk):
     session = _session(request, pk)
     registrants = services.export_cohost_registrants(session, by=request.user)
+    questions = _questions(session)
 
     def rows():
         # A column per registration question, headed by its text in English, as in the
@@ -143,7 +144,6 @@ def registrants_csv(request, pk):
             yield [row[column] for column in COLUMNS] + [answer for _q, answer in row["answers"]]
 
     filename = export_filename(
-    questions = _questions(session)
         "registrants", f"session-{session.pk}", translation.get_language(), extension="csv"
     )
     return csv_response(rows(), filename)
