@@ -24,6 +24,8 @@ from registrations.models import (
     MessageStatus,
     PendingKind,
     PendingRegistration,
+    Question,
+    Survey,
 )
 from tests.factories import (
     AttendanceRecordFactory,
@@ -255,6 +257,26 @@ EXPECTED: dict[str, dict] = {
         # Session A has not ended: nobody to invite yet, back to the attendance page.
         "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
+    # The question builder (registrations/questions/views.py), for organisers: session A and
+    # the series each have their own survey after the session with a question "product".
+    **{
+        f"registrations:{prefix}{name}": answers
+        for prefix, back in (("", "/en/manage/sessions/"), ("series-", "/en/manage/series/"))
+        for name, answers in {
+            # POST: the survey is there already; back to its questions.
+            "questions": {"GET": organisers_only(200), "POST": organisers_only(Redirect(back))},
+            # POST with nothing typed: the form again, with its errors.
+            "question-add": {"GET": organisers_only(200), "POST": organisers_only(400)},
+            "question-edit": {"GET": organisers_only(200), "POST": organisers_only(400)},
+            # GET asks first; POST deletes, back to the questions.
+            "question-delete": {
+                "GET": organisers_only(200),
+                "POST": organisers_only(Redirect(back)),
+            },
+            "question-move": {"GET": organisers_only(405), "POST": organisers_only(Redirect(back))},
+            "questions-preview": organisers_only(200),
+        }.items()
+    },
     # The survey link works without signing in (its token is the secret), once.
     "registrations:survey": everyone(200),
     # The co-host workspace. Session A is co-hosted by ministry A only: B's member does not
@@ -343,6 +365,13 @@ def world(_world_for_the_module, db):
     return _world_for_the_module
 
 
+def _built_survey(slug: str, **owner) -> Survey:
+    """A survey after the session composed in the builder, with one question: "product"."""
+    survey = Survey.objects.create(slug=slug, title_en="Matrix survey", **owner)
+    Question.objects.create(survey=survey, code="product", kind="short_text", text_en="Product?")
+    return survey
+
+
 def _build_world() -> dict:
     ministry_a = OrganisationFactory(name="Ministry A", kind=OrganisationKind.GOVERNMENT)
     ministry_b = OrganisationFactory(name="Ministry B", kind=OrganisationKind.GOVERNMENT)
@@ -394,6 +423,9 @@ def _build_world() -> dict:
         )
 
     survey_invitation = SurveyInvitationFactory(registration=registration_a)
+    for slug, owner in (("matrix-a", {"session": session_a}), ("matrix-b", {"session": session_b})):
+        _built_survey(slug, **owner)
+    _built_survey("matrix-series", series=series)
 
     known = UserFactory(full_name="Known Address", email="known@a.example")
     pending_registration = PendingRegistration.objects.create(
@@ -472,6 +504,8 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "token": tokens.get(pattern.name),
         "language": "en",
         "slug": world["series"].slug,
+        "purpose": "survey",  # registrations:questions…
+        "question": "product",  # registrations:question-edit…
         "uidb36": "0",
         "key": "not-a-real-key",
         "code": "CL",  # impact:economy
@@ -604,6 +638,12 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:attendance-zoom": (ORGANISERS, ("POST",)),
     "registrations:check-in": (ORGANISERS, ("GET", "POST")),
     "registrations:attendance-link": (ORGANISERS, ("POST",)),
+    "registrations:questions": (ORGANISERS, ("GET", "POST")),
+    "registrations:question-add": (ORGANISERS, ("GET", "POST")),
+    "registrations:question-edit": (ORGANISERS, ("GET", "POST")),
+    "registrations:question-delete": (ORGANISERS, ("GET", "POST")),
+    "registrations:question-move": (ORGANISERS, ("POST",)),
+    "registrations:questions-preview": (ORGANISERS, ("GET",)),
     "registrations:survey-invite": (ORGANISERS, ("POST",)),
 }
 
