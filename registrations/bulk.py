@@ -176,6 +176,17 @@ def preview(
     return sorted(groups.values(), key=lambda g: (LANGUAGES.index(g.language), g.shown_in))
 
 
+def preview_without_counts(bulk: BulkMessage, *, fallback: str) -> list[PreviewGroup]:
+    """The message as a reader of each language would see it, with no count: what a co-host
+    previews. A count of recipients, or which languages they read, could give away a number
+    the co-host's figures hide to protect people (impact.suppression)."""
+    groups = []
+    for language in LANGUAGES:
+        subject, body, shown_in = text_for(bulk, language=language, fallback=fallback)
+        groups.append(PreviewGroup(language, shown_in, 0, subject, body))
+    return groups
+
+
 # --- Sending ---------------------------------------------------------------------------------
 
 

@@ -45,7 +45,11 @@ def write_to_series(request, slug):
 
 def _write(request, target: dict, *, back: str):
     step = request.POST.get("step", "") if request.method == "POST" else ""
+    # Co-hosts see no numbers here: their figures hide small ones (impact.suppression), and a
+    # count of a group of their session's registrants could give one away.
+    counted = base.is_organiser(request.user)
     groups = None
+    anyone = False
     if request.method == "POST":
         form = BulkMessageForm(request.POST)
         if form.is_valid():
@@ -63,12 +67,20 @@ def _write(request, target: dict, *, back: str):
                         request, _("Nobody in this group can be written to: nothing was sent.")
                     )
                 else:
-                    messages.success(request, _on_its_way(sent.recipient_count))
+                    if counted:
+                        messages.success(request, _on_its_way(sent.recipient_count))
+                    else:
+                        messages.success(request, _("The message is on its way."))
                     return redirect(request.path)
             elif step == PREVIEW:
-                groups = bulk.preview(
-                    bulk.draft(form.texts()), **target, segment=form.cleaned_data["segment"]
-                )
+                segment = form.cleaned_data["segment"]
+                groups = bulk.preview(bulk.draft(form.texts()), **target, segment=segment)
+                anyone = bool(groups)
+                if not counted:
+                    session = target.get("session")
+                    groups = bulk.preview_without_counts(
+                        bulk.draft(form.texts()), fallback=session.language if session else "en"
+                    )
     else:
         form = BulkMessageForm(
             initial={"token": bulk.new_send_token(), "segment": Segment.REGISTERED}
@@ -84,6 +96,8 @@ def _write(request, target: dict, *, back: str):
             "form": form,
             "groups": groups,
             "total": sum(group.count for group in groups or []),
+            "anyone": anyone,
+            "counted": counted,
             "sent": bulk.sent_messages(**target),
         },
     )

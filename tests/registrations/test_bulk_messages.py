@@ -1,6 +1,7 @@
 """Messages to a group of registrants (registrations.bulk): who each segment reaches, each
 recipient's language, the rate limit, the audit entry, one send per form, and who may write."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -441,3 +442,40 @@ def test_the_list_of_sent_messages_asks_the_same_queries_for_more_rows(client):
     assert_same_queries_for_1_and_more(
         client, reverse("registrations:bulk-session", args=[session.pk]), add
     )
+
+
+def test_a_cohost_previews_and_sends_without_any_count_of_its_registrants(client):
+    """A co-host's figures hide small numbers: the preview, the send button, the confirmation
+    and the list of sent messages give no count of the group, nor which languages it reads."""
+    ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
+    session = SessionFactory(cohosts=[ministry], language="en")
+    for language in ("en", "en", "fr"):
+        RegistrationFactory(session=session, person=UserFactory(language=language))
+    client.force_login(cohost(ministry))
+    url = reverse("registrations:bulk-session", args=[session.pk])
+
+    preview = client.post(url, form_data("preview"))
+    sent = client.post(url, form_data("send"), follow=True)
+
+    page = preview.content.decode()
+    assert [g.language for g in preview.context["groups"]] == ["en", "fr", "es"]
+    assert not any(g.count for g in preview.context["groups"])
+    assert not re.search(r"\d+ (people|person)", page)
+    assert "Send to" not in page
+    assert "The message is on its way." in sent.content.decode()
+    assert not re.search(r"\d+ (people|person)", sent.content.decode())
+    assert BulkMessage.objects.get().recipient_count == 3
+
+
+def test_an_organiser_previewing_the_same_group_sees_its_count(client):
+    ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
+    session = SessionFactory(cohosts=[ministry], language="en")
+    for language in ("en", "en", "fr"):
+        RegistrationFactory(session=session, person=UserFactory(language=language))
+    client.force_login(OrganiserFactory())
+
+    preview = client.post(
+        reverse("registrations:bulk-session", args=[session.pk]), form_data("preview")
+    )
+
+    assert "Send to 3 people" in preview.content.decode()
