@@ -557,3 +557,20 @@ def test_an_erased_person_shares_no_answer_any_more(client, cohosted):
     rows = as_rows(client.get(f"/en/cohost/sessions/{session.pk}/registrants.csv"))
 
     assert len(rows) == 1
+
+
+def test_the_cohost_page_asks_as_many_queries_for_one_answering_registrant_as_for_three(client):
+    ministry = OrganisationFactory(kind=OrganisationKind.GOVERNMENT)
+    session = SessionFactory(cohosts=[ministry])
+    survey = registration_questions(session=session)
+    client.force_login(member_of(ministry))
+
+    def add_rows(count):
+        for _ in range(count):
+            registration = RegistrationFactory(session=session, shares_with_cohosts=True)
+            answered(registration, survey, market="asia", markets=["JP", "CN"], first_time=True)
+
+    _, response = assert_same_queries_for_1_and_more(
+        client, f"/en/cohost/sessions/{session.pk}/", add_rows
+    )
+    assert len(response.context["registrants"]) == 3
