@@ -19,8 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from outreach.links import absolute_url
+from outreach.models import Economy
 from outreach.timezones import format_time_range
-from registrations.models import PendingKind, PendingRegistration
+from registrations import queries
+from registrations.models import PendingKind, PendingRegistration, Question, QuestionKind
+from registrations.questions.answers import EMPTY
 
 SALT = "registrations.pending-registration"
 VALID_FOR = timedelta(days=7)
@@ -70,6 +73,38 @@ def pending_by_token(token: str) -> PendingRegistration:
     if pending.confirmed_at is not None:
         raise BadLink("used")
     return pending
+
+
+def held_answers(pending: PendingRegistration) -> list[tuple[str, str]]:
+    """The answers to the registration questions a pending registration holds, as its
+    confirmation page shows them: (question, answer) in the active language, for the questions
+    the session asks now (services.confirm_pending_registration stores what fits them)."""
+    answers = (pending.details or {}).get("answers") or {}
+    survey = queries.registration_survey(pending.session) if answers else None
+    if survey is None:
+        return []
+    named = [
+        answers.get(q.code) for q in survey.questions.all() if q.kind == QuestionKind.ECONOMIES
+    ]
+    codes = {code for value in named if isinstance(value, list) for code in value}
+    economies = dict(Economy.objects.filter(code__in=codes).values_list("code", "name"))
+    lines = []
+    for question in survey.questions.all():
+        value = answers.get(question.code)
+        if value not in EMPTY:
+            lines.append((question.text, _said(question, value, economies)))
+    return [(text, said) for text, said in lines if said != ""]
+
+
+def _said(question: Question, value, economies: dict[str, str]) -> str:
+    values = value if isinstance(value, list) else [value]
+    if question.kind == QuestionKind.YES_NO:
+        return _("Yes") if value is True else _("No") if value is False else ""
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return ", ".join(c.text for c in question.choices.all() if c.code in values)
+    if question.kind == QuestionKind.ECONOMIES:
+        return ", ".join(sorted(economies[code] for code in values if code in economies))
+    return str(value)
 
 
 def cohost_names(pending: PendingRegistration) -> str:

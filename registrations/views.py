@@ -214,6 +214,7 @@ def confirm_registration(request, token):
         "pending": pending,
         "session": pending.session,
         "details": pending.details,
+        "answers": confirmations.held_answers(pending),
         "cohosts": confirmations.cohost_names(pending),
     }
     if request.method == "GET":

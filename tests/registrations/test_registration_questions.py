@@ -7,10 +7,11 @@ import csv
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from outreach.models import CohostRole, OrganisationKind, Role
-from registrations import queries, services
+from registrations import confirmations, queries, services
 from registrations.models import (
     Choice,
     PendingRegistration,
@@ -287,6 +288,14 @@ def test_a_known_address_answers_ride_in_the_pending_details_and_are_stored_on_c
     pending = PendingRegistration.objects.get()
     assert pending.details["answers"] == {"market": "asia", "markets": ["JP"]}
     assert SurveyResponse.objects.count() == 0
+    with translation.override("fr"):
+        link = reverse(
+            "registrations:confirm-registration",
+            kwargs={"token": confirmations.confirmation_token(pending)},
+        )
+    page = client.get(link).content.decode()
+    assert 'Quelle région vous intéresse le plus ?</dt><dd class="col-sm-8">Asie</dd>' in page
+    assert 'Sur quels marchés vendez-vous ?</dt><dd class="col-sm-8">Japon</dd>' in page
 
     registration = services.confirm_pending_registration(pending)
 
