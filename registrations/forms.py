@@ -13,7 +13,7 @@ from outreach.models import (
     Sector,
     SizeBand,
 )
-from registrations.models import PRIVACY_NOTICE_VERSION, Question
+from registrations.models import PRIVACY_NOTICE_VERSION, Question, QuestionKind
 from registrations.questions.fields import question_field
 
 # A registration question's field is named after its code with this prefix, so that no code an
@@ -140,7 +140,17 @@ class RegistrationForm(forms.Form):
         self.questions = list(questions)
         names = [QUESTION_PREFIX + question.code for question in self.questions]
         for name, question in zip(names, self.questions, strict=True):
-            self.fields[name] = question_field(question)
+            field = question_field(question)
+            # Where the error summary's link lands: the first radio or box (economies come
+            # grouped by region, so theirs is the first of the first region), else the input.
+            field.anchor_suffix = (
+                "_0_0"
+                if question.kind == QuestionKind.ECONOMIES
+                else "_0"
+                if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+                else ""
+            )
+            self.fields[name] = field
         if names:
             standard = list(self.fields)
             details = standard[: standard.index("time_zone") + 1]

@@ -187,10 +187,25 @@ def test_a_required_question_left_unanswered_gets_a_translated_error_and_registe
     assert response.status_code == 400
     assert response.context["form"].errors["question_market"] == ["Ce champ est obligatoire."]
     page = response.content.decode()
-    assert 'href="#div_id_question_market"' in page
-    assert 'id="div_id_question_market"' in page
+    assert 'href="#id_question_market_0"' in page
+    assert 'id="id_question_market_0"' in page
     assert Registration.objects.count() == 0
     assert SurveyResponse.objects.count() == 0
+
+
+def test_the_error_summary_links_to_the_first_box_of_a_required_markets_question(client):
+    session = SessionFactory()
+    registration_questions(session=session)
+    Question.objects.filter(code__in=["markets", "goal"]).update(required=True)
+
+    response = client.post(register_url(session), registration_form(question_market="asia"))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_question_markets_0_0"' in page
+    assert 'id="id_question_markets_0_0"' in page
+    assert 'href="#id_question_goal"' in page
+    assert 'id="id_question_goal"' in page
 
 
 def test_an_unknown_choice_is_refused_in_the_visitors_language(client):
