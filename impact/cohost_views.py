@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from events import permissions as events_permissions
 from impact import invitations, labels, permissions, services, tables
+from impact.filters import ImpactFilters
 from impact.outside import Figures
 from impact.queries import Audience
 from outreach import permissions as base
@@ -87,6 +88,8 @@ def session(request, pk):
         _row(r, request.user, questions)
         for r in queries.cohost_registrants(session, organisation.pk)
     ]
+    figures = Figures(Audience.cohost(organisation.pk))
+    held = session.ends_at <= timezone.now()
     return render(
         request,
         "cohost/session.html",
@@ -95,7 +98,11 @@ def session(request, pk):
             "organisation": organisation,
             "registrants": registrants,
             "questions": questions,
-            "figures": tables.workspace_figures(Figures(Audience.cohost(organisation.pk)), session),
+            "figures": tables.workspace_figures(figures, session),
+            # What came of it, months later (the outcome survey), once held.
+            "outcomes": tables.outcomes(figures.outcomes(ImpactFilters(session=session.pk)))
+            if held
+            else None,
             # Only a published session has a registration page to share (none for drafts).
             "share": invitations.share_links(session, organisation)
             if invitations.shareable(session)

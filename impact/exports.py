@@ -26,9 +26,10 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
-from events.models import Session
+from events.models import Series, Session
+from impact import outcomes
 from impact.filters import ImpactFilters
 from impact.labels import (
     active_language,
@@ -50,7 +51,7 @@ from impact.queries import (
     responses_in_scope,
 )
 from outreach.exports import ascii_name, export_filename
-from outreach.models import Economy
+from outreach.models import Economy, Organisation
 from outreach.periods import quarter_bounds, quarter_key, quarter_of
 from registrations.models import (
     Answer,
@@ -65,7 +66,10 @@ CHUNK = 2000  # rows fetched from the database at a time
 # --- What can be exported --------------------------------------------------------------------
 
 HEADLINE = "headline"
-AGGREGATES = (HEADLINE, *DIMENSIONS)  # headline, economy, region, quarter, language, size, …
+# The realised outcomes (impact.outcomes): one export per breakdown, and the markets named.
+OUTCOME_AGGREGATES = {f"outcomes-{by}": by for by in outcomes.DIMENSIONS}
+MARKETS = "outcome-markets"
+AGGREGATES = (HEADLINE, *DIMENSIONS, *OUTCOME_AGGREGATES, MARKETS)
 AGGREGATE_FORMATS = ("csv", "xlsx", "json")
 ROW_EXPORTS = ("registrations", "attendance", "answers", "comments")
 ROW_FORMATS = ("csv", "xlsx")
@@ -89,6 +93,35 @@ FIGURE_LABELS = {
     "satisfaction_answers": _("Answers on satisfaction"),
     "recommend_average": _("Average likelihood to recommend (0 to 10)"),
     "recommend_answers": _("Answers on recommending"),
+    # Realised outcomes, after the figures above (impact.outcomes).
+    "outcome_asked": _("Organisations asked about outcomes"),
+    "outcome_answered": _("Organisations answering about outcomes"),
+    "outcome_response_rate": _("Outcome survey response rate"),
+    "exported_since_answers": _("Answers on exporting since"),
+    "exported_since_share": _("Share that exported since"),
+    "found_partner_answers": _("Answers on finding a buyer or partner"),
+    "found_partner_share": _("Share that found a buyer or partner"),
+    "contribution_answers": _("Answers on the session’s contribution"),
+    "contribution_not_at_all": _("Contributed not at all"),
+    "contribution_not_at_all_share": _("Share: contributed not at all"),
+    "contribution_somewhat": _("Contributed somewhat"),
+    "contribution_somewhat_share": _("Share: contributed somewhat"),
+    "contribution_a_lot": _("Contributed a lot"),
+    "contribution_a_lot_share": _("Share: contributed a lot"),
+    "markets_answers": _("Answers naming markets"),
+    "new_markets": _("New markets named"),
+}
+OUTCOME_FIGURES = tuple(list(FIGURE_LABELS)[list(FIGURE_LABELS).index("outcome_asked") :])
+OUTCOME_DIMENSION_COLUMNS = {
+    "economy": ("economy", _("Economy")),
+    "region": ("region", _("Region")),
+    "quarter": ("quarter", _("Quarter")),
+    "language": ("language", _("Language")),
+    "size": ("size_band", _("Firm size")),
+    "women_led": ("women_led", _("Women-led")),
+    "youth_led": ("youth_led", _("Youth-led")),
+    "series": ("series", pgettext_lazy("programme", "Series")),
+    "cohost": ("cohost", _("Co-host")),
 }
 
 # The first column of a breakdown: its code and label, per dimension.
@@ -196,7 +229,12 @@ def aggregate_table(
     """The columns (code, label) and rows (dicts by code) of one aggregate export."""
     if by == HEADLINE:
         figures = headline_figures(filters, audience, now=now)
+        # The realised outcomes after the figures that were there first.
+        realised = outcomes.staff_figures(outcomes.outcome_records(filters, audience, now=now))
+        figures.update({name: realised[name] for name in OUTCOME_FIGURES})
         return [(code, FIGURE_LABELS.get(code, code)) for code in figures], [figures]
+    if by in OUTCOME_AGGREGATES or by == MARKETS:
+        return _outcome_table(filters, by, audience, now=now)
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot export a breakdown by {by!r}.")
     code, label = DIMENSION_COLUMNS[by]
@@ -215,6 +253,54 @@ def aggregate_table(
     return columns, table
 
 
+def _outcome_table(
+    filters: ImpactFilters, what: str, audience: Audience, *, now: datetime | None = None
+) -> tuple[list[tuple[str, Any]], list[dict]]:
+    """The realised outcomes by one dimension, or the markets named with the organisations
+    naming each."""
+    records = outcomes.outcome_records(filters, audience, now=now)
+    if what == MARKETS:
+        named = outcomes.staff_figures(records)["markets"]
+        columns = [
+            ("economy", _("Economy")),
+            NAME,
+            ("organisations", _("Organisations naming it")),
+        ]
+        names = labeller("economy", [code for code, _count in named])
+        return columns, [
+            {"economy": code, "name": names(code), "organisations": count} for code, count in named
+        ]
+    by = OUTCOME_AGGREGATES[what]
+    code, label = OUTCOME_DIMENSION_COLUMNS[by]
+    columns = [(code, label)]
+    if by in ("economy", "series", "cohost"):
+        columns.append(NAME)
+    columns += [
+        (figure, FIGURE_LABELS[figure]) for figure in OUTCOME_FIGURES if figure != "new_markets"
+    ]
+    rows = outcomes.staff_breakdown(records, by)
+    table = []
+    names = _outcome_namer(by, [row["key"] for row in rows])
+    for row in rows:
+        values = {code: row["key"], **{figure: row.get(figure) for figure, _l in columns[1:]}}
+        if by in ("economy", "series", "cohost"):
+            values["name"] = names(row["key"])
+        table.append(values)
+    return columns, table
+
+
+def _outcome_namer(by: str, keys: list):
+    if by == "series":
+        titles = dict(Series.objects.filter(slug__in=keys).values_list("slug", "title"))
+        return lambda key: titles.get(key, "")
+    if by == "cohost":
+        names = dict(
+            Organisation.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name")
+        )
+        return lambda key: names.get(key, "")
+    return labeller(by, keys)
+
+
 def aggregate_rows(
     filters: ImpactFilters,
     by: str,
@@ -230,15 +316,38 @@ def aggregate_rows(
     rows."""
     with timezone.override(UTC):
         columns, table = aggregate_table(filters, by, audience, now=now)
-    if not codes and by != HEADLINE:
+    if not codes and by in DIMENSIONS:
         code, label = DIMENSION_COLUMNS[by]
         if by == "quarter":
             table = [{**values, code: quarter_label(values[code])} for values in table]
         else:
             columns = [(NAME[0], label), *columns[2:]]
+    elif not codes and by in OUTCOME_AGGREGATES:
+        dimension = OUTCOME_AGGREGATES[by]
+        code, label = OUTCOME_DIMENSION_COLUMNS[dimension]
+        if NAME in columns:
+            columns = [(NAME[0], label), *columns[2:]]
+        else:
+            name = _outcome_labels(dimension)
+            table = [{**values, code: name(values[code])} for values in table]
+    elif not codes and by == MARKETS:
+        columns = [(NAME[0], columns[0][1]), *columns[2:]]
     rows = [_header(columns, codes=codes)]
     rows += [[cell(values[code]) for code, _label in columns] for values in table]
     return iter(rows)
+
+
+def _outcome_labels(by: str):
+    """Names of the keys of an outcome breakdown without a name column, for people."""
+    if by in ("women_led", "youth_led"):
+        return _yes_no
+    if by == "quarter":
+        return quarter_label
+    return {
+        "region": region_label,
+        "language": language_label,
+        "size": size_label,
+    }[by]
 
 
 def aggregate_json(
@@ -302,6 +411,7 @@ ANSWER_COLUMNS = [
     ("yes_no", _("Yes or no")),
     ("choices", _("Choices")),
     ("text", _("Text")),
+    ("markets", _("Economies or markets")),  # added last: the columns before stay as they were
 ]
 
 COMMENT_COLUMNS = [
@@ -389,9 +499,10 @@ def answer_export_rows(
     answers = (
         Answer.objects.filter(response__in=responses_in_scope(filters, audience, now=now))
         .select_related("question", "response__survey", "response__session", "response__economy")
-        .prefetch_related("choices")
+        .prefetch_related("choices", "economies")
         .order_by("response_id", "question__position", "question_id")
     )
+    language = active_language()
     for answer in answers.iterator(chunk_size=CHUNK):
         response = answer.response
         values = {
@@ -414,6 +525,11 @@ def answer_export_rows(
             if codes
             else "; ".join(choice.text for choice in answer.choices.all()),
             "text": answer.text,
+            "markets": " ".join(economy.code for economy in answer.economies.all())
+            if codes
+            else "; ".join(
+                getattr(economy, f"name_{language}") for economy in answer.economies.all()
+            ),
         }
         yield [to_cell(code, values[code]) for code, _label in ANSWER_COLUMNS]
 

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Session
+from impact import outcomes
 from impact.filters import ImpactFilters
 from impact.queries import (
     NPS_GROUPS,
@@ -334,6 +335,13 @@ def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple
         _complement(survey, f"{code}_answers", f"{code}_yes", f"{code}_no")
     tables.merge(survey)
     tables.merge(_survey_result_tables(sorted(held)))
+    tables.merge(
+        outcomes.outcome_tables(
+            outcomes.records_of(sorted(held), ImpactFilters()),
+            outcomes.OUTSIDE_MARGINALS,
+            outcomes.MARKET_MARGINALS,
+        )
+    )
     # Confirmed registrants of a held session either attended or not.
     tables.relations += split_relations(
         tables, "confirmed", ("confirmed_attendees", "confirmed_absent")
@@ -433,6 +441,15 @@ def public_tables(*, now: datetime | None = None) -> tuple[Tables, dict]:
     tables.relations.append(
         Relation(total, tuple(key("attendees", region=region) for region in members))
     )
+    # Realised outcomes, in all (impact.outcomes).
+    held = list(held_sessions(filters, audience, now=now).values_list("pk", flat=True))
+    tables.merge(
+        outcomes.outcome_tables(
+            outcomes.records_of(held, filters),
+            outcomes.PUBLIC_MARGINALS,
+            outcomes.PUBLIC_MARGINALS,
+        )
+    )
     return tables, figures
 
 
@@ -460,6 +477,7 @@ class Figures:
         self.audience = audience
         self.now = now
         self._public = None
+        self._outcome_records = {}  # staff's, per filters
         if audience.cohost_id is not None and audience.suppress_small_numbers:
             self.protected = for_cohost(audience.cohost_id, now=now)
         elif audience.suppress_small_numbers:
@@ -547,6 +565,57 @@ class Figures:
                 }
             )
         return shown
+
+    def _staff_outcome_records(self, filters: ImpactFilters) -> list[dict]:
+        """Staff's outcome records (impact.outcomes), read once per filters."""
+        if filters not in self._outcome_records:
+            self._outcome_records[filters] = outcomes.outcome_records(
+                filters, self.audience, now=self.now
+            )
+        return self._outcome_records[filters]
+
+    def outcomes(self, filters: ImpactFilters) -> dict:
+        """The realised outcomes (impact.outcomes) as this audience may see them: the figures,
+        the markets named with their counts ([(code, count or None)]) and how many they are."""
+        if self.protected is None:
+            return outcomes.staff_figures(self._staff_outcome_records(filters))
+        scope = _scope(filters)
+        figures = outcomes.figures_from(self.protected.value, self.protected.shows, **scope)
+        named = outcomes.markets(self.protected.cells, self.protected.hidden, **scope)
+        figures["markets"] = named
+        figures["new_markets"] = None if figures["markets_answers"] is None else len(named)
+        return figures
+
+    def outcome_breakdown(self, filters: ImpactFilters, by: str) -> list[dict]:
+        """The realised outcomes per value of `by` (impact.outcomes.DIMENSIONS), each row with
+        the answers and the response rate it rests on; hidden rows last, as in `breakdown`.
+        Outside audiences read none by co-host, and none within one economy or session."""
+        if by not in outcomes.DIMENSIONS:
+            raise ValueError(f"Cannot break down outcomes by {by!r}.")
+        if self.protected is None:
+            return outcomes.staff_breakdown(self._staff_outcome_records(filters), by)
+        shown, scope = self.protected, _scope(filters)
+        values = dict.fromkeys(
+            shown.keys("outcome_asked", by, **scope) + shown.keys("outcome_answered", by, **scope)
+        )
+        rows = [
+            {
+                "key": value,
+                **outcomes.figures_from(shown.value, shown.shows, **scope, **{by: value}),
+            }
+            for value in values
+        ]
+        if by == "quarter":
+            return sorted(rows, key=lambda row: row["key"])
+        return sorted(
+            rows,
+            key=lambda row: (
+                row["outcome_asked"] is None,
+                -(row["outcome_asked"] or 0),
+                -(row["outcome_answered"] or 0),
+                str(row["key"]),
+            ),
+        )
 
     def count(self, name: str, **scope) -> int | None:
         """One count of an outside audience (the workspace's per session), None if hidden."""

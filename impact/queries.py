@@ -53,6 +53,7 @@ from registrations.models import (
     QuestionKind,
     Registration,
     RegistrationStatus,
+    SurveyPurpose,
     SurveyResponse,
 )
 from registrations.permissions import shared_with_cohost
@@ -518,10 +519,12 @@ def answer_values(answer: dict, choices: list[str]) -> list[str]:
 
 
 def survey_answer_records(session_ids) -> list[dict]:
-    """Every answer given for these sessions, one record each: session, the response's economy,
-    the question's code and the values it says (`answer_values`)."""
+    """Every answer given for these sessions (but the outcome survey's: impact.outcomes), one
+    record each: session, the response's economy, the question's code and the values it says
+    (`answer_values`)."""
     answers = list(
         Answer.objects.filter(response__session_id__in=session_ids)
+        .exclude(response__survey__purpose=SurveyPurpose.OUTCOME)
         .values("pk", "question__code", "number", "boolean", "text", "response__session_id")
         .annotate(economy=F("response__economy_id"))
         .order_by("pk")
@@ -529,6 +532,7 @@ def survey_answer_records(session_ids) -> list[dict]:
     choices = defaultdict(list)
     for answer_id, code in (
         Answer.choices.through.objects.filter(answer__response__session_id__in=session_ids)
+        .exclude(answer__response__survey__purpose=SurveyPurpose.OUTCOME)
         .order_by("choice__position", "choice_id")
         .values_list("answer_id", "choice__code")
     ):
@@ -547,7 +551,10 @@ def survey_answer_records(session_ids) -> list[dict]:
 def survey_questions(session_ids) -> list[Question]:
     """The questions answered for these sessions, in their survey's order, each with its
     choices in order as `ordered_choices` (two queries, whether or not any was answered)."""
-    answered = Question.objects.filter(answers__response__session_id__in=session_ids)
+    # The outcome survey's answers have their own figures (impact.outcomes).
+    answered = Question.objects.filter(answers__response__session_id__in=session_ids).exclude(
+        survey__purpose=SurveyPurpose.OUTCOME
+    )
     questions = list(answered.distinct().order_by("survey_id", "position", "pk"))
     choices = defaultdict(list)
     for choice in (

@@ -12,14 +12,15 @@ from dataclasses import replace
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from events.models import Session
+from events.models import Series, Session
 from impact import labels, queries
+from impact import outcomes as outcomes_module
 from impact.filters import ImpactFilters
 from impact.outside import COUNT_COLUMNS, Figures
 from outreach.economies import sort_key
-from outreach.models import Economy
+from outreach.models import Economy, Organisation
 
 COLUMN_LABELS = {
     "registrations": gettext_lazy("Registrations"),
@@ -211,6 +212,16 @@ def export_links(filters: ImpactFilters) -> list[tuple[str, list[tuple[str, str]
             ("language", _("By language")),
             ("size", _("By firm size")),
             ("kind", _("By kind of organisation")),
+            ("outcomes-economy", _("Realised outcomes by economy")),
+            ("outcomes-region", _("Realised outcomes by region")),
+            ("outcomes-quarter", _("Realised outcomes by quarter")),
+            ("outcomes-language", _("Realised outcomes by language")),
+            ("outcomes-size", _("Realised outcomes by firm size")),
+            ("outcomes-women_led", _("Realised outcomes, women-led or not")),
+            ("outcomes-youth_led", _("Realised outcomes, youth-led or not")),
+            ("outcomes-series", _("Realised outcomes by series")),
+            ("outcomes-cohost", _("Realised outcomes by co-host")),
+            ("outcome-markets", _("New markets named")),
         )
     ]
     rows = [
@@ -438,3 +449,171 @@ def comments(answers) -> list[dict]:
         }
         for answer in answers
     ]
+
+
+# --- Realised outcomes ---------------------------------------------------------------------------
+
+OUTCOME_ROWS = (
+    # (key, label, the figure, its format, the answers it rests on)
+    (
+        "exported_since",
+        gettext_lazy("Exported or started exporting since the session"),
+        "exported_since_share",
+        labels.format_share,
+        "exported_since_answers",
+    ),
+    (
+        "new_markets",
+        gettext_lazy("New markets named"),
+        "new_markets",
+        labels.format_count,
+        "markets_answers",
+    ),
+    (
+        "found_partner",
+        gettext_lazy("Found a buyer or a partner abroad"),
+        "found_partner_share",
+        labels.format_share,
+        "found_partner_answers",
+    ),
+    (
+        "contribution_a_lot",
+        gettext_lazy("The session’s information contributed a lot"),
+        "contribution_a_lot_share",
+        labels.format_share,
+        "contribution_answers",
+    ),
+    (
+        "contribution_somewhat",
+        gettext_lazy("It contributed somewhat"),
+        "contribution_somewhat_share",
+        labels.format_share,
+        "contribution_answers",
+    ),
+    (
+        "contribution_not_at_all",
+        gettext_lazy("It did not contribute"),
+        "contribution_not_at_all_share",
+        labels.format_share,
+        "contribution_answers",
+    ),
+)
+OUTCOME_COLUMNS = (
+    ("outcome_asked", gettext_lazy("Organisations asked"), labels.format_count),
+    ("outcome_answered", gettext_lazy("Answers"), labels.format_count),
+    ("outcome_response_rate", gettext_lazy("Response rate"), labels.format_share),
+    ("exported_since_share", gettext_lazy("Exported since"), labels.format_share),
+    ("found_partner_share", gettext_lazy("Found a buyer or partner"), labels.format_share),
+    ("contribution_a_lot_share", gettext_lazy("Contributed a lot"), labels.format_share),
+)
+OUTCOME_BREAKDOWN_TITLES = {
+    "economy": gettext_lazy("Outcomes by economy"),
+    "region": gettext_lazy("Outcomes by region"),
+    "quarter": gettext_lazy("Outcomes by quarter of the first session"),
+    "language": gettext_lazy("Outcomes by language of the session"),
+    "size": gettext_lazy("Outcomes by firm size"),
+    "women_led": gettext_lazy("Outcomes of women-led organisations"),
+    "youth_led": gettext_lazy("Outcomes of youth-led organisations"),
+    "series": gettext_lazy("Outcomes by series"),
+    "cohost": gettext_lazy("Outcomes by co-host"),
+}
+OUTCOME_KEY_LABELS = {
+    **KEY_LABELS,
+    "women_led": gettext_lazy("Women-led"),
+    "youth_led": gettext_lazy("Youth-led"),
+    "series": pgettext_lazy("programme", "Series"),
+    "cohost": gettext_lazy("Co-host"),
+}
+
+
+def outcomes(figures: dict) -> dict:
+    """The realised outcomes (impact.outcomes) as a table beside the survey's intentions: each
+    result with the answers it rests on, and the organisations asked and the response rate;
+    the markets named as a list and as a map."""
+    names = labels.economy_names([code for code, _count in figures["markets"]])
+    markets = [
+        {
+            "key": code,
+            "label": names[code]["name"] if code in names else code,
+            "count": labels.format_count(count),
+            "value": count,
+        }
+        for code, count in figures["markets"]
+    ]
+    return {
+        "asked": labels.format_count(figures["outcome_asked"]),
+        "answered": labels.format_count(figures["outcome_answered"]),
+        "response_rate": labels.format_share(figures["outcome_response_rate"]),
+        "rows": [
+            {
+                "key": key,
+                "label": label,
+                "value": format_value(figures[figure]),
+                "answers": labels.format_count(figures[answers]),
+            }
+            for key, label, figure, format_value, answers in OUTCOME_ROWS
+        ],
+        "markets": markets,
+        "map": {
+            "label": str(_("Organisations naming it")),
+            "threshold": queries.SMALL_NUMBER,
+            "economies": [
+                {
+                    "numeric": names[row["key"]]["numeric"],
+                    "name": row["label"],
+                    "value": row["value"],
+                    "display": row["count"],
+                }
+                for row in markets
+                if row["key"] in names
+            ],
+        }
+        if markets
+        else None,
+    }
+
+
+def outcome_breakdown(figures: Figures, filters: ImpactFilters, by: str) -> dict:
+    """One breakdown of the realised outcomes as a table: per row the organisations asked, the
+    answers and the response rate the results rest on."""
+    rows = figures.outcome_breakdown(filters, by)
+    name = _outcome_labeller(by, [row["key"] for row in rows])
+    return {
+        "by": f"outcome-{by}",
+        "title": OUTCOME_BREAKDOWN_TITLES[by],
+        "key_label": OUTCOME_KEY_LABELS[by],
+        "columns": [label for _key, label, _format in OUTCOME_COLUMNS],
+        "rows": [
+            {
+                "key": row["key"],
+                "label": name(row["key"]),
+                "cells": [format_value(row[key]) for key, _label, format_value in OUTCOME_COLUMNS],
+            }
+            for row in rows
+        ],
+    }
+
+
+def _outcome_labeller(by: str, keys: list) -> Callable[[object], str]:
+    if by in ("women_led", "youth_led"):
+        return lambda key: str(YES_NO_LABELS["yes" if key else "no"])
+    if by == "series":
+        titles = {series.slug: series.title for series in Series.objects.filter(slug__in=keys)}
+        return lambda key: titles.get(key) or _("No series")
+    if by == "cohost":
+        names = dict(
+            Organisation.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name")
+        )
+        return lambda key: names.get(key) or _("No co-host")
+    return labels.labeller(by, keys)
+
+
+def outcome_breakdowns(figures: Figures, filters: ImpactFilters) -> list[dict]:
+    """Every breakdown of the realised outcomes this audience reads (none by co-host for an
+    outside audience, none within one economy or session)."""
+    if figures.suppressed and (filters.economy or filters.session):
+        return []
+    dimensions = (
+        outcomes_module.OUTSIDE_DIMENSIONS if figures.suppressed else outcomes_module.DIMENSIONS
+    )
+    return [outcome_breakdown(figures, filters, by) for by in dimensions]

@@ -60,6 +60,8 @@ def dashboard(request):
             "form": form,
             "headline": tables.headline(headline),
             "survey": tables.survey(headline),
+            "outcomes": tables.outcomes(figures.outcomes(filters)),
+            "outcome_breakdowns": tables.outcome_breakdowns(figures, filters),
             "economies": tables.breakdown(figures, filters, "economy", link=economy_link),
             "breakdowns": [
                 tables.breakdown(figures, filters, by)
@@ -92,12 +94,14 @@ def economy(request, code: str):
             "form": form,
             "headline": tables.headline(headline),
             "survey": tables.survey(headline),
+            "outcomes": tables.outcomes(figures.outcomes(filters)),
             "breakdowns": [
                 tables.breakdown(figures, filters, by)
                 for by in ("quarter", "language", "size", "kind")
             ],
             "sessions": tables.session_rows(figures, filters),
             "columns": tables.columns(),
+            "atlas": static(WORLD_110M),
         },
     )
 
@@ -125,6 +129,7 @@ def session(request, pk: int):
             "held": session.ends_at <= timezone.now(),
             "headline": tables.headline(headline),
             "survey": tables.survey(headline),
+            "outcomes": tables.outcomes(figures.outcomes(filters)),
             "economies": tables.breakdown(figures, filters, "economy", link=economy_link),
             "breakdowns": [
                 tables.breakdown(figures, filters, by) for by in ("region", "size", "kind")
@@ -147,11 +152,13 @@ def session(request, pk: int):
 def reach(request):
     """The public programme reach: headline counts, regions and economies reached, no personal
     data, small numbers suppressed."""
+    figures = Figures(Audience.public())
     return render(
         request,
         "impact/reach.html",
         {
-            **tables.reach(Figures(Audience.public())),
+            **tables.reach(figures),
+            "outcomes": tables.outcomes(figures.outcomes(ImpactFilters())),
             # The map is drawn only on request, with the light 110m atlas: the page and what it
             # loads first stay far under the 200 KB that public pages may weigh (chart scripts
             # and atlas together add some 140 KB compressed, loaded only by the button).
