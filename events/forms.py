@@ -256,6 +256,8 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             "topics",
             "join_url",
             "recording_url",
+            "materials_url",
+            "follow_ups_enabled",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in per_language("description")}
         labels = TRANSLATED_LABELS
@@ -313,16 +315,27 @@ class SeriesForm(forms.ModelForm):
             *per_language("title", "description"),
             "retention_months",
             "attendance_threshold_minutes",
+            "follow_up_delay_minutes",
+            "attendance_wait_hours",
+            "outcome_survey_months",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in per_language("description")}
         labels = TRANSLATED_LABELS
 
+    # Left empty, these keep what the series has (a new series: the programme's defaults).
+    KEPT_WHEN_EMPTY = ("follow_up_delay_minutes", "attendance_wait_hours", "outcome_survey_months")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bound_attendance_threshold(self.fields["attendance_threshold_minutes"])
+        for name in self.KEPT_WHEN_EMPTY:
+            self.fields[name].required = False
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.KEPT_WHEN_EMPTY:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
         if not any(cleaned.get(f"title_{code}") for code in LANGUAGE_CODES):
             self.add_error("title_en", _("A series needs a title in at least one language."))
         return cleaned

@@ -21,7 +21,7 @@ from events.models import Session
 from outreach import audit
 from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
-from registrations import privacy
+from registrations import follow_ups, privacy
 from registrations.attendance import reports, zoom
 from registrations.models import (
     AttendanceImport,
@@ -285,8 +285,9 @@ def import_attendance_report(
 
     The same file again changes nothing. A new file replaces what earlier reports said (check-ins
     stay). Registrations found get their minutes and attended/absent; confirmed registrations not
-    in the report are absent. When anything changed, an ATTENDANCE_IMPORTED audit entry names the
-    person `by` (or the management `command`) and the platform. A file over MAX_REPORT_BYTES
+    in the report are absent, and the session's attendance is known (registrations.follow_ups).
+    When anything changed, an ATTENDANCE_IMPORTED audit entry names the person `by` (or the
+    management `command`) and the platform. A file over MAX_REPORT_BYTES
     (FileTooLarge), a malformed file (ReportError) or a session past its retention period
     (SessionPastRetention) is refused and writes nothing.
     """
@@ -356,6 +357,7 @@ def _import_parsed(
         )
     AttendanceRecord.objects.bulk_create(records)
     _apply_to_registrations(session)
+    follow_ups.mark_attendance_known(session)
     audit.record(by, AuditAction.ATTENDANCE_IMPORTED, session, **details)
     return source, True
 
@@ -386,7 +388,8 @@ def link_by_hand(
 ) -> AttendanceRecord:
     """An organiser links an unmatched person of a report to a registration of the session.
 
-    Writes the record and the registration's attendance, and an ATTENDANCE_LINKED audit entry.
+    Writes the record and the registration's attendance, the session's attendance as known
+    (registrations.follow_ups), and an ATTENDANCE_LINKED audit entry.
     Raises SessionPastRetention for a session past its retention period, RegistrationAnonymised
     for an anonymised registration or an anonymous record (an erased person's row): what they
     say is final."""
@@ -402,6 +405,7 @@ def link_by_hand(
     record.attended = record.minutes >= record.session.attendance_threshold
     record.save(update_fields=["registration", "matched_by", "attended"])
     _apply_to_registrations(record.session)
+    follow_ups.mark_attendance_known(record.session)
     audit.record(by, AuditAction.ATTENDANCE_LINKED, registration, record=record.pk)
     return record
 
@@ -410,7 +414,8 @@ def link_by_hand(
 def check_in(registration: Registration, *, by: User | None) -> AttendanceRecord:
     """Mark a person present at the door of an in-person session; twice changes nothing.
 
-    Writes their attendance record and registration, and a CHECKED_IN audit entry. Raises
+    Writes their attendance record and registration, the session's attendance as known
+    (registrations.follow_ups), and a CHECKED_IN audit entry. Raises
     SessionPastRetention for a session past its retention period, RegistrationAnonymised for an
     anonymised registration."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -433,6 +438,7 @@ def check_in(registration: Registration, *, by: User | None) -> AttendanceRecord
     Registration.objects.filter(pk=registration.pk).update(
         attended=True, minutes_attended=record.minutes
     )
+    follow_ups.mark_attendance_known(registration.session)
     audit.record(by, AuditAction.CHECKED_IN, registration)
     return record
 

@@ -36,10 +36,22 @@ from django.utils.module_loading import import_string
 
 from events.models import SessionStatus
 from outreach.tasks import WorkerFlag, enqueue_on_commit
-from registrations.messages.emails import build_email
-from registrations.models import Message, MessageKind, MessageStatus, RegistrationStatus
+from registrations.messages.emails import (
+    FOLLOW_UPS,
+    NON_ESSENTIAL,
+    OUTCOME_SURVEYS,
+    build_email,
+    latest_invitation,
+)
+from registrations.models import (
+    Message,
+    MessageKind,
+    MessageStatus,
+    Registration,
+    RegistrationStatus,
+    SurveyPurpose,
+)
 from registrations.services import SEND_MESSAGE
-from registrations.surveys.services import invitation_is_open
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +102,23 @@ def _claim(message_id: int) -> bool:
     return bool(abandoned.update(attempts=F("attempts") + 1, last_attempt_at=now))
 
 
+def invitation_is_open(registration: Registration, purpose: str) -> bool:
+    """Whether the registration's latest survey link of this purpose may still be answered."""
+    invitation = latest_invitation(registration, purpose)
+    return bool(invitation and invitation.used_at is None and invitation.closes_at > timezone.now())
+
+
 def still_wanted(message: Message) -> bool:
     """A message whose moment has passed (a reminder for an old time, a notice for a person
     who has since cancelled, a seat offered once the session has started) is not sent, nor
-    any message to a registration anonymised since it was queued (erased or past retention)."""
+    any message to a registration anonymised since it was queued (erased or past retention),
+    nor a non-essential one (follow-ups, surveys, messages to a group) to a person who has
+    opted out of them since."""
     registration = message.registration
     session = registration.session
     if registration.person_id is None:
+        return False
+    if message.kind in NON_ESSENTIAL and registration.person.opted_out_at is not None:
         return False
     if message.kind == MessageKind.PROMOTED and session.starts_at <= timezone.now():
         return False
@@ -105,11 +127,20 @@ def still_wanted(message: Message) -> bool:
     if message.kind == MessageKind.WAITLISTED:
         return registration.status == RegistrationStatus.WAITLISTED
     if message.kind in {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}:
-        return invitation_is_open(registration)
+        return invitation_is_open(registration, SurveyPurpose.AFTER_SESSION)
+    if message.kind in OUTCOME_SURVEYS:
+        # Months after the session: its registration is the organisation's anchor, whatever
+        # became of the session since.
+        return invitation_is_open(registration, SurveyPurpose.OUTCOME)
+    if message.kind == MessageKind.BULK:
+        # Chosen by its segment (registered, attended, no-show or waitlisted) when sent.
+        return registration.status != RegistrationStatus.CANCELLED
     if registration.status != RegistrationStatus.CONFIRMED:
         return False
     if session.status == SessionStatus.CANCELLED:
         return False
+    if message.kind in FOLLOW_UPS:
+        return session.follow_ups_enabled
     if message.kind in {MessageKind.REMINDER, MessageKind.RESCHEDULED, MessageKind.UPDATED}:
         return message.session_sequence == session.sequence
     return True

@@ -5,18 +5,28 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import vCalAddress, vText
 
 from events.calendar import build_calendar, session_event, session_location
-from events.models import SessionFormat
+from events.models import LANGUAGE_CODES, Session, SessionFormat, SessionStatus
 from outreach.links import absolute_url
+from outreach.models import User
 from outreach.timezones import format_time_range
 from registrations import queries
-from registrations.models import Message, MessageKind, Registration, RegistrationStatus
+from registrations.models import (
+    Message,
+    MessageKind,
+    Registration,
+    RegistrationStatus,
+    SurveyInvitation,
+    SurveyPurpose,
+)
+from registrations.opt_out import opt_out_token
 
 # Messages that carry the join link and a calendar invitation (RFC 5546 METHOD:REQUEST).
 INVITING = {
@@ -28,7 +38,21 @@ INVITING = {
 WITH_JOIN_LINK = INVITING | {MessageKind.REMINDER}
 # Messages that take the event out of the person's calendar (METHOD:CANCEL).
 CANCELLING = {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}
-SURVEYS = {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}
+SURVEYS = {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER, MessageKind.FOLLOW_UP_ATTENDED}
+OUTCOME_SURVEYS = {MessageKind.OUTCOME_SURVEY, MessageKind.OUTCOME_SURVEY_REMINDER}
+FOLLOW_UPS = {MessageKind.FOLLOW_UP_ATTENDED, MessageKind.FOLLOW_UP_MISSED, MessageKind.FOLLOW_UP}
+# Messages a person may stop ("Stop these messages", User.opted_out_at): each carries the link
+# and the List-Unsubscribe headers (RFC 8058). Confirmations, changes and cancellations go always.
+NON_ESSENTIAL = (
+    FOLLOW_UPS
+    | OUTCOME_SURVEYS
+    | {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER, MessageKind.BULK}
+)
+# Messages about the session itself: without its time, place and links (a message to a group
+# of a series, months-later outcome surveys).
+WITHOUT_SESSION = OUTCOME_SURVEYS | {MessageKind.BULK}
+# How many upcoming sessions "sorry we missed you" offers.
+NEXT_SESSIONS = 3
 # Messages sent while the session is ahead, which offer the one-click cancel link.
 CANCEL_OFFERED = {
     MessageKind.CONFIRMATION,
@@ -44,11 +68,96 @@ def cancel_url(registration: Registration) -> str:
     return absolute_url(reverse("registrations:cancel", kwargs={"token": registration.token}))
 
 
-def survey_url(registration: Registration) -> str:
-    invitation = registration.survey_invitations.order_by("-created_at").first()
+def latest_invitation(
+    registration: Registration, purpose: str = SurveyPurpose.AFTER_SESSION
+) -> SurveyInvitation | None:
+    """The registration's latest single-use survey link of a purpose (after the session, or an
+    outcome survey for which the registration is its organisation's anchor)."""
+    return (
+        registration.survey_invitations.filter(survey__purpose=purpose)
+        .select_related("series")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def survey_url(registration: Registration, purpose: str = SurveyPurpose.AFTER_SESSION) -> str:
+    invitation = latest_invitation(registration, purpose)
     if invitation is None:
         return ""
     return absolute_url(reverse("registrations:survey", kwargs={"token": invitation.token}))
+
+
+def opt_out_url(person: User) -> str:
+    """The page that asks before stopping the person's non-essential messages."""
+    return absolute_url(reverse("registrations:opt-out", kwargs={"token": opt_out_token(person)}))
+
+
+def one_click_opt_out_url(person: User) -> str:
+    """Where a mail client POSTs "List-Unsubscribe=One-Click" (RFC 8058): stops at once."""
+    return absolute_url(
+        reverse("registrations:opt-out-one-click", kwargs={"token": opt_out_token(person)})
+    )
+
+
+def next_sessions(person: User, *, exclude: Session, limit: int = NEXT_SESSIONS) -> list[dict]:
+    """The next published sessions in the person's language, that they are not registered for,
+    with their times in the person's zone and their pages' addresses."""
+    zone = zoneinfo.ZoneInfo(person.time_zone or "UTC")
+    registered = Registration.objects.filter(session=OuterRef("pk"), person=person).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    sessions = (
+        Session.objects.filter(
+            status=SessionStatus.PUBLISHED,
+            language=person.language,
+            starts_at__gt=timezone.now(),
+        )
+        .exclude(pk=exclude.pk)
+        .exclude(Exists(registered))
+        .order_by("starts_at", "pk")[:limit]
+    )
+    return [
+        {
+            "title": session.localized("title", person.language),
+            "time": format_time_range(session.starts_at, session.ends_at, zone, person.language),
+            "url": absolute_url(session.get_absolute_url()),
+        }
+        for session in sessions
+    ]
+
+
+def _translated(obj, field: str, language: str) -> str:
+    """A modeltranslation field in the language asked, else in the first language filled."""
+    if obj is None:
+        return ""
+    for code in dict.fromkeys((language, *LANGUAGE_CODES)):
+        value = getattr(obj, f"{field}_{code}", "") or ""
+        if value.strip():
+            return value
+    return getattr(obj, field, "") or ""
+
+
+def bulk_text(message: Message, language: str) -> tuple[str, str]:
+    """The organiser's subject and body of a message to a group, in the language asked, else
+    in the first language filled (the session's, then English, French, Spanish)."""
+    bulk = message.bulk
+    session = message.registration.session
+    for code in dict.fromkeys((language, session.language, *LANGUAGE_CODES)):
+        body = getattr(bulk, f"body_{code}", "") or ""
+        if body.strip():
+            subject = getattr(bulk, f"subject_{code}", "") or ""
+            if not subject.strip():
+                subject = next(
+                    (
+                        getattr(bulk, f"subject_{other}", "")
+                        for other in LANGUAGE_CODES
+                        if getattr(bulk, f"subject_{other}", "")
+                    ),
+                    "",
+                )
+            return subject, body
+    return bulk.subject or "", bulk.body or ""
 
 
 def invitation(registration: Registration, *, method: str) -> bytes:
@@ -141,6 +250,49 @@ def _texts(message: Message, title: str) -> tuple[str, list[str]]:
                 "make the sessions more useful to firms like yours."
             )
         ]
+    if kind == MessageKind.FOLLOW_UP_ATTENDED:
+        return _("Thank you for attending: %(title)s") % {"title": title}, [
+            _(
+                "Thank you for attending. Five short questions tell us what the session was "
+                "worth to your firm; your answers shape the next sessions."
+            )
+        ]
+    if kind == MessageKind.FOLLOW_UP_MISSED:
+        return _("Sorry we missed you: %(title)s") % {"title": title}, [
+            _(
+                "We are sorry you could not join us. The recording and the materials are below "
+                "when the organisers have shared them, and here are the next sessions in your "
+                "language."
+            )
+        ]
+    if kind == MessageKind.FOLLOW_UP:
+        return _("After the session: %(title)s") % {"title": title}, [
+            _(
+                "Thank you for registering for this session. The recording and the materials "
+                "are below when the organisers have shared them."
+            )
+        ]
+    if kind in OUTCOME_SURVEYS:
+        invitation = latest_invitation(message.registration, SurveyPurpose.OUTCOME)
+        series = invitation.series if invitation and invitation.series else None
+        series_title = _translated(series, "title", translation.get_language()) or title
+        paragraphs = [
+            _(
+                "A few months ago your organisation attended %(series)s: what came of it? "
+                "3 questions, 2 minutes."
+            )
+            % {"series": series_title}
+        ]
+        if kind == MessageKind.OUTCOME_SURVEY_REMINDER:
+            return _("A reminder: what came of %(series)s?") % {"series": series_title}, [
+                _("You have not answered yet: your answers show what the sessions change."),
+                *paragraphs,
+            ]
+        return _("What came of %(series)s?") % {"series": series_title}, paragraphs
+    if kind == MessageKind.BULK:
+        subject, body = bulk_text(message, translation.get_language())
+        paragraphs = [part.strip() for part in body.replace("\r\n", "\n").split("\n\n")]
+        return subject or title, [part for part in paragraphs if part]
     return _("Registration cancelled: %(title)s") % {"title": title}, [
         _(
             "Your registration is cancelled and your seat goes to someone else. You can register "
@@ -177,13 +329,28 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
+            "outcome_survey_url": survey_url(registration, SurveyPurpose.OUTCOME)
+            if message.kind in OUTCOME_SURVEYS
+            else "",
+            "show_session": message.kind not in WITHOUT_SESSION,
+            "recording_url": session.recording_url if message.kind in FOLLOW_UPS else "",
+            "materials_url": session.materials_url if message.kind in FOLLOW_UPS else "",
+            "next_sessions": next_sessions(person, exclude=session)
+            if message.kind == MessageKind.FOLLOW_UP_MISSED
+            else [],
+            "opt_out_url": opt_out_url(person) if message.kind in NON_ESSENTIAL else "",
             "language_code": person.language,
         }
+        headers = {"Auto-Submitted": "auto-generated"}
+        if message.kind in NON_ESSENTIAL:
+            # RFC 8058: mail clients offer "unsubscribe", which POSTs to this address at once.
+            headers["List-Unsubscribe"] = f"<{one_click_opt_out_url(person)}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email = EmailMultiAlternatives(
             subject=subject,
             body=render_to_string("emails/message.txt", context),
             to=[person.email],
-            headers={"Auto-Submitted": "auto-generated"},
+            headers=headers,
         )
         email.attach_alternative(render_to_string("emails/message.html", context), "text/html")
         method = (

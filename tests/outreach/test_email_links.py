@@ -16,13 +16,22 @@ from django.test import Client
 from django.utils import timezone
 
 from outreach.models import OrganisationKind
-from registrations import confirmations, services
-from registrations.models import Message, MessageKind, PendingRegistration
+from registrations import confirmations, follow_ups, services
+from registrations.models import (
+    BulkMessage,
+    Message,
+    MessageKind,
+    MessageStatus,
+    PendingRegistration,
+    Survey,
+    SurveyInvitation,
+)
 from registrations.surveys import services as surveys
 from tests.factories import (
     OrganisationFactory,
     OrganiserFactory,
     RegistrationFactory,
+    SeriesFactory,
     SessionFactory,
     UserFactory,
     registration_form,
@@ -44,7 +53,7 @@ def form_sharing_with_cohosts(**overrides) -> dict:
 
 
 def texts_of(message) -> list[str]:
-    texts = [message.subject, message.body]
+    texts = [message.subject, message.body, *message.extra_headers.values()]
     texts += [content for content, _mimetype in getattr(message, "alternatives", [])]
     for attachment in message.attachments:
         content = attachment[1] if isinstance(attachment, tuple) else attachment.get_payload()
@@ -99,7 +108,8 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
 
     # Ours: registering (a new address that shares; a known address, then its confirmation;
     # a full session's waitlist), cancelling by link (a seat offered to the waitlist), the
-    # organisers' changes, reminders, surveys and a co-host member's invitation.
+    # organisers' changes, reminders, surveys, follow-ups, messages to a group, outcome surveys
+    # and a co-host member's invitation.
     register = f"/en/sessions/{session.pk}/register/"
     client.post(register, form_sharing_with_cohosts(), **HOSTILE)
     client.post(register, form_sharing_with_cohosts(email="known@example.org"), **HOSTILE)
@@ -125,14 +135,45 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
         },
         **HOSTILE,
     )
+    series = SeriesFactory()
     past = SessionFactory(
-        starts_at=timezone.now() - timedelta(days=2), join_url=JOIN_URL, status="finished"
+        starts_at=timezone.now() - timedelta(days=2),
+        join_url=JOIN_URL,
+        status="finished",
+        series=series,
     )
     past.ends_at = past.starts_at + timedelta(hours=1)
     past.save(update_fields=["ends_at"])
     attended = RegistrationFactory(session=past, attended=True)
+    RegistrationFactory(session=past, attended=False, person=UserFactory(language="es"))
     surveys.invite_attendees(past)
     surveys.send_reminders(past)
+    # The follow-ups: thanks and "sorry we missed you" once the attendance is known, the same to
+    # everyone when none came; a message to a group; an outcome survey and its reminder.
+    follow_ups.mark_attendance_known(past, now=past.ends_at)
+    follow_ups.queue_follow_ups(past, now=past.ends_at + timedelta(hours=3))
+    unknown = SessionFactory(
+        starts_at=timezone.now() - timedelta(hours=50), join_url=JOIN_URL, status="finished"
+    )
+    unknown.ends_at = unknown.starts_at + timedelta(hours=1)
+    unknown.save(update_fields=["ends_at"])
+    RegistrationFactory(session=unknown, person=UserFactory(language="fr"))
+    follow_ups.queue_follow_ups(unknown)
+    bulk = BulkMessage.objects.create(
+        session=past, segment="attended", subject_en="Slides", body_en="The slides are online."
+    )
+    message = services.queue_message(attended, MessageKind.BULK, unique=f"bulk{bulk.pk}")
+    Message.objects.filter(pk=message.pk).update(bulk=bulk)
+    SurveyInvitation.objects.create(
+        survey=Survey.objects.get(slug="outcomes"),
+        registration=attended,
+        organisation=attended.organisation,
+        series=series,
+        period_starts_at=past.starts_at,
+        closes_at=timezone.now() + timedelta(days=14),
+    )
+    services.queue_message(attended, MessageKind.OUTCOME_SURVEY, unique="outcome")
+    services.queue_message(attended, MessageKind.OUTCOME_SURVEY_REMINDER, unique="outcome")
     other = SessionFactory(join_url=JOIN_URL)
     RegistrationFactory(session=other)
     services.announce_session_change(other, "cancelled")
@@ -141,6 +182,7 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     kinds = set(Message.objects.values_list("kind", flat=True))
     assert kinds == set(MessageKind.values), "every kind of message is played here"
     assert attended.messages.filter(kind=MessageKind.SURVEY_REMINDER).exists()
+    assert not Message.objects.exclude(status=MessageStatus.SENT).exists()
     assert allauth_mails == 6
     recipients = {address for m in mail.outbox for address in m.to}
     assert {"nobody@example.org", "member@example.org", "third@example.org"} <= recipients

@@ -31,6 +31,7 @@ from tests.factories import (
     UserFactory,
     economy,
 )
+from tests.queries import assert_same_queries_for_1_and_more
 
 pytestmark = pytest.mark.django_db
 
@@ -576,3 +577,49 @@ def test_an_unknown_purpose_or_question_is_not_found(client, organiser):
         ).status_code
         == 404
     )
+
+
+def test_the_questions_list_asks_the_same_queries_for_1_and_3_questions(client, organiser):
+    session = finished_session()
+    client.post(url("questions", session), {"start": "empty"})
+    survey = Survey.objects.get(session=session)
+
+    def add_rows(count):
+        for n in range(count):
+            builder.add_question(
+                survey,
+                data=builder.QuestionData(
+                    texts={"en": f"Question {n}"}, kind="multiple", choices={"en": ["A", "B"]}
+                ),
+                by=organiser,
+            )
+
+    _first, last = assert_same_queries_for_1_and_more(client, url("questions", session), add_rows)
+
+    assert last.content.decode().count("<tr>") == 1 + 3
+
+
+def test_the_list_says_which_version_has_answers_and_what_a_change_does(client, organiser):
+    session = finished_session()
+    survey = compose(client, session, PRODUCT)
+    answer(survey, session, {"your_main_product": "Wine"})
+
+    page = client.get(url("questions", session)).content.decode()
+
+    assert "Version 1 has 1 answer. Your next change makes version 2;" in page
+    edit = client.get(url("question-edit", session, "your_main_product")).content.decode()
+    assert "saving makes version 2" in edit
+
+
+def test_a_session_without_its_own_survey_says_what_it_asks_meanwhile(client, organiser):
+    series = SeriesFactory()
+    session = finished_session(series=series)
+    lone = finished_session()
+    client.post(series_url("questions", series), {"start": "empty"})
+    Survey.objects.filter(series=series).update(title_en="The series' own survey")
+
+    of_the_series = client.get(url("questions", session)).content.decode()
+    standard = client.get(url("questions", lone)).content.decode()
+
+    assert "this asks “The series&#x27; own survey” after the session" in of_the_series
+    assert "this asks “What was the session worth to you?” after the session" in standard

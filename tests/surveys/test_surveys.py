@@ -267,23 +267,16 @@ def test_no_reminder_once_the_survey_has_closed(session, people, run_tasks):
     assert not Message.objects.filter(kind=MessageKind.SURVEY_REMINDER).exists()
 
 
-def test_an_organiser_invites_the_attendees_from_the_attendance_page(client, session, people):
+def test_the_attendance_page_says_the_survey_goes_with_the_follow_ups(client, session, people):
+    # No button sends it any more: the attendees' follow-up carries the link
+    # (registrations.follow_ups, tested in tests/registrations/test_follow_ups.py).
     client.force_login(OrganiserFactory())
 
-    response = client.post(f"/en/manage/sessions/{session.pk}/survey/invite/", follow=True)
+    page = client.get(f"/en/manage/sessions/{session.pk}/attendance/").content.decode()
 
-    assert "3 people are invited to the survey." in response.content.decode()
-    assert "survey: 0 answers of 3 invited" in response.content.decode()
-    assert SurveyInvitation.objects.count() == 3
-
-
-def test_participants_cannot_send_the_invitations(client, session, people):
-    client.force_login(people["en"].person)
-
-    response = client.post(f"/en/manage/sessions/{session.pk}/survey/invite/")
-
-    assert response.status_code == 403
-    assert SurveyInvitation.objects.count() == 0
+    assert "survey/invite" not in page
+    assert "data-follow-ups" in page
+    assert "survey: 0 answers of 0 invited" in page
 
 
 # Answering --------------------------------------------------------------------------------------
