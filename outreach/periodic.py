@@ -71,6 +71,9 @@ class PeriodicJob:
 JOBS = (
     PeriodicJob("finish_sessions", timedelta(minutes=5), "events.services.finish_past_sessions"),
     PeriodicJob(
+        "follow_ups", timedelta(minutes=5), "registrations.periodic_jobs.queue_due_follow_ups"
+    ),
+    PeriodicJob(
         "survey_reminders",
         timedelta(hours=1),
         "registrations.periodic_jobs.send_due_survey_reminders",

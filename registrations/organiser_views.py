@@ -26,7 +26,7 @@ from events.permissions import can_manage_sessions
 from outreach.exports import csv_response, export_filename
 from outreach.models import Economy
 from outreach.permissions import require
-from registrations import queries, services
+from registrations import follow_ups, queries, services
 from registrations.attendance import services as attendance_service
 from registrations.attendance import zoom
 from registrations.attendance.reports import ReportError
@@ -387,6 +387,7 @@ def _attendance_page(request, session: Session, form: AttendanceUploadForm, prev
             "unmatched_page": unmatched,
             "unmatched": list(unmatched.object_list),
             "responses": surveys.response_rate(session),
+            "follow_up": follow_ups.status(session),
             "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
             "zoom_pull": ZoomPull.objects.filter(session=session).first(),
         },
@@ -592,24 +593,3 @@ def check_in(request, pk):
         "registrations/manage/check_in.html",
         {"session": session, "registrations": registrations, "text": text},
     )
-
-
-@require(can_manage_sessions)
-@require_POST
-def survey_invite(request, pk):
-    session = _session_for(request, pk)
-    try:
-        count = surveys.send_survey(session, by=request.user)
-    except ReportError as error:  # the session is past its retention period
-        messages.error(request, str(error))
-        return redirect("registrations:attendance", pk=session.pk)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)s person is invited to the survey.",
-            "%(count)s people are invited to the survey.",
-            count,
-        )
-        % {"count": count},
-    )
-    return redirect("registrations:attendance", pk=session.pk)

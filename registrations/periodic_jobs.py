@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from outreach import audit
 from outreach.models import AuditAction
-from registrations import outcomes, privacy
+from registrations import follow_ups, outcomes, privacy
 from registrations.models import Survey, SurveyInvitation
 from registrations.services import queue_message
 from registrations.surveys.services import reminder_kind
@@ -73,3 +73,9 @@ def send_due_outcome_surveys(*, now: datetime | None = None) -> int:
     """The outcome surveys due by now, once per organisation and period
     (registrations.outcomes). Returns how many organisations were invited."""
     return outcomes.send_due_outcome_surveys(now=now)
+
+
+def queue_due_follow_ups(*, now: datetime | None = None) -> int:
+    """The follow-ups of every session due by now, each session once
+    (registrations.follow_ups). Returns how many messages were queued."""
+    return follow_ups.queue_due_follow_ups(now=now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import bulk_views, organiser_views, views
+from registrations import bulk_views, opt_out_views, organiser_views, views
 from registrations.questions import urls as questions_urls
 
 app_name = "registrations"
@@ -19,6 +19,12 @@ urlpatterns = [
     path("my-data.json", views.my_data, name="my-data"),
     path("erase-me/", views.erase_me, name="erase-me"),
     path("surveys/<str:token>/", views.survey, name="survey"),
+    path("messages/stop/<str:token>/", opt_out_views.opt_out, name="opt-out"),
+    path(
+        "messages/stop/<str:token>/one-click/",
+        opt_out_views.opt_out_one_click,
+        name="opt-out-one-click",
+    ),
     path(
         "manage/sessions/<int:pk>/attendance/",
         organiser_views.attendance,
@@ -45,11 +51,6 @@ urlpatterns = [
         name="attendance-link",
     ),
     path("manage/sessions/<int:pk>/check-in/", organiser_views.check_in, name="check-in"),
-    path(
-        "manage/sessions/<int:pk>/survey/invite/",
-        organiser_views.survey_invite,
-        name="survey-invite",
-    ),
     path(
         "manage/sessions/<int:pk>/registrations/",
         organiser_views.registration_list,

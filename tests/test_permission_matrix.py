@@ -27,6 +27,7 @@ from registrations.models import (
     Question,
     Survey,
 )
+from registrations.opt_out import opt_out_token
 from tests.factories import (
     AttendanceRecordFactory,
     MessageFactory,
@@ -252,11 +253,6 @@ EXPECTED: dict[str, dict] = {
         # No registrant named to link the record to: back to the attendance page, saying so.
         "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
-    "registrations:survey-invite": {
-        "GET": organisers_only(405),
-        # Session A has not ended: nobody to invite yet, back to the attendance page.
-        "POST": organisers_only(Redirect("/en/manage/sessions/")),
-    },
     # The question builder (registrations/questions/views.py), for organisers: session A and
     # the series each have their own survey after the session with a question "product".
     **{
@@ -279,6 +275,10 @@ EXPECTED: dict[str, dict] = {
     },
     # The survey link works without signing in (its token is the secret), once.
     "registrations:survey": everyone(200),
+    # So does the link that stops non-essential messages (a signed token of the person): the
+    # page asks, its button stops them; a mail client's one-click POST (RFC 8058) stops them.
+    "registrations:opt-out": {"GET": everyone(200), "POST": everyone(200)},
+    "registrations:opt-out-one-click": {"GET": everyone(405), "POST": everyone(200)},
     # The co-host workspace. Session A is co-hosted by ministry A only: B's member does not
     # find it (404), A's members see it; only managers propose and suggest.
     "cohost:home": cohost_members_only(
@@ -494,6 +494,8 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "personal-feeds:person": world["people"]["participant"].calendar_token,
         "registrations:cancel": objects["registration"].token,
         "registrations:survey": world["survey_invitation"].token,
+        "registrations:opt-out": opt_out_token(world["people"]["participant"]),
+        "registrations:opt-out-one-click": opt_out_token(world["people"]["participant"]),
         "registrations:confirm-registration": confirmation_token(world["pending_registration"]),
     }
     values = {
@@ -644,7 +646,6 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:question-delete": (ORGANISERS, ("GET", "POST")),
     "registrations:question-move": (ORGANISERS, ("POST",)),
     "registrations:questions-preview": (ORGANISERS, ("GET",)),
-    "registrations:survey-invite": (ORGANISERS, ("POST",)),
 }
 
 

@@ -7,10 +7,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from events.models import Session
-from outreach import audit
-from outreach.models import AuditAction, User
 from outreach.tasks import enqueue_on_commit
-from registrations.attendance.services import refuse_past_retention
 from registrations.models import (
     MessageKind,
     Registration,
@@ -52,50 +49,59 @@ def survey_for(session: Session) -> Survey | None:
     return own or current.filter(is_default=True).first()
 
 
+def invite(
+    registration: Registration, *, survey: Survey, now: datetime | None = None
+) -> SurveyInvitation | None:
+    """The registration's single-use link to `survey`, created unless it has one to a survey
+    after the session already (a person is invited once per session, whatever survey the
+    session has by now). Queues no message: the caller's message carries the link. Returns the
+    new invitation, or None."""
+    now = now or timezone.now()
+    if registration.person_id is None:
+        return None
+    if registration.survey_invitations.filter(survey__purpose=SurveyPurpose.AFTER_SESSION).exists():
+        return None
+    invitation, created = SurveyInvitation.objects.get_or_create(
+        survey=survey,
+        registration=registration,
+        defaults={"closes_at": now + timedelta(days=survey.open_days)},
+    )
+    return invitation if created else None
+
+
+def schedule_reminder(session: Session, *, survey: Survey, now: datetime | None = None) -> None:
+    """Queue, after commit, the one reminder round of a session's survey invitations
+    (`send_reminders`); the hourly job sends any that this task misses."""
+    now = now or timezone.now()
+    enqueue_on_commit(
+        import_string(SEND_SURVEY_REMINDERS),
+        session.pk,
+        run_after=now + timedelta(days=survey.reminder_days),
+    )
+
+
 @transaction.atomic
 def invite_attendees(session: Session, *, now: datetime | None = None) -> int:
-    """Invite everyone who attended a finished session to its survey (once each), and schedule
-    one reminder. Returns how many were newly invited."""
+    """Invite everyone who attended a finished session to its survey (once each) with a SURVEY
+    message, and schedule one reminder. Returns how many were newly invited.
+
+    The follow-ups after a session (registrations.follow_ups) invite attendees with their thanks
+    instead; this stays for a survey sent on its own."""
     now = now or timezone.now()
     survey = survey_for(session)
     if survey is None or session.ends_at > now:
         return 0
     invited = 0
-    # A person is invited once per session, whatever survey the session has by now.
     attendees = Registration.objects.filter(
-        session=session, attended=True, survey_invitations=None, person__isnull=False
+        session=session, attended=True, person__isnull=False
     ).select_related("session")
     for registration in attendees:
-        _invitation, created = SurveyInvitation.objects.get_or_create(
-            survey=survey,
-            registration=registration,
-            defaults={"closes_at": now + timedelta(days=survey.open_days)},
-        )
-        if created:
+        if invite(registration, survey=survey, now=now) is not None:
             queue_message(registration, MessageKind.SURVEY)
             invited += 1
     if invited:
-        enqueue_on_commit(
-            import_string(SEND_SURVEY_REMINDERS),
-            session.pk,
-            run_after=now + timedelta(days=survey.reminder_days),
-        )
+        schedule_reminder(session, survey=survey, now=now)
     return invited
-
-
-@transaction.atomic
-def send_survey(session: Session, *, by: User | None) -> int:
-    """An organiser sends a finished session's survey to who attended (`invite_attendees`).
-
-    Writes the invitations and queues their emails and a reminder after commit, and a
-    SURVEY_SENT audit entry when anyone was invited. Returns how many were. Raises
-    SessionPastRetention for a session past its retention period, writing nothing.
-    """
-    refuse_past_retention(session)
-    count = invite_attendees(session)
-    if count:
-        audit.record(by, AuditAction.SURVEY_SENT, session, invited=count)
-    return count
 
 
 def reminder_kind(invitation: SurveyInvitation) -> tuple[str, str]:

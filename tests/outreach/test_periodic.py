@@ -314,6 +314,7 @@ def test_health_shows_when_each_job_last_ran_and_flags_one_overdue(client):
     assert overdue == {
         "scheduler": False,
         "finish_sessions": False,
+        "follow_ups": False,
         "survey_reminders": False,
         "outcome_surveys": False,
         "retention": True,
