@@ -623,3 +623,26 @@ def test_a_session_without_its_own_survey_says_what_it_asks_meanwhile(client, or
 
     assert "this asks “The series&#x27; own survey” after the session" in of_the_series
     assert "this asks “What was the session worth to you?” after the session" in standard
+
+
+def test_a_refused_change_to_an_answered_survey_makes_no_new_version(client, organiser):
+    session = finished_session()
+    client.post(url("questions", session), {"start": "standard"})
+    survey = Survey.objects.get(session=session)
+    answer(survey, session, {"satisfaction": 5})
+
+    with pytest.raises(builder.QuestionRefused):
+        builder.edit_question(
+            survey,
+            "recommend",
+            data=builder.QuestionData(texts={"en": "Recommend us?"}, kind="scale"),
+            by=organiser,
+        )
+    response = client.post(url("question-delete", session, "recommend"), follow=True)
+
+    assert list(Survey.objects.filter(session=session).values_list("version", "archived_at")) == [
+        (1, None)
+    ]
+    assert survey.questions.get(code="recommend").text_en.startswith("How likely")
+    assert "it stays in the survey" in response.content.decode()
+    assert not AuditEntry.objects.filter(details__change__in=["edited", "deleted"]).exists()
