@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from outreach.models import Organisation, OrganisationKind, User
+from registrations import demo_outcomes
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Answer,
@@ -116,6 +117,7 @@ def seed() -> list[str]:
             )
     _attribute_to_cohosts()
     _attendance_and_answers(now)
+    demo_outcomes.seed(now)
     counts = Session.objects.annotate(
         seats=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
     ).values_list("pk", "seats")
@@ -150,8 +152,10 @@ def _attendance_and_answers(now):
     markets = list(Choice.objects.filter(question=questions["markets_considered"]))
     past = Session.objects.filter(ends_at__lte=now, status=SessionStatus.FINISHED)
     for session in past:
-        pick = random.Random(f"attendance-{session.uid}")  # noqa: S311 (demo data)
         for registration in session.registrations.filter(status=RegistrationStatus.CONFIRMED):
+            # One draw per person, so that a second seeding (which skips the answers given
+            # the first time) draws the same attendance.
+            pick = random.Random(f"attendance-{session.uid}-{registration.person_id}")  # noqa: S311
             came = pick.random() < 0.75
             minutes = pick.randint(15, session.duration_minutes) if came else pick.randint(0, 6)
             Registration.objects.filter(pk=registration.pk).update(
@@ -166,9 +170,7 @@ def _attendance_and_answers(now):
             )
             if (
                 pick.random() >= 0.4
-                or SurveyResponse.objects.filter(
-                    registration=registration, survey=survey
-                ).exists()
+                or SurveyResponse.objects.filter(registration=registration, survey=survey).exists()
             ):
                 continue
             organisation = registration.organisation

@@ -59,7 +59,11 @@ def _periods(attendances: list[datetime], recorded: list[datetime], months: int)
     `attendances` and `recorded` in any order. A recorded period stands as it is; an
     attendance opens a period when no period holds it and none recorded starts within the
     months it would last."""
-    moments = sorted([(at, True) for at in recorded] + [(at, False) for at in attendances])
+    # A recorded period first when an attendance starts it too: that attendance is inside it.
+    moments = sorted(
+        [(at, True) for at in recorded] + [(at, False) for at in attendances],
+        key=lambda moment: (moment[0], not moment[1]),
+    )
     recorded_sorted = sorted(recorded)
     ends = None
     for at, is_recorded in moments:
@@ -76,10 +80,12 @@ def _periods(attendances: list[datetime], recorded: list[datetime], months: int)
         yield at, False
 
 
-def due_periods(*, now: datetime) -> dict[tuple[int, int], list[datetime]]:
+def due_periods(
+    *, now: datetime, late: timedelta | None = LATEST
+) -> dict[tuple[int, int], list[datetime]]:
     """{(series id, organisation id): [period starts]} whose outcome survey is due by `now`
-    (and not more than LATEST before), not sent yet. Two queries, whatever the number of
-    organisations."""
+    (and not more than `late` before; None: however long ago), not sent yet. Three queries,
+    whatever the number of organisations."""
     months_of = dict(
         Series.objects.filter(outcome_survey_months__gt=0).values_list(
             "pk", "outcome_survey_months"
@@ -114,17 +120,47 @@ def due_periods(*, now: datetime) -> dict[tuple[int, int], list[datetime]]:
         starts = [
             start
             for start, is_recorded in _periods(moments, recorded.get(key, []), months)
-            if not is_recorded and now - LATEST < add_months(start, months) <= now
+            if not is_recorded
+            and add_months(start, months) <= now
+            and (late is None or now - late < add_months(start, months))
         ]
         if starts:
             due[key] = starts
     return due
 
 
-def _anchors(due: dict[tuple[int, int], list[datetime]]) -> dict[tuple[int, int], list]:
+def anchors(due: dict[tuple[int, int], list[datetime]]) -> dict[tuple[int, int, datetime], int]:
+    """{(series id, organisation id, period start): registration id} of whom to ask about each
+    due period (see the module's docstring), in two queries; a period with nobody to ask is
+    left out. A registration asked an outcome survey once is not asked through again."""
+    months_of = dict(
+        Series.objects.filter(pk__in={s for s, _o in due}).values_list(
+            "pk", "outcome_survey_months"
+        )
+    )
+    candidates = _candidates(due)
+    chosen = {}
+    used = set()
+    for (series_id, organisation_id), starts in due.items():
+        for start in starts:
+            ends = add_months(start, months_of[series_id])
+            anchor = next(
+                (
+                    pk
+                    for starts_at, pk, _same in candidates.get((series_id, organisation_id), [])
+                    if starts_at < ends and pk not in used
+                ),
+                None,
+            )
+            if anchor is not None:
+                used.add(anchor)
+                chosen[series_id, organisation_id, start] = anchor
+    return chosen
+
+
+def _candidates(due: dict[tuple[int, int], list[datetime]]) -> dict[tuple[int, int], list]:
     """{(series id, organisation id): [(session start, registration id, still with the
-    organisation)]}, newest first: who may be asked, in one query. A registration that was
-    asked an outcome survey once is not asked again through the same registration."""
+    organisation)]}, the preferred first: who may be asked, in one query."""
     series_ids = {series_id for series_id, _organisation in due}
     organisation_ids = {organisation_id for _series, organisation_id in due}
     rows = (
@@ -145,15 +181,15 @@ def _anchors(due: dict[tuple[int, int], list[datetime]]) -> dict[tuple[int, int]
             "person__organisation_id",
         )
     )
-    anchors = defaultdict(list)
+    candidates = defaultdict(list)
     for pk, series_id, organisation_id, starts_at, person_organisation_id in rows:
         if (series_id, organisation_id) in due:
-            anchors[series_id, organisation_id].append(
+            candidates[series_id, organisation_id].append(
                 (starts_at, pk, person_organisation_id == organisation_id)
             )
-    for candidates in anchors.values():
-        candidates.sort(key=lambda c: (c[2], c[0], c[1]), reverse=True)
-    return anchors
+    for found in candidates.values():
+        found.sort(key=lambda c: (c[2], c[0], c[1]), reverse=True)
+    return candidates
 
 
 @transaction.atomic
@@ -171,28 +207,7 @@ def send_due_outcome_surveys(*, now: datetime | None = None) -> int:
     due = due_periods(now=now)
     if not due:
         return 0
-    months_of = dict(
-        Series.objects.filter(pk__in={s for s, _o in due}).values_list(
-            "pk", "outcome_survey_months"
-        )
-    )
-    anchors = _anchors(due)
-    chosen = {}
-    used = set()
-    for (series_id, organisation_id), starts in due.items():
-        for start in starts:
-            ends = add_months(start, months_of[series_id])
-            anchor = next(
-                (
-                    pk
-                    for starts_at, pk, _same in anchors.get((series_id, organisation_id), [])
-                    if starts_at < ends and pk not in used
-                ),
-                None,
-            )
-            if anchor is not None:
-                used.add(anchor)
-                chosen[series_id, organisation_id, start] = anchor
+    chosen = anchors(due)
     registrations = Registration.objects.select_related("session").in_bulk(chosen.values())
     invited = 0
     for (series_id, organisation_id, start), anchor in chosen.items():

@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from outreach import periodic
 from outreach.timezones import format_day
 from registrations import outcomes, privacy
 from registrations.models import (
+    Answer,
     Message,
     MessageKind,
     SurveyInvitation,
@@ -181,6 +184,7 @@ def test_an_organisation_at_three_sessions_with_two_people_is_asked_once(series,
     later = outcomes.send_due_outcome_surveys(now=add_months(FIRST + timedelta(days=60), 6))
 
     assert (first_run, again, later) == (1, 0, 0)
+    assert outcomes.due_periods(now=due + timedelta(hours=1)) == {}
     invitation = invitations().get()
     # The period starts at the first session; the one asked is who attended most recently.
     assert (invitation.period_starts_at, invitation.registration) == (FIRST, latest)
@@ -515,3 +519,56 @@ def test_two_workers_at_once_invite_once_and_queue_one_message(series, person, f
     assert sorted(
         outcome_messages().values_list("registration__organisation", flat=True)
     ) == sorted(invitations().values_list("organisation", flat=True))
+
+
+# Demo -----------------------------------------------------------------------------------------
+
+
+def outcome_snapshot():
+    return (
+        sorted(
+            invitations().values_list(
+                "organisation", "series", "period_starts_at", "registration", "used_at"
+            )
+        ),
+        sorted(
+            Answer.objects.filter(response__survey__slug="outcomes").values_list(
+                "response__registration",
+                "question__code",
+                "boolean",
+                "choices__code",
+                "economies",
+            ),
+            key=str,
+        ),
+    )
+
+
+def test_the_demo_shows_realised_outcomes_and_leaves_the_workers_nothing_to_send():
+    call_command("seed_demo")
+
+    answers = Answer.objects.filter(response__survey__slug="outcomes")
+    exported = set(
+        answers.filter(question__code="exported_since").values_list("boolean", flat=True)
+    )
+    markets = answers.filter(question__code="export_markets").values("economies").distinct()
+    said = set(
+        answers.filter(question__code="contribution").values_list("choices__code", flat=True)
+    )
+    assert exported == {True, False}
+    assert markets.count() >= 5
+    assert said == {"not_at_all", "somewhat", "a_lot"}
+    assert answers.filter(question__code="found_partner", boolean=True).exists()
+    assert invitations().filter(used_at__isnull=True).exists()  # not everyone answers
+    # Every answer counts the firm as it registered.
+    assert (
+        not SurveyResponse.objects.filter(survey__slug="outcomes")
+        .exclude(economy=F("registration__economy"))
+        .exists()
+    )
+    assert outcomes.send_due_outcome_surveys() == 0
+    assert not outcome_messages().exists()
+
+    first = outcome_snapshot()
+    call_command("seed_demo")
+    assert outcome_snapshot() == first
