@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import F
@@ -572,3 +573,27 @@ def test_the_demo_shows_realised_outcomes_and_leaves_the_workers_nothing_to_send
     first = outcome_snapshot()
     call_command("seed_demo")
     assert outcome_snapshot() == first
+
+
+# From the job to the answer -------------------------------------------------------------------
+
+
+def test_the_email_carries_the_link_in_the_person_s_language_and_the_link_answers(
+    client, series, person, run_tasks, settings
+):
+    settings.SITE_URL = "https://outreach.example"
+    first = add_months(timezone.now(), -6) - timedelta(hours=2)
+    attend(series, first.replace(microsecond=0), person)
+
+    outcomes.send_due_outcome_surveys()
+    run_tasks()
+
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    invitation = invitations().get()
+    link = f"https://outreach.example/es/surveys/{invitation.token}/"
+    assert link in mail.outbox[0].body
+    assert (
+        client.post(link.removeprefix("https://outreach.example"), OUTCOME_ANSWERS).status_code
+        == 200
+    )
+    assert Message.objects.get(kind=MessageKind.OUTCOME_SURVEY).status == "sent"
