@@ -48,8 +48,8 @@ NON_ESSENTIAL = (
     | OUTCOME_SURVEYS
     | {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER, MessageKind.BULK}
 )
-# Messages about the session itself: without its time, place and links (a message to a group
-# of a series, months-later outcome surveys).
+# Messages not about one session, without its time, place and links: months-later outcome
+# surveys, and a message to a group of a series' registrants (one to a session's shows it).
 WITHOUT_SESSION = OUTCOME_SURVEYS | {MessageKind.BULK}
 # How many upcoming sessions "sorry we missed you" offers.
 NEXT_SESSIONS = 3
@@ -332,7 +332,8 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "outcome_survey_url": survey_url(registration, SurveyPurpose.OUTCOME)
             if message.kind in OUTCOME_SURVEYS
             else "",
-            "show_session": message.kind not in WITHOUT_SESSION,
+            "show_session": message.kind not in WITHOUT_SESSION
+            or (message.kind == MessageKind.BULK and message.bulk.session_id is not None),
             "recording_url": session.recording_url if message.kind in FOLLOW_UPS else "",
             "materials_url": session.materials_url if message.kind in FOLLOW_UPS else "",
             "next_sessions": next_sessions(person, exclude=session)

@@ -2,10 +2,14 @@
 survey link to those who attended, "sorry we missed you" and the next sessions to those who did
 not, the same to everyone when no attendance came (registrations.follow_ups)."""
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -24,6 +28,7 @@ from registrations.models import (
     SurveyInvitation,
 )
 from tests.factories import (
+    MessageFactory,
     OrganiserFactory,
     RegistrationFactory,
     SeriesFactory,
@@ -336,3 +341,57 @@ def test_organisers_switch_follow_ups_off_in_the_session_form(client):
     assert session.materials_url == MATERIALS
     entry = AuditEntry.objects.get(action=AuditAction.SESSION_EDITED)
     assert "follow_ups_enabled" in entry.details["fields"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_workers_racing_queue_each_follow_up_once():
+    session = ended_session(hours_ago=5)
+    registrations = RegistrationFactory.create_batch(6, session=session)
+    attendance_known(session, attended=registrations[:3], absent=registrations[3:])
+    barrier = threading.Barrier(6)
+
+    def worker(_):
+        try:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+            return follow_ups.queue_due_follow_ups()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        counts = list(pool.map(worker, range(6)))
+
+    assert sum(counts) == 6
+    assert Message.objects.filter(kind__in=follow_ups.FOLLOW_UP_KINDS).count() == 6
+    assert SurveyInvitation.objects.count() == 3
+
+
+def test_a_failed_follow_up_shows_its_kind_on_the_registrations_page(client):
+    session = ended_session(hours_ago=5)
+    registration = RegistrationFactory(session=session)
+    MessageFactory(
+        registration=registration, kind=MessageKind.FOLLOW_UP_MISSED, status=MessageStatus.FAILED
+    )
+    client.force_login(OrganiserFactory())
+
+    page = client.get(reverse("registrations:manage", args=[session.pk])).content.decode()
+
+    assert "Sorry we missed you" in page
+
+
+def test_organisers_set_a_series_follow_up_delay_wait_and_outcome_months(client):
+    series = SeriesFactory(title_en="Open webinars")
+    client.force_login(OrganiserFactory())
+    edit = reverse("events:series-edit", args=[series.slug])
+    data = {"title_en": "Open webinars", "retention_months": "18"}
+
+    client.post(edit, data | {"follow_up_delay_minutes": "30", "attendance_wait_hours": "6"})
+    series.refresh_from_db()
+    assert (series.follow_up_delay_minutes, series.attendance_wait_hours) == (30, 6)
+    assert series.outcome_survey_months == 6  # left empty: kept
+    client.post(edit, data | {"outcome_survey_months": "0"})
+    series.refresh_from_db()
+    assert (series.follow_up_delay_minutes, series.outcome_survey_months) == (30, 0)
+    refused = client.post(edit, data | {"attendance_wait_hours": "0"})
+    assert refused.status_code == 200
