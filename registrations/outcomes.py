@@ -17,8 +17,12 @@ people still with the organisation, through that attendance's registration (the 
 facts, as they were then, are what the answers are counted by). An organisation with nobody
 to ask gets no invitation; its period still counts as a period (no attendance inside it opens
 another), and it is asked after all only if someone becomes reachable within `LATEST` of the
-due moment. Beyond that a survey is not sent late: a worker stopped for weeks, or a series
-switched on long after its sessions, does not ask firms about sessions years back.
+due moment. An invitation withdrawn later (its person erased) still records its period: the
+organisation is not asked again within it.
+
+Not late: beyond `LATEST` after its due moment a survey is not sent, so a worker stopped for
+weeks, or a series switched on long after its sessions, does not ask firms about sessions
+years back.
 
 Safe with several workers: the unique constraint one_outcome_survey_per_organisation_and_period
 decides which insert wins, and only the winner queues the message.

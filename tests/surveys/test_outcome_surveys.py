@@ -299,6 +299,19 @@ def test_an_organisation_whose_only_attendee_was_erased_is_not_asked(series, per
     assert not invitations().exists()
 
 
+def test_a_link_withdrawn_by_an_erasure_still_closes_its_period(series, person, firm):
+    attend(series, FIRST, person)
+    attend(series, FIRST + timedelta(days=1), UserFactory(organisation=firm))
+    due = add_months(FIRST, 6)
+    outcomes.send_due_outcome_surveys(now=due)
+    asked = invitations().get().registration.person
+
+    privacy.erase_person(asked)
+
+    assert outcomes.send_due_outcome_surveys(now=due + timedelta(days=1)) == 0
+    assert invitations().count() == 1
+
+
 # Work in batches -----------------------------------------------------------------------------
 
 
