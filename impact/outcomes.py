@@ -318,10 +318,6 @@ def figures_from(value, shows, **dims) -> dict:
     return figures
 
 
-def empty_figures() -> dict:
-    return figures_from(lambda *a, **k: 0, lambda *a, **k: True)
-
-
 def _reader(cells: dict):
     """A staff reader of counts: every count shown, 0 where nothing is counted."""
     return (lambda measure, **dims: cells.get(key(measure, **dims), 0)), (
