@@ -269,6 +269,18 @@ def test_nobody_who_opted_out_is_asked_and_a_colleague_is_instead(series, person
     assert invitations().get().registration == earlier
 
 
+def test_someone_still_with_the_organisation_is_preferred_to_one_who_left(series, person, firm):
+    stayed = attend(series, FIRST, person)
+    moved = UserFactory(organisation=firm)
+    attend(series, FIRST + timedelta(days=5), moved)
+    moved.organisation = FirmFactory()
+    moved.save(update_fields=["organisation"])
+
+    outcomes.send_due_outcome_surveys(now=add_months(FIRST, 6))
+
+    assert invitations().get().registration == stayed
+
+
 def test_an_organisation_whose_only_person_opted_out_is_not_asked(series, person):
     attend(series, FIRST, person)
     person.opted_out_at = FIRST
