@@ -77,8 +77,18 @@ class Topic(models.Model):
         return self.name
 
 
+class CompletionRule(models.TextChoices):
+    SESSIONS = "sessions", _("Attended at least a number of its sessions")
+    MINUTES = "minutes", _("Attended at least a share of its scheduled minutes")
+
+
 class Series(models.Model):
-    """A recurring programme: the quarterly open webinar, a three-week training course."""
+    """A recurring programme: the quarterly open webinar, a three-week training course.
+
+    A course (`is_course`) is taken whole: one registration enrols a person in every session
+    (registrations.Enrolment), its places are the course's (`capacity`, `enrolled_count`), and
+    a person completes it by its completion rule.
+    """
 
     slug = models.SlugField(unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -136,6 +146,24 @@ class Series(models.Model):
             "its first session of the series. 0: never."
         ),
     )
+    is_course = models.BooleanField(
+        _("a course: one registration enrols in every session"), default=False
+    )
+    capacity = models.PositiveIntegerField(_("places in the course"), null=True, blank=True)
+    # Kept by the registrations layer in the same statement that claims a place in the course.
+    enrolled_count = models.PositiveIntegerField(default=0, editable=False)
+    completion_rule = models.CharField(
+        _("completed when"), max_length=10, choices=CompletionRule.choices, blank=True
+    )
+    completion_sessions = models.PositiveSmallIntegerField(
+        _("sessions to attend"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    completion_percent = models.PositiveSmallIntegerField(
+        _("share of the minutes to attend (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -143,6 +171,15 @@ class Series(models.Model):
         verbose_name_plural = pgettext_lazy("programme", "series")
         ordering = ["slug"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(enrolled_count__lte=F("capacity")),
+                name="course_never_over_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_percent__isnull=True)
+                | Q(completion_percent__gte=1, completion_percent__lte=100),
+                name="course_completion_percent_within_bounds",
+            ),
             models.CheckConstraint(
                 condition=Q(retention_months__isnull=True)
                 | Q(retention_months__gte=1, retention_months__lte=MAX_RETENTION_MONTHS),
@@ -165,6 +202,20 @@ class Series(models.Model):
         if self.retention_months is None:
             return None
         return add_months(ended_at, self.retention_months)
+
+
+class LanguageGroup(models.Model):
+    """Sessions of one topic given in different languages: each is the others' sibling ("also
+    in French, Thursday 15:00 your time"). Plan-a-quarter makes one per topic it plans."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("sessions in other languages")
+        verbose_name_plural = _("sessions in other languages")
+
+    def __str__(self):
+        return f"group {self.pk}"
 
 
 class SessionFormat(models.TextChoices):
@@ -193,6 +244,14 @@ class Session(models.Model):
         blank=True,
         related_name="sessions",
         verbose_name=pgettext_lazy("programme", "series"),
+    )
+    language_group = models.ForeignKey(
+        LanguageGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("same session in other languages"),
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)

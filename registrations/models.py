@@ -112,6 +112,21 @@ class Registration(models.Model):
         Organisation, blank=True, related_name="shared_registrations", verbose_name=_("shared with")
     )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    # The course enrolment this registration is part of: one registration per session of the
+    # course, made, cancelled and waitlisted together (registrations.courses).
+    enrolment = models.ForeignKey(
+        "Enrolment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("course enrolment"),
+    )
+    # Where the session offers interpretation: the language the person listens in ("" for the
+    # session's own).
+    listening_language = models.CharField(
+        _("listening language"), max_length=2, choices=settings.LANGUAGES, blank=True
+    )
     # What the attendance report or the check-in says: None until then.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     minutes_attended = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
@@ -272,6 +287,12 @@ class MessageKind(models.TextChoices):
     OUTCOME_SURVEY = "outcome_survey", _("Outcome survey")
     OUTCOME_SURVEY_REMINDER = "outcome_survey_reminder", _("Outcome survey reminder")
     BULK = "bulk", _("Message to a group of registrants")
+    # A course: one message for the whole enrolment, with an invitation for each session.
+    ENROLLED = "enrolled", _("Enrolled in a course")
+    ENROLMENT_WAITLISTED = "enrolment_waitlisted", _("On the course's waitlist")
+    ENROLMENT_CANCELLED = "enrolment_cancelled", _("Left the course")
+    # A waitlisted person moved by an organiser to the same session in another language.
+    MOVED_TO_SIBLING = "moved_to_sibling", _("Moved to the session in another language")
 
 
 class MessageStatus(models.TextChoices):
@@ -748,3 +769,118 @@ class BulkMessage(models.Model):
 
     def __str__(self):
         return f"{self.segment}: {self.subject}"
+
+
+# --- Courses and certificates ----------------------------------------------------------------
+
+
+class Enrolment(models.Model):
+    """A person in a course (a Series with is_course): one registration for each of its
+    sessions (`registrations`), one place in the course's capacity, one cancel for all."""
+
+    series = models.ForeignKey("events.Series", on_delete=models.PROTECT, related_name="enrolments")
+    # None once anonymised, as for a registration.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
+    )
+    token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the person met the course's completion rule (registrations.courses), from attendance.
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("course enrolment")
+        verbose_name_plural = _("course enrolments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "person"], name="one_enrolment_per_person_and_course"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RegistrationStatus.WAITLISTED) | Q(waitlisted_at__isnull=False),
+                name="waitlisted_enrolment_has_a_place_in_line",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["series", "status", "waitlisted_at"], name="enrolment_waitlist")
+        ]
+
+    def __str__(self):
+        return f"{self.person or _('anonymised')} @ {self.series}"
+
+
+class CertificateKind(models.TextChoices):
+    ATTENDANCE = "attendance", _("Certificate of attendance")
+    COMPLETION = "completion", _("Certificate of completion")
+
+
+class RevokedBecause(models.TextChoices):
+    ORGANISER = "organiser", _("revoked by the organisers")
+    ERASURE = "erasure", _("the person's data was erased")
+
+
+class Certificate(models.Model):
+    """A certificate of attendance (a registration) or of completion (an enrolment), as issued:
+    what it says is kept here as printed, so that the public verification page
+    (/<lang>/certificates/<code>/) shows exactly that, and "revoked" once revoked or erased."""
+
+    code = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=10, choices=CertificateKind.choices)
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
+    # What the certificate says; emptied of the person (name, organisation) on erasure.
+    name = models.CharField(max_length=150, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    minutes = models.PositiveIntegerField(default=0)
+    cohost_names = models.JSONField(default=list, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_because = models.CharField(max_length=10, choices=RevokedBecause.choices, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(kind=CertificateKind.ATTENDANCE, registration__isnull=False),
+                name="one_attendance_certificate_per_registration",
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(kind=CertificateKind.COMPLETION, enrolment__isnull=False),
+                name="one_completion_certificate_per_enrolment",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
