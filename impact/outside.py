@@ -48,7 +48,7 @@ from impact.suppression import (
 )
 from outreach.models import Economy, OrganisationKind, SizeBand
 from outreach.periods import quarter_key, session_quarter
-from registrations.models import Answer, Registration, RegistrationStatus
+from registrations.models import Answer, Registration, RegistrationStatus, SurveyPurpose
 from registrations.permissions import shared_with_cohost
 
 FIRM = OrganisationKind.FIRM
@@ -194,6 +194,8 @@ def _survey_records(session_ids: list[int]) -> list[dict]:
         Answer.objects.filter(
             response__session_id__in=session_ids, question__code__in=(*YES_NO, *AVERAGES)
         )
+        # A registration question an organiser happened to code "satisfaction" is no survey's.
+        .exclude(response__survey__purpose=SurveyPurpose.REGISTRATION)
         .values(
             "question__code",
             "boolean",

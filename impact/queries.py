@@ -162,9 +162,13 @@ def _registrations_of(session_ids: list[int], filters: ImpactFilters) -> QuerySe
 def responses_in_scope(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
 ) -> QuerySet[SurveyResponse]:
-    return SurveyResponse.objects.filter(
-        session__in=held_sessions(filters, audience, now=now)
-    ).filter(_facts_filter(filters))
+    """The survey responses of the held sessions in scope; never the answers to registration
+    questions (NOT_SURVEY_RESULTS)."""
+    return (
+        SurveyResponse.objects.filter(session__in=held_sessions(filters, audience, now=now))
+        .exclude(survey__purpose=SurveyPurpose.REGISTRATION)
+        .filter(_facts_filter(filters))
+    )
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -518,13 +522,19 @@ def answer_values(answer: dict, choices: list[str]) -> list[str]:
     return []
 
 
+# Answers that are no survey's results: the outcome survey's have their own figures
+# (impact.outcomes); the registration questions' are the registrants' own, shown to organisers and
+# to the co-hosts each agreed to share with (registrations.queries), never counted here.
+NOT_SURVEY_RESULTS = (SurveyPurpose.OUTCOME, SurveyPurpose.REGISTRATION)
+
+
 def survey_answer_records(session_ids) -> list[dict]:
-    """Every answer given for these sessions (but the outcome survey's: impact.outcomes), one
-    record each: session, the response's economy, the question's code and the values it says
-    (`answer_values`)."""
+    """Every answer given for these sessions to a survey (not to the outcome survey nor to
+    registration questions: NOT_SURVEY_RESULTS), one record each: session, the response's
+    economy, the question's code and the values it says (`answer_values`)."""
     answers = list(
         Answer.objects.filter(response__session_id__in=session_ids)
-        .exclude(response__survey__purpose=SurveyPurpose.OUTCOME)
+        .exclude(response__survey__purpose__in=NOT_SURVEY_RESULTS)
         .values("pk", "question__code", "number", "boolean", "text", "response__session_id")
         .annotate(economy=F("response__economy_id"))
         .order_by("pk")
@@ -532,7 +542,7 @@ def survey_answer_records(session_ids) -> list[dict]:
     choices = defaultdict(list)
     for answer_id, code in (
         Answer.choices.through.objects.filter(answer__response__session_id__in=session_ids)
-        .exclude(answer__response__survey__purpose=SurveyPurpose.OUTCOME)
+        .exclude(answer__response__survey__purpose__in=NOT_SURVEY_RESULTS)
         .order_by("choice__position", "choice_id")
         .values_list("answer_id", "choice__code")
     ):
@@ -551,9 +561,8 @@ def survey_answer_records(session_ids) -> list[dict]:
 def survey_questions(session_ids) -> list[Question]:
     """The questions answered for these sessions, in their survey's order, each with its
     choices in order as `ordered_choices` (two queries, whether or not any was answered)."""
-    # The outcome survey's answers have their own figures (impact.outcomes).
     answered = Question.objects.filter(answers__response__session_id__in=session_ids).exclude(
-        survey__purpose=SurveyPurpose.OUTCOME
+        survey__purpose__in=NOT_SURVEY_RESULTS
     )
     questions = list(answered.distinct().order_by("survey_id", "position", "pk"))
     choices = defaultdict(list)
@@ -590,9 +599,11 @@ def session_comments(session: Session, *, cohost_id: int | None = None) -> Query
     """The free-text answers given for this session, oldest first, with their response (its
     language) and session; for a co-host only those of people who agreed to share their details
     with it (registrations.permissions.shared_with_cohost: never an anonymous survey's)."""
-    comments = Answer.objects.filter(
-        response__session=session, question__kind=QuestionKind.TEXT
-    ).exclude(text__regex=r"^\s*$")
+    comments = (
+        Answer.objects.filter(response__session=session, question__kind=QuestionKind.TEXT)
+        .exclude(text__regex=r"^\s*$")
+        .exclude(response__survey__purpose=SurveyPurpose.REGISTRATION)
+    )
     if cohost_id is not None:
         comments = comments.filter(
             response__registration__in=Registration.objects.filter(shared_with_cohost(cohost_id))

@@ -10,6 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from impact import outside
+from impact import queries as impact_queries
+from impact.filters import ImpactFilters
+from impact.queries import Audience
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations import confirmations, queries, services
 from registrations.models import (
@@ -598,3 +602,30 @@ def test_the_cohost_page_asks_as_many_queries_for_one_answering_registrant_as_fo
         client, f"/en/cohost/sessions/{session.pk}/", add_rows
     )
     assert len(response.context["registrants"]) == 3
+
+
+# --- Never survey results ------------------------------------------------------------------
+
+
+def test_answers_to_registration_questions_never_count_as_survey_results():
+    """A registration question is the registrant's own answer, not a survey's: it shows in no
+    survey result, indicator or comment, even coded as one of the standard indicators."""
+    session = SessionFactory(status="finished")
+    survey = Survey.objects.create(
+        slug="coded-like-the-survey", purpose="registration", title="Q", session=session
+    )
+    for code, kind in (("satisfaction", "scale"), ("informs_export_decision", "yes_no")):
+        Question.objects.create(survey=survey, code=code, kind=kind, text_en=code)
+    Question.objects.create(survey=survey, code="plans", kind="text", text_en="Your plans?")
+    registration = RegistrationFactory(session=session, shares_with_cohosts=True)
+    answered(registration, survey, satisfaction=1, informs_export_decision=False, plans="Secret")
+
+    assert impact_queries.survey_results(session) == []
+    assert impact_queries.survey_answer_records([session.pk]) == []
+    assert list(impact_queries.session_comments(session)) == []
+    assert outside._survey_records([session.pk]) == []
+    indicators = impact_queries.survey_indicators(ImpactFilters(), Audience.staff())
+    assert (indicators["satisfaction_answers"], indicators["informs_export_decision_answers"]) == (
+        0,
+        0,
+    )
