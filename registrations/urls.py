@@ -1,6 +1,7 @@
 from django.urls import path
 
-from registrations import bulk_views, opt_out_views, organiser_views, views
+from registrations import opt_out_views, organiser_views, views
+from registrations.bulk import views as bulk_views
 from registrations.questions import urls as questions_urls
 
 app_name = "registrations"

@@ -37,6 +37,7 @@ from tests.factories import (
     SeriesFactory,
     SessionFactory,
     SurveyInvitationFactory,
+    SurveyResponseFactory,
     TextSuggestionFactory,
     UserFactory,
 )
@@ -217,7 +218,7 @@ EXPECTED: dict[str, dict] = {
         "GET": organisers_only(405),
         "POST": organisers_only(MANAGE_REGISTRATIONS),
     },
-    # Writing to a group of registrants (registrations/bulk_views.py): organisers, and co-host
+    # Writing to a group of registrants (registrations/bulk/views.py): organisers, and co-host
     # managers for their own sessions (B's manager does not find session A; A's viewer is
     # refused). A POST without a message shows the form again with its errors.
     "registrations:bulk-session": {
@@ -426,6 +427,17 @@ def _build_world() -> dict:
     for slug, owner in (("matrix-a", {"session": session_a}), ("matrix-b", {"session": session_b})):
         _built_survey(slug, **owner)
     _built_survey("matrix-series", series=series)
+    # Registration questions on session A, answered by its registrant: its form, its organisers'
+    # list and its co-host's page show them (registrations.queries.registration_survey).
+    asked = Survey.objects.create(
+        slug="matrix-registration",
+        purpose="registration",
+        title_en="Matrix questions",
+        session=session_a,
+    )
+    for code, kind in (("first_time", "yes_no"), ("markets", "economies")):
+        Question.objects.create(survey=asked, code=code, kind=kind, text_en=f"{code}?")
+    SurveyResponseFactory(survey=asked, registration=registration_a, answers={"first_time": True})
 
     known = UserFactory(full_name="Known Address", email="known@a.example")
     pending_registration = PendingRegistration.objects.create(

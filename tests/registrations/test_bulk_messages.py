@@ -1,4 +1,4 @@
-"""Messages to a group of registrants (registrations.bulk): who each segment reaches, each
+"""Messages to a group of registrants (registrations.bulk.services): who each segment reaches, each
 recipient's language, the rate limit, the audit entry, one send per form, and who may write."""
 
 import re
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from outreach.models import AuditAction, AuditEntry, CohostRole, OrganisationKind, Role
-from registrations import bulk
+from registrations.bulk import services as bulk
 from registrations.models import (
     BulkMessage,
     Message,

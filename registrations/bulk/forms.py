@@ -1,4 +1,4 @@
-"""The form for writing to a group of registrants (registrations.bulk)."""
+"""The form for writing to a group of registrants (registrations.bulk.services)."""
 
 from django import forms
 from django.conf import settings

@@ -1,4 +1,5 @@
-"""Writing to a group of registrants: write, preview per language, send (registrations.bulk).
+"""Writing to a group of registrants: write, preview per language, send
+(registrations.bulk.services).
 
 A session's page is for organisers and for co-host managers of that session (another
 organisation's session is a 404, co-host members who are not managers get 403); a series' page
@@ -17,8 +18,8 @@ from events.models import Series, Session
 from events.permissions import can_manage_sessions
 from outreach import permissions as base
 from outreach.permissions import require
-from registrations import bulk
-from registrations.bulk_forms import BulkMessageForm
+from registrations.bulk import services as bulk
+from registrations.bulk.forms import BulkMessageForm
 from registrations.models import Segment
 from registrations.permissions import can_write_to_registrants, writable_sessions
 
