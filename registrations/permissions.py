@@ -43,8 +43,7 @@ def cohost_may_see_details(user, registration: Registration) -> bool:
 
 @rule("write_to_registrants")
 def can_write_to_registrants(user) -> bool:
-    """Write a message to a group of a session's registrants (registrations.bulk):
-    organisers,
+    """Write a message to a group of a session's registrants (registrations.bulk): organisers,
     and co-host managers for their own organisation's sessions (`writable_sessions`)."""
     return base.is_organiser(user) or base.is_cohost_manager(user)
 
