@@ -371,9 +371,13 @@ def promote_from_waitlist(session: Session, *, now: datetime | None = None) -> l
         if has_started(session, now=now):
             return promoted
         while True:
+            # A course's registrations wait with their enrolment, and move with it only
+            # (registrations.courses.services.promote_enrolments).
             waiting = (
                 Registration.objects.select_for_update(skip_locked=True)
-                .filter(session=session, status=RegistrationStatus.WAITLISTED)
+                .filter(
+                    session=session, status=RegistrationStatus.WAITLISTED, enrolment__isnull=True
+                )
                 .order_by("waitlisted_at", "pk")
                 .first()
             )
