@@ -610,10 +610,11 @@ def _outcome_labeller(by: str, keys: list) -> Callable[[object], str]:
 
 def outcome_breakdowns(figures: Figures, filters: ImpactFilters) -> list[dict]:
     """Every breakdown of the realised outcomes this audience reads (none by co-host for an
-    outside audience, none within one economy or session)."""
+    outside audience, none within one economy or session), but those with no row."""
     if figures.suppressed and (filters.economy or filters.session):
         return []
     dimensions = (
         outcomes_module.OUTSIDE_DIMENSIONS if figures.suppressed else outcomes_module.DIMENSIONS
     )
-    return [outcome_breakdown(figures, filters, by) for by in dimensions]
+    breakdowns = [outcome_breakdown(figures, filters, by) for by in dimensions]
+    return [breakdown for breakdown in breakdowns if breakdown["rows"]]

@@ -10,6 +10,7 @@ facts), each indicator read by its question's code whatever the survey's version
 import csv
 import io
 import json
+import zipfile
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -493,6 +494,30 @@ def test_the_dashboards_queries_do_not_grow_with_outcomes(client, programme):
     assert_same_queries_for_1_and_more(client, reverse("impact:dashboard"), add)
 
 
+@pytest.mark.parametrize("page", ["reach", "cohost-dashboard", "economy", "session"])
+def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, page):
+    session = programme["session_a"]
+    urls = {
+        "reach": reverse("impact:reach"),
+        "cohost-dashboard": reverse("impact:dashboard"),
+        "economy": reverse("impact:economy", args=["MX"]),
+        "session": reverse("impact:session", args=[session.pk]),
+    }
+    if page == "cohost-dashboard":
+        client.force_login(UserFactory(role=Role.COHOST, organisation=programme["ministry_a"]))
+    elif page != "reach":
+        client.force_login(OrganiserFactory(role=Role.ANALYST))
+    markets = iter(["US", "JP", "BR", "IN", "ZA", "AU", "CA"])
+
+    def add(count):
+        for _n in range(count):
+            registration = attend(session, FirmFactory(economy=economy("MX")))
+            ask(registration)
+            answer(registration, exported=True, markets=[next(markets)], contribution="a_lot")
+
+    assert_same_queries_for_1_and_more(client, urls[page], add)
+
+
 def test_the_exports_hold_the_outcomes(client, programme):
     client.force_login(OrganiserFactory(role=Role.ANALYST))
     headline = client.get(reverse("impact:export-aggregate", args=["headline", "json"]))
@@ -520,8 +545,13 @@ def test_the_exports_hold_the_outcomes(client, programme):
     assert header[:4] == ["series", "name", "outcome_asked", "outcome_answered"]
     rows_ = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
     assert rows_["series-b"]["outcome_response_rate"] == "0.5"
-    markets = client.get(reverse("impact:export-aggregate", args=["outcome-markets", "xlsx"]))
-    assert markets.status_code == 200
+    markets = client.get(
+        reverse("impact:export-aggregate", args=["outcome-markets", "xlsx"]) + "?codes=1"
+    )
+    with zipfile.ZipFile(io.BytesIO(b"".join(markets.streaming_content))) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+    assert "organisations" in sheet
+    assert "US" in sheet
     answers = client.get(reverse("impact:export-rows", args=["answers", "csv"]) + "?codes=1")
     text = b"".join(answers.streaming_content).decode("utf-8-sig")
     header, *lines = list(csv.reader(io.StringIO(text)))
@@ -555,15 +585,15 @@ people = st.lists(
     st.tuples(
         st.integers(0, 7),  # organisation
         st.integers(0, 2),  # session
-        st.booleans(),  # answered
-        st.sampled_from([True, False, None]),  # exported
+        st.sampled_from([True, True, True, False]),  # answered
+        st.sampled_from([True, True, True, False, None]),  # exported
         st.sets(st.sampled_from(["US", "CN", "DE", "FR"]), max_size=2),
-        st.sampled_from([True, False, None]),  # found
+        st.sampled_from([True, True, False, None]),  # found
         st.sampled_from([*CONTRIBUTION, None]),
         st.booleans(),  # version 2
     ),
     min_size=1,
-    max_size=25,
+    max_size=30,
 )
 filters = st.sampled_from(
     [
@@ -774,6 +804,28 @@ def pinned(shown, records) -> set:
         if hidden_parts and rest == len(hidden_parts):
             found |= set(hidden_parts)
     return found
+
+
+def test_a_shown_total_minus_a_shown_part_never_gives_a_hidden_one():
+    """Seven of eight exported: the one who did not is hidden, and so is what would give it
+    away (the seven, or the eight)."""
+    now = timezone.now()
+    session = held(now - timedelta(days=200))
+    for n in range(8):
+        registration = attend(session, FirmFactory(economy=economy("CL")))
+        ask(registration)
+        answer(registration, exported=n > 0, found=n > 0, contribution="a_lot")
+
+    shown = for_public(now=now)[0]
+
+    no = ("exported_since_no", ())
+    assert no in shown.hidden
+    assert {("exported_since_yes", ()), ("exported_since_answers", ())} & shown.hidden
+    assert pinned(shown, adversary_records(None, now)) == set()
+    assert (
+        Figures(Audience.public(), now=now).outcomes(ImpactFilters())["exported_since_share"]
+        is None
+    )
 
 
 @SLOW
