@@ -31,6 +31,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("events.urls")),
         path("", include("registrations.urls")),
+        path("", include("registrations.certificates.urls")),
         path("", include((outreach_patterns, "outreach"))),
         path("cohost/", include((cohost_patterns, "cohost"))),
         path("impact/", include("impact.urls")),

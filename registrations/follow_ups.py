@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from registrations import privacy
+from registrations.certificates import services as certificates
 from registrations.courses import services as courses
 from registrations.models import (
     Message,
@@ -73,7 +74,8 @@ class FollowUpStatus:
 def mark_attendance_known(session: Session, *, now: datetime | None = None) -> None:
     """Record that the session's attendance is known, the first time only (later imports do
     not move the follow-ups further away). Writes the session's SessionFollowUp, and the
-    completion of the course enrolments it may complete (registrations.courses), at every call."""
+    completion of the course enrolments it may complete (registrations.courses) and the
+    certificates of attendance not issued yet (registrations.certificates), at every call."""
     now = now or timezone.now()
     SessionFollowUp.objects.bulk_create([SessionFollowUp(session=session)], ignore_conflicts=True)
     SessionFollowUp.objects.filter(session=session, attendance_known_at__isnull=True).update(
@@ -81,6 +83,8 @@ def mark_attendance_known(session: Session, *, now: datetime | None = None) -> N
     )
     # A course's session: its enrolments may complete the course now.
     courses.update_session_completions(session, now=now)
+    # Everyone who attended gets their certificate of attendance (once: registrations.certificates).
+    certificates.issue_attendance_certificates(session)
 
 
 def due_at(session: Session, attendance_known_at: datetime | None) -> datetime:

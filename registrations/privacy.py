@@ -34,11 +34,13 @@ from outreach import audit
 from outreach.models import AuditAction, Role, User
 from registrations import services
 from registrations.attendance.reports import comparable_email, normalise_name
+from registrations.certificates import services as certificates
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     AnonymisedBy,
     Answer,
     AttendanceRecord,
+    Certificate,
     Message,
     PendingRegistration,
     Registration,
@@ -349,6 +351,13 @@ def _erase(person: User, *, now: datetime) -> str:
     records.update(name="", email="")
     Answer.objects.filter(response__registration__person=person).update(text="")
     SurveyResponse.objects.filter(registration__person=person).update(registration=None)
+    # Their certificates of completion (a course's); those of attendance go with _withdraw.
+    certificates.revoke_on_erasure(
+        Certificate.objects.filter(
+            Q(enrolment__person=person) | Q(enrolment__registrations__person=person)
+        ),
+        now=now,
+    )
     _withdraw(registrations, now=now, by=AnonymisedBy.ERASURE)
     # What the public form asked in their name, waiting for (or past) their confirmation.
     PendingRegistration.objects.filter(person=person).delete()
@@ -365,12 +374,15 @@ def _erase(person: User, *, now: datetime) -> str:
 
 def _withdraw(registrations: QuerySet[Registration], *, now: datetime, by: str) -> int:
     """Anonymise these registrations: the person, job title, co-host sharing and messages go,
-    the cancel link gets a new secret, survey links close; status and attendance stay.
+    the cancel link gets a new secret, survey links close, their certificates are revoked
+    without the name and organisation they carried; status and attendance stay.
     Returns how many."""
     rows = list(registrations.filter(person__isnull=False).select_for_update().only("pk"))
     ids = [row.pk for row in rows]
     Registration.shared_with.through.objects.filter(registration_id__in=ids).delete()
     Message.objects.filter(registration_id__in=ids).delete()
+    # What a certificate says of them goes too; its public page then says "revoked".
+    certificates.revoke_on_erasure(Certificate.objects.filter(registration_id__in=ids), now=now)
     SurveyInvitation.objects.filter(registration_id__in=ids, closes_at__gt=now).update(
         closes_at=now
     )
