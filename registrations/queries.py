@@ -105,15 +105,22 @@ def with_answers(
     """Registrations with their answers to registration questions, prefetched in a fixed
     number of queries (`registration.registration_responses`, a list of at most one response
     per registration form version; read with registrations.questions.answers.answer_values),
-    and kept only where they answered each question of `answers` with its value."""
+    and kept only where they answered each question of `answers` (or the same question of an
+    earlier version of its survey) with its value."""
     for question, value in (answers or {}).items():
         condition = _answer_condition(question, value)
         if condition is None:
             return registrations.none()
+        # The same question in every version of its survey (a changed survey keeps its codes):
+        # answers given before a change are found too.
+        family = Survey.objects.filter(pk=question.survey_id).values("family")
         registrations = registrations.filter(
             Exists(
                 Answer.objects.filter(
-                    condition, response__registration=OuterRef("pk"), question=question
+                    condition,
+                    response__registration=OuterRef("pk"),
+                    question__code=question.code,
+                    question__survey__family__in=family,
                 )
             )
         )
@@ -140,10 +147,12 @@ def registration_answers(registration: Registration) -> dict:
 def answered_economies(question: Question) -> list[Economy]:
     """The economies some registrant named in answer to an economies question, by name: the
     choices of the organisers' filter by that question."""
+    family = Survey.objects.filter(pk=question.survey_id).values("family")
+    answers = Answer.objects.filter(
+        question__code=question.code, question__survey__family__in=family
+    )
     return list(
-        Economy.objects.filter(
-            pk__in=Answer.objects.filter(question=question).values("economies")
-        ).order_by("sort_name", "code")
+        Economy.objects.filter(pk__in=answers.values("economies")).order_by("sort_name", "code")
     )
 
 

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from impact import outside
 from impact import queries as impact_queries
@@ -423,6 +423,31 @@ def test_the_organisers_list_filters_by_an_answer_and_leaves_other_sessions_out(
 
     listed = [r.person.full_name for r in response.context["registrations"]]
     assert sorted(listed) == names
+
+
+def test_answers_to_an_earlier_version_of_the_questions_are_listed_and_filtered(client):
+    session = SessionFactory()
+    first = registration_questions(session=session, slug="first-version")
+    early = RegistrationFactory(session=session, person=UserFactory(full_name="Early Bird"))
+    answered(early, first, market="europe", markets=["PE"])
+    Survey.objects.filter(pk=first.pk).update(archived_at=timezone.now())
+    second = registration_questions(session=session, slug="second-version")
+    Survey.objects.filter(pk=second.pk).update(family="first-version", version=2)
+    late = RegistrationFactory(session=session, person=UserFactory(full_name="Late Comer"))
+    answered(late, second, market="asia", markets=["JP"])
+    client.force_login(OrganiserFactory())
+    url = f"/en/manage/sessions/{session.pk}/registrations/"
+
+    europe = client.get(url, {"q_market": "europe"})
+    peru = client.get(url, {"q_markets": "PE"})
+
+    assert [r.person.full_name for r in europe.context["registrations"]] == ["Early Bird"]
+    assert [r.person.full_name for r in peru.context["registrations"]] == ["Early Bird"]
+    assert (
+        '<td data-label="Which region interests you most?">Europe</td>' in europe.content.decode()
+    )
+    markets = {f["name"]: f for f in peru.context["answer_filters"]}["q_markets"]
+    assert [code for code, _name in markets["options"]] == ["JP", "PE"]
 
 
 def test_the_list_offers_each_questions_answers_as_filter_choices(client, two_sessions):
