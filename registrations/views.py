@@ -26,6 +26,8 @@ from registrations import (
     ratelimit,
     services,
 )
+from registrations.courses import queries as course_queries
+from registrations.courses import services as courses
 from registrations.forms import RegistrationForm
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
@@ -68,6 +70,9 @@ def _initial_for(person) -> dict:
 @require_http_methods(["GET", "POST"])
 def register(request, pk):
     session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
+    if session.series_id and session.series.is_course:
+        # A course's session is taken with the whole course: one form enrols in every session.
+        return redirect("registrations:course-enrol", slug=session.series.slug)
     person = request.user if request.user.is_authenticated else None
     state = services.registration_state(session)
     initial = _initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
@@ -82,6 +87,7 @@ def register(request, pk):
         cohost_names=[cohost.name for cohost in session.cohosts.all()],
         target_economies=session.target_economies.all(),
         questions=survey.questions.all() if survey else (),
+        listening_languages=services.listening_languages(session),
     )
     context = {
         "via": via[:80],
@@ -219,6 +225,8 @@ def confirm_registration(request, token):
     }
     if request.method == "GET":
         return render(request, "registrations/confirm.html", context)
+    if courses.is_pending_enrolment(pending):
+        return _confirm_enrolment(request, pending, context)
     try:
         registration = services.confirm_pending_registration(pending)
     except confirmations.BadLink as error:
@@ -234,6 +242,32 @@ def confirm_registration(request, token):
     return render(request, "registrations/confirmed.html", context)
 
 
+def _confirm_enrolment(request, pending, context):
+    """The link's button for an enrolment in a course held for a known address."""
+    try:
+        enrolment = courses.confirm_pending_enrolment(pending)
+    except confirmations.BadLink as error:
+        return _bad_confirmation_link(request, error.reason)
+    except services.RegistrationClosed as error:
+        context.update(state=error.reason, states=RegistrationState)
+        return render(request, "registrations/confirm_closed.html", context, status=409)
+    except services.SeatsBusy:
+        response = render(request, "registrations/busy.html", context, status=503)
+        response["Retry-After"] = "5"
+        return response
+    series = enrolment.series
+    return render(
+        request,
+        "registrations/courses/enrolled.html",
+        {
+            "enrolment": enrolment,
+            "series": series,
+            "upcoming": courses.upcoming_sessions(series),
+            "place": course_queries.waitlist_place(enrolment),
+        },
+    )
+
+
 def _bad_confirmation_link(request, reason: str):
     status = 404 if reason == "invalid" else 410
     return render(request, "registrations/confirm_bad_link.html", {"reason": reason}, status=status)
@@ -247,6 +281,9 @@ def cancel(request, token):
     registration = queries.registration_by_token(token)
     if registration is None:
         return render(request, "registrations/bad_link.html", status=404)
+    if registration.enrolment_id:
+        # A course is left whole (registrations.courses), from its own page.
+        return redirect("registrations:course-leave", token=registration.enrolment.token)
     if request.method == "POST":
         try:
             registration = services.cancel_own_registration(registration)
@@ -294,6 +331,8 @@ def my_sessions(request):
         {
             "upcoming": upcoming,
             "past": past,
+            # Courses with their progress by the completion rule (registrations.courses).
+            "enrolments": course_queries.my_enrolments(request.user),
             "feed_url": calendar.webcal_url(f"/feeds/people/{request.user.calendar_token}.ics"),
             "feed_path": f"/feeds/people/{request.user.calendar_token}.ics",
         },

@@ -34,12 +34,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from events.models import CompletionRule, Series, Session, SessionStatus
-from outreach.models import Organisation, User
+from outreach.models import Organisation, User, normalise_email
 from registrations import services
+from registrations.confirmations import BadLink
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Enrolment,
     MessageKind,
+    PendingKind,
+    PendingRegistration,
     Registration,
     RegistrationSource,
     RegistrationState,
@@ -482,3 +485,121 @@ def update_session_completions(session: Session, *, now: datetime | None = None)
         registrations__session=session,
     ).select_related("series")
     return sum(update_completion(enrolment, now=now) for enrolment in enrolments)
+
+
+# --- The public form ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrol_from_form(
+    series: Series,
+    *,
+    data: dict,
+    person: User | None,
+    language: str,
+    brought_by: Organisation | None = None,
+) -> Enrolment | PendingRegistration:
+    """Enrol from the public registration form (registrations.forms.RegistrationForm), as
+    services.register_from_form registers, with the same care for an address typed by someone
+    not signed in:
+    - a signed-in person enrols at once, their profile updated from the form;
+    - a new address: the person and the enrolment are created at once;
+    - an address already known: nothing is enrolled (no place held) and nothing about that
+      person changes; a PendingRegistration (on the course's next session, the course named in
+      its details) keeps the answers and the link is emailed to them; confirm_pending_enrolment
+      enrols then.
+    A person enrolled already gets their enrolment back and no new message. One transaction:
+    a refused enrolment leaves no new person or organisation. Raises NotACourse,
+    services.RegistrationClosed or services.SeatsBusy."""
+    if person is None:
+        known = User.objects.filter(email=normalise_email(data["email"])).first()
+        if known is not None:
+            return _hold_enrolment(series, person=known, data=data, brought_by=brought_by)
+    organisation = services.find_or_create_organisation(services._organisation_details(data))
+    details = {
+        "organisation": organisation,
+        "source": services._source(brought_by),
+        "source_organisation": brought_by,
+        "job_title": data["job_title"],
+    }
+    if person is not None:
+        services._update_profile(person, data, organisation)
+        return enrol(series, person=person, **details)
+    person, created = services.find_or_create_person(
+        email=data["email"],
+        full_name=data["full_name"],
+        language=language,
+        time_zone=data["time_zone"],
+        organisation=organisation,
+        gender=data["gender"],
+    )
+    if not created:  # someone used the address a moment ago: it is known now
+        return _hold_enrolment(series, person=person, data=data, brought_by=brought_by)
+    return enrol(series, person=person, **details)
+
+
+def _hold_enrolment(
+    series: Series, *, person: User, data: dict, brought_by: Organisation | None
+) -> Enrolment | PendingRegistration:
+    state = course_state(series)
+    if state != RegistrationState.OPEN:
+        raise services.RegistrationClosed(state)
+    enrolled = (
+        Enrolment.objects.filter(series=series, person=person)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+    if enrolled is not None:
+        return enrolled
+    details = {name: data.get(name) for name in services.FORM_DETAILS}
+    details["economy"] = data["economy"].pk
+    details["shares_with_cohosts"] = False
+    details["course"] = series.pk
+    return services._hold(
+        PendingRegistration(
+            kind=PendingKind.REGISTRATION,
+            session=upcoming_sessions(series)[0],
+            person=person,
+            email=person.email,
+            details=details,
+            source_organisation=brought_by,
+        ),
+        [],
+    )
+
+
+def is_pending_enrolment(pending: PendingRegistration) -> bool:
+    return pending.kind == PendingKind.REGISTRATION and bool(pending.details.get("course"))
+
+
+def confirm_pending_enrolment(
+    pending: PendingRegistration, *, now: datetime | None = None
+) -> Enrolment:
+    """The address's owner confirms an enrolment held for it (`_hold_enrolment`): enrol now,
+    as places allow at this moment, and write the form's answers to their profile, once.
+    Raises confirmations.BadLink("used") the second time, RegistrationClosed or SeatsBusy."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = (
+            PendingRegistration.objects.select_for_update(of=("self",))
+            .select_related("session", "person")
+            .get(pk=pending.pk)
+        )
+        if pending.confirmed_at is not None:
+            raise BadLink("used")
+        series = Series.objects.get(pk=pending.details["course"])
+        details = pending.details
+        organisation = services.find_or_create_organisation(services._organisation_details(details))
+        services._update_profile(pending.person, details, organisation)
+        enrolment = enrol(
+            series,
+            person=pending.person,
+            organisation=organisation,
+            source=services._source(pending.source_organisation),
+            source_organisation=pending.source_organisation,
+            job_title=details["job_title"],
+            now=now,
+        )
+        pending.confirmed_at = now
+        pending.save(update_fields=["confirmed_at"])
+    return enrolment

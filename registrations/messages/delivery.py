@@ -124,6 +124,17 @@ def still_wanted(message: Message) -> bool:
         return False
     if message.kind in {MessageKind.SESSION_CANCELLED, MessageKind.REGISTRATION_CANCELLED}:
         return True
+    # A course's messages speak of the enrolment, whatever became of their first session.
+    if message.kind == MessageKind.ENROLMENT_CANCELLED:
+        return True
+    if message.kind in {MessageKind.ENROLLED, MessageKind.ENROLMENT_WAITLISTED}:
+        enrolment = registration.enrolment
+        wanted = (
+            RegistrationStatus.CONFIRMED
+            if message.kind == MessageKind.ENROLLED
+            else RegistrationStatus.WAITLISTED
+        )
+        return enrolment is not None and enrolment.status == wanted
     if message.kind == MessageKind.WAITLISTED:
         return registration.status == RegistrationStatus.WAITLISTED
     if message.kind in {MessageKind.SURVEY, MessageKind.SURVEY_REMINDER}:

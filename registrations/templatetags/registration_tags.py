@@ -1,6 +1,7 @@
 from django import template
 
 from registrations import permissions, services
+from registrations.courses import services as courses
 from registrations.models import Registration, RegistrationState
 
 register = template.Library()
@@ -13,8 +14,13 @@ def registration_panel(context, session):
     registration = None
     if user.is_authenticated:
         registration = Registration.objects.filter(session=session, person=user).first()
+    series = session.series if session.series_id else None
+    course = series if series is not None and series.is_course else None
     return {
         "session": session,
+        # A course's session is taken with the whole course (registrations.courses).
+        "course": course,
+        "course_sessions": courses.upcoming_sessions(course) if course else [],
         "registration": registration,
         "state": services.registration_state(session),
         "states": RegistrationState,

@@ -1,0 +1,84 @@
+"""Reads for courses: a person's enrolments with their progress, a course's enrolments for its
+organisers. Each list reads a fixed number of queries, whatever its length."""
+
+from django.db.models import Prefetch, QuerySet
+
+from events.models import Series
+from registrations.courses.services import course_sessions, progress
+from registrations.models import Enrolment, Registration, RegistrationStatus
+
+
+def enrolment_by_token(token: str) -> Enrolment | None:
+    """The enrolment behind a leave link, with its course; None for an unknown or anonymised
+    one."""
+    return (
+        Enrolment.objects.select_related("series", "person")
+        .filter(token=token, anonymised_at__isnull=True)
+        .first()
+    )
+
+
+def waitlist_place(enrolment: Enrolment) -> int | None:
+    """The enrolment's place in its course's line (1: next), or None when it is not waiting."""
+    if enrolment.status != RegistrationStatus.WAITLISTED:
+        return None
+    return Enrolment.objects.filter(
+        series_id=enrolment.series_id,
+        status=RegistrationStatus.WAITLISTED,
+        waitlisted_at__lte=enrolment.waitlisted_at,
+    ).count()
+
+
+def _with_progress(enrolments: list[Enrolment]) -> list[Enrolment]:
+    """Each enrolment's `progress` (services.progress), reading its course's sessions once per
+    course."""
+    sessions_of = {}
+    for enrolment in enrolments:
+        if enrolment.series_id not in sessions_of:
+            sessions_of[enrolment.series_id] = list(course_sessions(enrolment.series))
+        enrolment.progress = progress(enrolment, sessions_of[enrolment.series_id])
+    return enrolments
+
+
+def my_enrolments(person) -> list[Enrolment]:
+    """A person's courses not left, newest first, each with its `progress`."""
+    enrolments = list(
+        Enrolment.objects.filter(person=person)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .select_related("series")
+        .prefetch_related(
+            Prefetch(
+                "registrations",
+                queryset=Registration.objects.only(
+                    "pk", "session_id", "status", "attended", "minutes_attended", "enrolment_id"
+                ),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return _with_progress(enrolments)
+
+
+def course_enrolments(series: Series) -> list[Enrolment]:
+    """A course's enrolments for its organisers: confirmed first, then the waitlist in its
+    order, then those who left; each with its person, organisation and `progress`."""
+    order = {
+        RegistrationStatus.CONFIRMED: 0,
+        RegistrationStatus.WAITLISTED: 1,
+        RegistrationStatus.CANCELLED: 2,
+    }
+    enrolments = list(
+        Enrolment.objects.filter(series=series)
+        .select_related("person", "organisation", "organisation__economy", "series")
+        .prefetch_related("registrations")
+        .order_by("waitlisted_at", "created_at", "pk")
+    )
+    enrolments.sort(key=lambda e: order.get(e.status, 3))
+    sessions = list(course_sessions(series))
+    for enrolment in enrolments:
+        enrolment.progress = progress(enrolment, sessions)
+    return enrolments
+
+
+def courses() -> QuerySet[Series]:
+    return Series.objects.filter(is_course=True).order_by("slug")
