@@ -2,6 +2,8 @@ from django.urls import path
 
 from registrations import opt_out_views, organiser_views, views
 from registrations.bulk import views as bulk_views
+from registrations.courses import urls as courses_urls
+from registrations.organisations import urls as organisations_urls
 from registrations.questions import urls as questions_urls
 
 app_name = "registrations"
@@ -79,6 +81,15 @@ urlpatterns = [
         organiser_views.fill_from_waitlist,
         name="fill-from-waitlist",
     ),
+    path(
+        "manage/sessions/<int:pk>/move-to-sibling/",
+        organiser_views.move_to_sibling,
+        name="move-to-sibling",
+    ),
     # The question builder's screens (registrations/questions/urls.py).
     *questions_urls.urlpatterns,
+    # A course's enrolment pages (registrations/courses/urls.py).
+    *courses_urls.urlpatterns,
+    # Duplicate organisations (registrations/organisations/urls.py).
+    *organisations_urls.urlpatterns,
 ]

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from outreach.models import CohostRole, OrganisationKind, Role
+from registrations.certificates import services as certificates
 from registrations.confirmations import confirmation_token
 from registrations.models import (
     MessageStatus,
@@ -231,6 +232,13 @@ EXPECTED: dict[str, dict] = {
     },
     # A series' registrants: organisers only.
     "registrations:bulk-series": {"GET": organisers_only(200), "POST": organisers_only(200)},
+    # Duplicate organisations (registrations/organisations/views.py): organisers only. A POST
+    # that names no organisation goes back to the list, saying so.
+    "registrations:duplicates": organisers_only(200),
+    "registrations:duplicates-merge": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/organisations/duplicates/")),
+    },
     # Attendance and surveys (registrations/organiser_views.py).
     "registrations:attendance": organisers_only(200),
     # The attendance page's forms: a report with nothing in it is shown again with the error.
@@ -273,6 +281,18 @@ EXPECTED: dict[str, dict] = {
             "question-move": {"GET": organisers_only(405), "POST": organisers_only(Redirect(back))},
             "questions-preview": organisers_only(200),
         }.items()
+    },
+    # Certificates (registrations/certificates/views.py): the verification page and its form
+    # are public; a certificate's PDF is its owner's (anyone else does not find it), or whoever
+    # holds the signed link of the follow-up message; organisers list and revoke them.
+    "certificates:find": everyone(200),
+    "certificates:verify": everyone(200),
+    "certificates:download": {**signed_in(404), "participant": 200},
+    "certificates:download-link": everyone(200),
+    "certificates:session-certificates": organisers_only(200),
+    "certificates:revoke": {
+        "GET": organisers_only(405),
+        "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
     # The survey link works without signing in (its token is the secret), once.
     "registrations:survey": everyone(200),
@@ -424,6 +444,10 @@ def _build_world() -> dict:
         )
 
     survey_invitation = SurveyInvitationFactory(registration=registration_a)
+    # The participant attended session A: their certificate (registrations.certificates).
+    registration_a.attended = True
+    registration_a.save(update_fields=["attended"])
+    certificate = certificates.issue_attendance_certificate(registration_a)
     for slug, owner in (("matrix-a", {"session": session_a}), ("matrix-b", {"session": session_b})):
         _built_survey(slug, **owner)
     _built_survey("matrix-series", series=series)
@@ -466,6 +490,7 @@ def _build_world() -> dict:
         "people": people,
         "series": series,
         "survey_invitation": survey_invitation,
+        "certificate": certificate,
         "pending_registration": pending_registration,
         "a": {
             "ministry": ministry_a,
@@ -509,6 +534,7 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "registrations:opt-out": opt_out_token(world["people"]["participant"]),
         "registrations:opt-out-one-click": opt_out_token(world["people"]["participant"]),
         "registrations:confirm-registration": confirmation_token(world["pending_registration"]),
+        "certificates:download-link": certificates.download_token(world["certificate"]),
     }
     values = {
         "pk": pk,
@@ -516,6 +542,7 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "message_pk": objects["message"].pk,
         "record_pk": objects["attendance_record"].pk,
         "token": tokens.get(pattern.name),
+        "certificate": world["certificate"].code,
         "language": "en",
         "slug": world["series"].slug,
         "purpose": "survey",  # registrations:questions…
@@ -647,6 +674,7 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
     "registrations:bulk-session": (COHOST_MANAGERS, ("GET", "POST")),
     "registrations:attendance": (ORGANISERS, ("GET", "POST")),
+    "certificates:session-certificates": (ORGANISERS, ("GET",)),
     "registrations:attendance-preview": (ORGANISERS, ("POST",)),
     "registrations:attendance-import": (ORGANISERS, ("POST",)),
     "registrations:attendance-zoom": (ORGANISERS, ("POST",)),
