@@ -1,10 +1,14 @@
 """Courses (issue 16, 1 and 2): one enrolment in every session, one message with an invitation
 per session, one cancel for all, the course's waitlist, completion from attendance."""
 
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -424,3 +428,41 @@ def test_the_series_form_refuses_more_places_than_a_session_has_seats_or_fewer_t
     assert "capacity" in form.errors
     form = SeriesForm(series_data(series, is_course=None), instance=series)
     assert "is_course" in form.errors
+
+
+# --- The race --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_forty_people_at_once_for_ten_places_enrol_exactly_ten_and_some_leave_meanwhile():
+    series = make_course(capacity=10, seats=12)
+    holders = [enrol(series) for _ in range(3)]
+    people = UserFactory.create_batch(40)
+    barrier = threading.Barrier(20)
+
+    def act(item):
+        try:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+            if isinstance(item, Enrolment):
+                return courses.cancel_enrolment(item)
+            return courses.enrol(series, person=item, organisation=item.organisation)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(act, [*holders, *people]))
+
+    enrolled = Enrolment.objects.filter(series=series, status=RegistrationStatus.CONFIRMED)
+    assert enrolled.count() == 10
+    assert Enrolment.objects.filter(series=series, status="waitlisted").count() == 30
+    assert {r.status for r in results[:3]} == {"cancelled"}
+    assert counts(series) == (10, [10, 10, 10])
+    for session in Session.objects.filter(series=series):
+        assert (
+            Registration.objects.filter(
+                session=session, status=RegistrationStatus.CONFIRMED
+            ).count()
+            == 10
+        )
