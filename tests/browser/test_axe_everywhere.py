@@ -75,6 +75,8 @@ NOT_PAGES = {
     "cohost:invitation-qr-png",
     "impact:export-aggregate",
     "impact:export-rows",
+    "certificates:download",  # a certificate's PDF (registrations/certificates/pdf.py)
+    "certificates:download-link",
 }
 
 
