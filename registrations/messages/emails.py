@@ -18,6 +18,8 @@ from outreach.links import absolute_url
 from outreach.models import User
 from outreach.timezones import format_time_range
 from registrations import queries
+from registrations.certificates import queries as certificate_queries
+from registrations.certificates import services as certificates
 from registrations.models import (
     Message,
     MessageKind,
@@ -66,6 +68,16 @@ CANCEL_OFFERED = {
 
 def cancel_url(registration: Registration) -> str:
     return absolute_url(reverse("registrations:cancel", kwargs={"token": registration.token}))
+
+
+def certificate_url(registration: Registration) -> str:
+    """The signed link that downloads the registration's valid certificate of attendance
+    without signing in (registrations.certificates), or "" when it has none."""
+    certificate = certificate_queries.registration_certificate(registration)
+    if certificate is None:
+        return ""
+    token = certificates.download_token(certificate)
+    return absolute_url(reverse("certificates:download-link", kwargs={"token": token}))
 
 
 def latest_invitation(
@@ -329,6 +341,9 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
+            "certificate_url": certificate_url(registration)
+            if message.kind == MessageKind.FOLLOW_UP_ATTENDED
+            else "",
             "outcome_survey_url": survey_url(registration, SurveyPurpose.OUTCOME)
             if message.kind in OUTCOME_SURVEYS
             else "",

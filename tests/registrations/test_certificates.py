@@ -4,9 +4,11 @@ a public page says what each says and whether it is valid, "revoked" after an or
 it or the person's data is erased."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -495,3 +497,36 @@ def test_a_participant_cannot_revoke(client):
     assert response.status_code == 403
     certificate.refresh_from_db()
     assert certificate.is_valid
+
+
+# --- The follow-up message ------------------------------------------------------------------
+
+
+def test_the_thanks_after_the_session_links_to_the_certificate(client, run_tasks):
+    ends_at = timezone.now() - timedelta(hours=1)
+    session = SessionFactory(
+        title_es="Exportar a la UE",
+        status=SessionStatus.FINISHED,
+        starts_at=ends_at - timedelta(minutes=90),
+        ends_at=ends_at,
+    )
+    came = spanish_registrant(session)
+    missed = RegistrationFactory(session=session)
+    missed.attended = False
+    missed.save(update_fields=["attended"])
+    attended(came)
+    certificate = Certificate.objects.get(registration=came)
+
+    follow_ups.queue_due_follow_ups(
+        now=timezone.now() + timedelta(minutes=session.follow_up_delay_minutes)
+    )
+    run_tasks(include_deferred=False)
+
+    [thanks] = [m for m in mail.outbox if m.to == [came.person.email]]
+    link = re.search(rf"{SITE_URL}/es/certificate-links/\S+/", thanks.body).group(0)
+    assert f'href="{link}"' in thanks.alternatives[0][0]
+    response = client.get(link.removeprefix(SITE_URL))
+    assert response.status_code == 200
+    assert certificate.code in pdf_text(response.content)
+    [sorry] = [m for m in mail.outbox if m.to == [missed.person.email]]
+    assert "certificate" not in sorry.body
