@@ -19,6 +19,7 @@ from outreach.models import OrganisationKind
 from registrations import confirmations, follow_ups, services
 from registrations.models import (
     BulkMessage,
+    Enrolment,
     Message,
     MessageKind,
     MessageStatus,
@@ -177,6 +178,21 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     other = SessionFactory(join_url=JOIN_URL)
     RegistrationFactory(session=other)
     services.announce_session_change(other, "cancelled")
+    # A course of two sessions with one place: enrolled by the form (an invitation for each
+    # session), the next on its waitlist, then the first leaves by link (a cancellation for
+    # each session) and the second is enrolled.
+    course = SeriesFactory(slug="course", is_course=True, capacity=1)
+    for week in (1, 2):
+        SessionFactory(
+            series=course,
+            join_url=JOIN_URL,
+            starts_at=timezone.now() + timedelta(weeks=week),
+            ends_at=timezone.now() + timedelta(weeks=week, hours=1),
+        )
+    for email in ("pupil@example.org", "next@example.org"):
+        Client().post("/en/courses/course/enrol/", registration_form(email=email), **HOSTILE)
+    pupil = Enrolment.objects.get(series=course, person__email="pupil@example.org")
+    Client().post(f"/en/courses/leave/{pupil.token}/", **HOSTILE)
     run_tasks(include_deferred=False)
 
     kinds = set(Message.objects.values_list("kind", flat=True))
