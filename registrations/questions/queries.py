@@ -26,16 +26,16 @@ def own_survey(
 
 
 def inherited_survey(session: Session | None, purpose: str) -> Survey | None:
-    """What a session without its own survey after the session asks: its series', else the
-    programme's standard survey. None for registration questions and for series (the standard
-    survey is the series' fallback, shown apart)."""
-    if purpose != SurveyPurpose.AFTER_SESSION:
-        return None
+    """What a session without its own survey of this purpose asks: its series' survey; for the
+    survey after the session, else the programme's standard survey. None for a series (the
+    standard survey is the series' fallback, shown apart)."""
     current = Survey.objects.filter(purpose=purpose, archived_at=None)
     if session is not None and session.series_id:
         series_survey = current.filter(series_id=session.series_id).first()
         if series_survey is not None:
             return series_survey
+    if purpose != SurveyPurpose.AFTER_SESSION or session is None:
+        return None
     return current.filter(is_default=True).first()
 
 

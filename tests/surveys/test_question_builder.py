@@ -565,6 +565,21 @@ def test_registration_questions_are_composed_apart_from_the_survey(client, organ
     assert "Your main product?" in page
 
 
+def test_a_session_without_registration_questions_says_it_asks_its_series(client, organiser):
+    series = SeriesFactory()
+    session = finished_session(series=series)
+    alone = finished_session()
+    client.post(series_url("questions", series, purpose="registration"), {"start": "empty"})
+    client.post(series_url("question-add", series, purpose="registration"), PRODUCT)
+
+    page = client.get(url("questions", session, purpose="registration")).content.decode()
+    alone_page = client.get(url("questions", alone, purpose="registration")).content.decode()
+
+    assert "its registration form asks the series" in page
+    assert "asks only its usual questions" not in page
+    assert "asks only its usual questions" in alone_page
+
+
 def test_an_unknown_purpose_or_question_is_not_found(client, organiser):
     session = finished_session()
     compose(client, session, PRODUCT)
