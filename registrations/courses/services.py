@@ -31,11 +31,11 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from events.models import CompletionRule, Series, Session, SessionStatus
 from outreach.models import Organisation, User, normalise_email
 from registrations import services
+from registrations.certificates import services as certificates
 from registrations.confirmations import BadLink
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
@@ -48,11 +48,6 @@ from registrations.models import (
     RegistrationState,
     RegistrationStatus,
 )
-
-# The certificate of completion issued when an enrolment completes its course, by the dotted
-# path of its service (registrations.certificates, written beside this module): named, not
-# imported, so that the two modules never need each other.
-ISSUE_COMPLETION_CERTIFICATE = "registrations.certificates.services.issue_completion_certificate"
 
 
 class NotACourse(ValueError):
@@ -442,7 +437,7 @@ def update_completion(enrolment: Enrolment, *, now: datetime | None = None) -> b
     completed just now. Once completed it stays so (see the module's docstring). Only a
     confirmed enrolment that is not anonymised completes. Writes completed_at (one conditional
     UPDATE, so two imports at once complete it once) and issues the certificate of completion
-    (ISSUE_COMPLETION_CERTIFICATE) in the caller's transaction."""
+    (registrations.certificates) in the same transaction."""
     now = now or timezone.now()
     if (
         enrolment.completed_at is not None
@@ -458,17 +453,8 @@ def update_completion(enrolment: Enrolment, *, now: datetime | None = None) -> b
         if not done:
             return False
         enrolment.completed_at = now
-        _issue_certificate(enrolment)
+        certificates.issue_completion_certificate(enrolment)
     return True
-
-
-def _issue_certificate(enrolment: Enrolment) -> None:
-    """The certificate of completion, by its service's dotted path (None until it exists)."""
-    try:
-        issue = import_string(ISSUE_COMPLETION_CERTIFICATE)
-    except ImportError:
-        return
-    issue(enrolment)
 
 
 def update_session_completions(session: Session, *, now: datetime | None = None) -> int:

@@ -18,6 +18,7 @@ from registrations import follow_ups, services
 from registrations.attendance import services as attendance
 from registrations.courses import services as courses
 from registrations.models import (
+    CertificateKind,
     Enrolment,
     Message,
     MessageKind,
@@ -290,6 +291,9 @@ def test_completion_after_two_of_three_sessions_with_a_rule_of_two():
     attendance.check_in(enrolment.registrations.get(session=second), by=organiser)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None
+    # Its certificate of completion is issued with it (registrations.certificates).
+    certificate = enrolment.certificates.get(kind=CertificateKind.COMPLETION)
+    assert certificate.title == series.title_en
     elsewhere.refresh_from_db()
     assert elsewhere.completed_at is None  # the other course is untouched
 
