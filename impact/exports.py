@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from events.models import Series, Session
-from impact import outcomes
+from impact import completions, outcomes
 from impact.filters import ImpactFilters
 from impact.labels import (
     active_language,
@@ -69,7 +69,13 @@ HEADLINE = "headline"
 # The realised outcomes (impact.outcomes): one export per breakdown, and the markets named.
 OUTCOME_AGGREGATES = {f"outcomes-{by}": by for by in outcomes.DIMENSIONS}
 MARKETS = "outcome-markets"
-AGGREGATES = (HEADLINE, *DIMENSIONS, *OUTCOME_AGGREGATES, MARKETS)
+# Course completions (impact.completions): in all, and one export per breakdown.
+COMPLETIONS = "completions"
+COMPLETION_AGGREGATES = {
+    COMPLETIONS: None,
+    **{f"completions-{by}": by for by in completions.DIMENSIONS},
+}
+AGGREGATES = (HEADLINE, *DIMENSIONS, *OUTCOME_AGGREGATES, MARKETS, *COMPLETION_AGGREGATES)
 AGGREGATE_FORMATS = ("csv", "xlsx", "json")
 ROW_EXPORTS = ("registrations", "attendance", "answers", "comments")
 ROW_FORMATS = ("csv", "xlsx")
@@ -122,6 +128,16 @@ OUTCOME_DIMENSION_COLUMNS = {
     "youth_led": ("youth_led", _("Youth-led")),
     "series": ("series", pgettext_lazy("programme", "Series")),
     "cohost": ("cohost", _("Co-host")),
+}
+
+COMPLETION_LABELS = {
+    "course_enrolled": _("Enrolled in a course"),
+    "course_completed": _("Completed the course"),
+    "course_completion_rate": _("Completion rate"),
+}
+COMPLETION_DIMENSION_COLUMNS = {
+    **{by: OUTCOME_DIMENSION_COLUMNS[by] for by in ("economy", "size", "women_led", "youth_led")},
+    "series": ("course", _("Course")),
 }
 
 # The first column of a breakdown: its code and label, per dimension.
@@ -235,6 +251,8 @@ def aggregate_table(
         return [(code, FIGURE_LABELS.get(code, code)) for code in figures], [figures]
     if by in OUTCOME_AGGREGATES or by == MARKETS:
         return _outcome_table(filters, by, audience, now=now)
+    if by in COMPLETION_AGGREGATES:
+        return _completion_table(filters, by, audience, now=now)
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot export a breakdown by {by!r}.")
     code, label = DIMENSION_COLUMNS[by]
@@ -280,16 +298,45 @@ def _outcome_table(
     ]
     rows = outcomes.staff_breakdown(records, by)
     table = []
-    names = _outcome_namer(by, [row["key"] for row in rows])
+    named = by in ("economy", "series", "cohost")
+    names = _outcome_namer(by, [row["key"] for row in rows]) if named else None
     for row in rows:
         values = {code: row["key"], **{figure: row.get(figure) for figure, _l in columns[1:]}}
-        if by in ("economy", "series", "cohost"):
+        if named:
+            values["name"] = names(row["key"])
+        table.append(values)
+    return columns, table
+
+
+def _completion_table(
+    filters: ImpactFilters, what: str, audience: Audience, *, now: datetime | None = None
+) -> tuple[list[tuple[str, Any]], list[dict]]:
+    """Course completions in all (one row), or by one dimension: enrolled, completed and the
+    completion rate."""
+    records = completions.completion_records(filters, audience, now=now)
+    figures = list(COMPLETION_LABELS.items())
+    by = COMPLETION_AGGREGATES[what]
+    if by is None:
+        return figures, [completions.staff_figures(records)]
+    code, label = COMPLETION_DIMENSION_COLUMNS[by]
+    columns = [(code, label)]
+    if by in ("economy", "series"):
+        columns.append(NAME)
+    columns += figures
+    rows = completions.staff_breakdown(records, by)
+    named = by in ("economy", "series")
+    names = _outcome_namer(by, [row["key"] for row in rows]) if named else None
+    table = []
+    for row in rows:
+        values = {code: row["key"], **{figure: row[figure] for figure, _label in figures}}
+        if named:
             values["name"] = names(row["key"])
         table.append(values)
     return columns, table
 
 
 def _outcome_namer(by: str, keys: list):
+    """Names of the economies, series or co-hosts of an outcome breakdown."""
     if by == "series":
         titles = dict(Series.objects.filter(slug__in=keys).values_list("slug", "title"))
         return lambda key: titles.get(key, "")
@@ -332,6 +379,14 @@ def aggregate_rows(
             table = [{**values, code: name(values[code])} for values in table]
     elif not codes and by == MARKETS:
         columns = [(NAME[0], columns[0][1]), *columns[2:]]
+    elif not codes and COMPLETION_AGGREGATES.get(by):
+        dimension = COMPLETION_AGGREGATES[by]
+        code, label = COMPLETION_DIMENSION_COLUMNS[dimension]
+        if NAME in columns:
+            columns = [(NAME[0], label), *columns[2:]]
+        else:
+            name = _outcome_labels(dimension)
+            table = [{**values, code: name(values[code])} for values in table]
     rows = [_header(columns, codes=codes)]
     rows += [[cell(values[code]) for code, _label in columns] for values in table]
     return iter(rows)

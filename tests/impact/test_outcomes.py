@@ -518,6 +518,41 @@ def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, pa
     assert_same_queries_for_1_and_more(client, urls[page], add)
 
 
+DIMENSIONS_EXPORTED = [
+    f"outcomes-{by}"
+    for by in (
+        "economy",
+        "region",
+        "quarter",
+        "language",
+        "size",
+        "women_led",
+        "youth_led",
+        "series",
+        "cohost",
+    )
+]
+
+
+@pytest.mark.parametrize("by", [*DIMENSIONS_EXPORTED, "outcome-markets"])
+@pytest.mark.parametrize("codes", ["?codes=1", ""])
+def test_every_outcome_export_is_written(client, programme, by, codes):
+    client.force_login(OrganiserFactory(role=Role.ANALYST))
+    for fmt in ("csv", "json"):
+        response = client.get(reverse("impact:export-aggregate", args=[by, fmt]) + codes)
+        assert response.status_code == 200, (by, fmt)
+    text = b"".join(response_csv(client, by, codes).streaming_content).decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(text)))
+    assert lines
+    if by != "outcome-markets":
+        asked = header.index("outcome_asked" if codes else "Organisations asked about outcomes")
+        assert sum(int(line[asked]) for line in lines) >= 7
+
+
+def response_csv(client, by, codes):
+    return client.get(reverse("impact:export-aggregate", args=[by, "csv"]) + codes)
+
+
 def test_the_exports_hold_the_outcomes(client, programme):
     client.force_login(OrganiserFactory(role=Role.ANALYST))
     headline = client.get(reverse("impact:export-aggregate", args=["headline", "json"]))
