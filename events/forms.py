@@ -3,7 +3,8 @@ from datetime import UTC, timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone, translation
+from django.db.models import QuerySet
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from events.models import (
@@ -12,6 +13,7 @@ from events.models import (
     Series,
     Session,
     SessionFormat,
+    SessionStatus,
     Topic,
     validate_attendance_threshold,
 )
@@ -190,6 +192,28 @@ def economies_by_region() -> list[tuple[str, list[tuple[str, str]]]]:
     return grouped + ([(_("Other"), others)] if others else [])
 
 
+class SiblingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("%(title)s (%(language)s, %(day)s)") % {
+            "title": obj.display_title,
+            "language": obj.get_language_display(),
+            "day": formats.date_format(
+                timezone.localtime(obj.starts_at, zoneinfo.ZoneInfo(obj.time_zone)), "Y-m-d H:i"
+            ),
+        }
+
+
+def sibling_candidates(session: Session | None) -> QuerySet[Session]:
+    """The sessions a session may be linked to as the same in another language: not over, not
+    cancelled or declined, other than itself, soonest first."""
+    sessions = Session.objects.filter(ends_at__gt=timezone.now()).exclude(
+        status__in=[SessionStatus.CANCELLED, SessionStatus.DECLINED]
+    )
+    if session is not None and session.pk:
+        sessions = sessions.exclude(pk=session.pk)
+    return sessions.order_by("starts_at", "pk")
+
+
 class SessionForm(WallClockTimesMixin, forms.ModelForm):
     """An organiser's session: texts in three languages, times on the organiser's clock."""
 
@@ -232,6 +256,17 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Not a column: the service puts the session in the chosen one's language group.
+    sibling = SiblingChoiceField(
+        label=_("The same session in another language"),
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label=_("None: not linked"),
+        help_text=_(
+            "Each session's page then names the other (“Also in French, ...”), and a full "
+            "session offers the other's seats. Choose “None” to unlink it."
+        ),
+    )
 
     TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -272,6 +307,16 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
         self.fields["topics"].queryset = Topic.objects.order_by("name")
         _bound_attendance_threshold(self.fields.get("attendance_threshold_minutes"))
         session = self.instance
+        if "sibling" in self.fields:
+            self.fields["sibling"].queryset = sibling_candidates(session)
+            if session.pk and session.language_group_id:
+                self.initial["sibling"] = (
+                    Session.objects.filter(language_group=session.language_group_id)
+                    .exclude(pk=session.pk)
+                    .order_by("starts_at", "pk")
+                    .values_list("pk", flat=True)
+                    .first()
+                )
         if session.pk:
             for name in self.TIME_FIELDS:
                 self.initial[name] = _wall_clock(getattr(session, name), session.time_zone)
@@ -289,6 +334,9 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self._make_times_aware(cleaned)
+        sibling = cleaned.get("sibling")
+        if sibling is not None and sibling.language == cleaned.get("language"):
+            self.add_error("sibling", _("Choose a session in another language than this one's."))
         return cleaned
 
     def _post_clean(self):
@@ -303,6 +351,7 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             "cohosts": self.cleaned_data["cohosts"],
             "target_economies": self.cleaned_data["target_economies"],
             "topics": self.cleaned_data["topics"],
+            "sibling": self.cleaned_data["sibling"],
         }
 
 
@@ -515,6 +564,7 @@ class CatalogueFilterForm(forms.Form):
         required=False,
         choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
     )
+    grouped = forms.BooleanField(label=_("One card per topic in all its languages"), required=False)
 
     def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -550,7 +600,7 @@ class ProposalForm(SessionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("cohosts", "target_economies", "interpretation_languages"):
+        for name in ("cohosts", "target_economies", "interpretation_languages", "sibling"):
             self.fields.pop(name, None)
         for name in ("registration_opens_at", "registration_closes_at"):
             self.fields.pop(name, None)

@@ -3,7 +3,21 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone, translation
 
 from events.models import (
@@ -21,13 +35,54 @@ PUBLIC_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.FINISHED, SessionStatu
 FEED_HISTORY = timedelta(days=365)
 
 
+def offered_siblings(*, now: datetime | None = None) -> QuerySet[Session]:
+    """The sessions a page may offer as another language's: published and not yet over."""
+    now = now or timezone.now()
+    return Session.objects.filter(status=SessionStatus.PUBLISHED, ends_at__gt=now).order_by(
+        "starts_at", "pk"
+    )
+
+
 def with_related(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Everything a session card or page shows, in a fixed number of queries."""
-    return sessions.select_related("series").prefetch_related(
+    """Everything a session card or page shows, in a fixed number of queries (its siblings
+    in other languages too: `siblings`)."""
+    return sessions.select_related("series", "language_group").prefetch_related(
         Prefetch("cohosts", queryset=Organisation.objects.select_related("economy")),
         Prefetch("target_economies", queryset=Economy.objects.order_by("sort_name")),
         Prefetch("topics", queryset=Topic.objects.order_by("slug")),
+        Prefetch(
+            "language_group__sessions",
+            queryset=offered_siblings().only(
+                "pk",
+                "language",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "confirmed_count",
+                "language_group",
+                "status",
+            ),
+            to_attr="offered_sessions",
+        ),
     )
+
+
+def siblings(session: Session) -> list[Session]:
+    """The other sessions of the session's language group that a page may offer: published,
+    not over, soonest first. Read from `with_related`'s prefetch when it is there (a list asks
+    no query per card), else from the database."""
+    if session.language_group_id is None:
+        return []
+    group = session.language_group
+    offered = getattr(group, "offered_sessions", None)
+    if offered is None:
+        offered = list(offered_siblings().filter(language_group=group))
+    return [sibling for sibling in offered if sibling.pk != session.pk]
+
+
+def siblings_with_seats(session: Session) -> list[Session]:
+    """The siblings a full session offers instead: those with a seat free."""
+    return [sibling for sibling in siblings(session) if sibling.seats_left]
 
 
 @dataclass(frozen=True)
@@ -39,6 +94,9 @@ class CatalogueFilters:
     topic: str = ""
     format: str = ""
     text: str = ""
+    # One card per language group: the session in `prefer_language`, else the soonest.
+    grouped: bool = False
+    prefer_language: str = ""
 
 
 def catalogue_sessions(
@@ -57,7 +115,10 @@ def catalogue_sessions(
     else:
         sessions = sessions.filter(ends_at__gt=now).order_by("starts_at", "pk")
     if filters.language:
-        sessions = sessions.filter(language=filters.language)
+        # A session interpreted into the language is given in it too.
+        sessions = sessions.filter(
+            Q(language=filters.language) | _interpreted_into(filters.language)
+        )
     if filters.format:
         sessions = sessions.filter(format=filters.format)
     # Filters on topics and target economies ask whether a matching row exists rather than
@@ -76,7 +137,36 @@ def catalogue_sessions(
         sessions = sessions.filter(_text_matches(filters.text))
     # Cards show titles and summaries; the long descriptions stay in the database.
     descriptions = ["description"] + [f"description_{code}" for code in LANGUAGE_CODES]
+    if filters.grouped:
+        sessions = _one_per_group(sessions, filters.prefer_language, past=filters.when == "past")
     return with_related(sessions.defer(*descriptions))
+
+
+def _interpreted_into(language: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(interpretation_languages__contains=[language])
+    # SQLite has no JSON containment: the list's text holds the code in quotes.
+    return Q(interpretation_languages__icontains=f'"{language}"')
+
+
+def _one_per_group(sessions: QuerySet[Session], language: str, *, past: bool) -> QuerySet[Session]:
+    """Of each language group among `sessions`, only one: the one in `language` if any, else
+    the soonest (the latest for past sessions); a session of no group stays."""
+    soonest = F("starts_at").desc() if past else F("starts_at").asc()
+    return sessions.annotate(
+        rank_in_group=Window(
+            RowNumber(),
+            partition_by=[
+                F("language_group_id"),
+                Case(When(language_group__isnull=True, then=F("pk")), default=Value(0)),
+            ],
+            order_by=[
+                Case(When(language=language, then=Value(0)), default=Value(1)).asc(),
+                soonest,
+                F("pk").asc(),
+            ],
+        )
+    ).filter(rank_in_group=1)
 
 
 def _text_matches(text: str) -> Q:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from events.models import (
     LANGUAGE_CODES,
+    LanguageGroup,
     Series,
     Session,
     SessionFormat,
@@ -36,6 +37,33 @@ DETAIL_FIELDS = ("venue", "join_url", *(f"title_{code}" for code in LANGUAGE_COD
 CALENDAR_FIELDS = (*TIME_FIELDS, *DETAIL_FIELDS)
 
 
+# `sibling` left out: the session's language group stays as it is.
+KEEP = object()
+
+
+def link_sibling(session: Session, sibling: Session | None) -> None:
+    """Put the session in `sibling`'s language group (a new group for both when the sibling has
+    none), or with None take it out of its group; a group left with one session is removed.
+    In the caller's transaction; the caller writes the audit entry."""
+    before = session.language_group_id
+    if sibling is None:
+        group = None
+    elif sibling.language_group_id and sibling.language_group_id != before:
+        group = sibling.language_group
+    elif sibling.language_group_id:
+        return  # together already
+    else:
+        group = LanguageGroup.objects.create()
+        Session.objects.filter(pk=sibling.pk).update(language_group=group)
+    if group is None and before is None:
+        return
+    Session.objects.filter(pk=session.pk).update(language_group=group)
+    session.language_group = group
+    if before is not None and Session.objects.filter(language_group=before).count() < 2:
+        Session.objects.filter(language_group=before).update(language_group=None)
+        LanguageGroup.objects.filter(pk=before).delete()
+
+
 @transaction.atomic
 def save_session(
     session: Session,
@@ -43,11 +71,13 @@ def save_session(
     cohosts: Iterable[Organisation] | None = None,
     target_economies: Iterable[Economy] | None = None,
     topics: Iterable[Topic] | None = None,
+    sibling=KEEP,
 ) -> Session:
     """Create or update a session after validating it; bump its SEQUENCE when its time, status,
-    venue, join link or a title changes.
+    venue, join link or a title changes; `sibling` (a session in another language, or None)
+    links it to that one's language group or unlinks it (`link_sibling`).
 
-    Writes the session row and its co-host, economy and topic links; after commit, sends
+    Writes the session row, its co-host, economy and topic links and its group; after commit, sends
     `session_changed` when a public session is rescheduled, cancelled or its details change.
     """
     session.full_clean()
@@ -70,6 +100,8 @@ def save_session(
         session.target_economies.set(target_economies)
     if topics is not None:
         session.topics.set(topics)
+    if sibling is not KEEP:
+        link_sibling(session, sibling)
     return session
 
 
@@ -81,12 +113,20 @@ def create_session(
     cohosts: Iterable[Organisation] | None = None,
     target_economies: Iterable[Economy] | None = None,
     topics: Iterable[Topic] | None = None,
+    sibling=KEEP,
 ) -> Session:
-    """An organiser creates a session (as `save_session`), and the audit log says who did.
+    """An organiser creates a session (as `save_session`), and the audit log says who did;
+    `sibling` (a session in another language) puts it in that one's language group.
 
     Writes the session row and its links, and one SESSION_CREATED audit entry.
     """
-    save_session(session, cohosts=cohosts, target_economies=target_economies, topics=topics)
+    save_session(
+        session,
+        cohosts=cohosts,
+        target_economies=target_economies,
+        topics=topics,
+        sibling=sibling,
+    )
     audit.record(by, AuditAction.SESSION_CREATED, session)
     return session
 
@@ -100,13 +140,22 @@ def edit_session(
     cohosts: Iterable[Organisation] | None = None,
     target_economies: Iterable[Economy] | None = None,
     topics: Iterable[Topic] | None = None,
+    sibling=KEEP,
 ) -> Session:
-    """An organiser changes a session (as `save_session`); `fields` names what they changed.
+    """An organiser changes a session (as `save_session`); `fields` names what they changed;
+    `sibling` links it to a session in another language, or with None unlinks it
+    (`link_sibling`).
 
-    Writes the session row and its links, and one SESSION_EDITED audit entry; after commit,
-    `session_changed` as `save_session` sends it.
+    Writes the session row, its links and its language group, and one SESSION_EDITED audit
+    entry; after commit, `session_changed` as `save_session` sends it.
     """
-    save_session(session, cohosts=cohosts, target_economies=target_economies, topics=topics)
+    save_session(
+        session,
+        cohosts=cohosts,
+        target_economies=target_economies,
+        topics=topics,
+        sibling=sibling,
+    )
     audit.record(by, AuditAction.SESSION_EDITED, session, fields=list(fields))
     return session
 
@@ -204,6 +253,7 @@ def duplicate_session(session: Session, *, by: User | None) -> Session:
     copy.status = SessionStatus.DRAFT
     copy.sequence = 0
     copy.confirmed_count = 0
+    copy.language_group = None  # a copy for another date is nobody's sibling yet
     copy.join_url = ""
     copy.recording_url = ""
     copy.created_at = timezone.now()
@@ -268,13 +318,15 @@ def plan_quarter(
     all three when `publish` is set.
 
     `starts` maps each language to a wall-clock start and its time zone. Each session carries
-    every title given, so each is titled in its own language and translated for the others.
-    Writes the sessions and one QUARTER_PLANNED audit entry on the series, listing them; with
-    `publish`, each is published as `publish_session` does (its SESSION_PUBLISHED entry too),
-    and a session that may not be published raises ValidationError, writing nothing.
+    every title given, so each is titled in its own language and translated for the others;
+    the three form one language group (each names the others: "Also in French, ...").
+    Writes the sessions, their group and one QUARTER_PLANNED audit entry on the series, listing
+    them; with `publish`, each is published as `publish_session` does (its SESSION_PUBLISHED
+    entry too), and a session that may not be published raises ValidationError, writing nothing.
     """
     summaries = summaries or {}
     sessions = []
+    group = LanguageGroup.objects.create()
     for language in LANGUAGE_CODES:
         local_start, zone = starts[language]
         starts_at = aware(local_start, zone)
@@ -286,6 +338,7 @@ def plan_quarter(
             time_zone=zone,
             capacity=capacity,
             status=SessionStatus.DRAFT,
+            language_group=group,
         )
         for code in LANGUAGE_CODES:
             setattr(session, f"title_{code}", titles.get(code, ""))

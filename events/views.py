@@ -43,6 +43,8 @@ def catalogue(request):
             topic=data["topic"],
             format=data["format"],
             text=data["q"].strip(),
+            grouped=data["grouped"],
+            prefer_language=_language(),
         )
     page = Paginator(queries.catalogue_sessions(filters), PAGE_SIZE).get_page(
         request.GET.get("page")

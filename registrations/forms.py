@@ -1,9 +1,11 @@
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events.models import Session
 from outreach.forms import TimeZoneField
 from outreach.models import (
     Economy,
@@ -13,7 +15,7 @@ from outreach.models import (
     Sector,
     SizeBand,
 )
-from registrations.models import PRIVACY_NOTICE_VERSION, Question, QuestionKind
+from registrations.models import PRIVACY_NOTICE_VERSION, Question, QuestionKind, Registration
 from registrations.questions.fields import question_field
 
 # A registration question's field is named after its code with this prefix, so that no code an
@@ -107,6 +109,7 @@ class RegistrationForm(forms.Form):
         cohost_names=(),
         target_economies=(),
         questions: tuple[Question, ...] | list[Question] = (),
+        listening_languages: tuple[str, ...] | list[str] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -132,7 +135,26 @@ class RegistrationForm(forms.Form):
         if person is not None:
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("You are signed in with this address.")
+        self._add_listening_language(listening_languages)
         self._add_questions(questions)
+
+    def _add_listening_language(self, languages) -> None:
+        """Where the session offers interpretation (`languages`: its own language first, then
+        those it is interpreted into), the language the person will listen in: the visitor's
+        if offered, else the session's."""
+        if len(languages) < 2:
+            return
+        names = dict(settings.LANGUAGES)
+        self.fields["listening_language"] = forms.ChoiceField(
+            label=_("Which language will you listen in?"),
+            help_text=_("The session offers interpretation: choose its language or another."),
+            choices=[(code, _(names[code])) for code in languages if code in names],
+            initial=self.language if self.language in languages else languages[0],
+        )
+        standard = list(self.fields)
+        standard.remove("listening_language")
+        at = standard.index("time_zone") + 1
+        self.order_fields([*standard[:at], "listening_language", *standard[at:]])
 
     def _add_questions(self, questions) -> None:
         """The session's registration questions (registrations.queries.registration_survey),
@@ -250,3 +272,59 @@ class AttendanceUploadForm(forms.Form):
             "joined_at": data["joined_column"],
             "left_at": data["left_column"],
         }
+
+
+class WaitingChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.person.full_name or obj.person.email} ({obj.organisation.name})"
+
+
+class SiblingTargetField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.sentence
+
+
+class MoveToSiblingForm(forms.Form):
+    """Which waitlisted people of a full session go to which sibling with seats."""
+
+    everyone = forms.BooleanField(label=_("Everyone on the waitlist"), required=False)
+    registrations = WaitingChoiceField(
+        label=_("Or these people"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    target = SiblingTargetField(
+        label=_("To the same session in"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose the session they move to.")},
+    )
+
+    def __init__(self, *args, waiting, targets, **kwargs):
+        """`waiting`: the movable registrations (registrations.siblings.movable), as a list;
+        `targets`: the siblings with seats, each with its `sentence` to show."""
+        super().__init__(*args, **kwargs)
+        self.waiting = waiting
+        self.targets = {target.pk: target for target in targets}
+        self.fields["registrations"].queryset = Registration.objects.filter(
+            pk__in=[registration.pk for registration in waiting]
+        )
+        self.fields["registrations"].choices = [
+            (registration.pk, self.fields["registrations"].label_from_instance(registration))
+            for registration in waiting
+        ]
+        self.fields["target"].queryset = Session.objects.filter(pk__in=list(self.targets))
+        self.fields["target"].choices = [(target.pk, target.sentence) for target in targets]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("everyone"):
+            cleaned["registrations"] = list(self.waiting)
+        elif not cleaned.get("registrations"):
+            self.add_error("registrations", _("Choose the people to move, or everyone."))
+        target = cleaned.get("target")
+        if target is not None:
+            cleaned["target"] = self.targets[target.pk]
+        return cleaned

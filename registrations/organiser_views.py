@@ -16,21 +16,23 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from events import queries as event_queries
+from events import siblings as event_siblings
 from events.models import Session
 from events.permissions import can_manage_sessions
 from outreach.exports import csv_response, export_filename
 from outreach.models import Economy
 from outreach.permissions import require
-from registrations import follow_ups, queries, services
+from registrations import follow_ups, queries, services, siblings
 from registrations.attendance import services as attendance_service
 from registrations.attendance import zoom
 from registrations.attendance.reports import ReportError
-from registrations.forms import AttendanceUploadForm
+from registrations.forms import AttendanceUploadForm, MoveToSiblingForm
 from registrations.models import (
     AttendanceRecord,
     Message,
@@ -81,6 +83,13 @@ CSV_COLUMNS = [
         gettext_lazy("Registered at (UTC)"),
         lambda r: r.created_at.isoformat(),
         None,
+    ),
+    # Empty where the person listens in the session's own language (no interpretation).
+    (
+        "listening_language",
+        gettext_lazy("Listening language"),
+        lambda r: r.listening_language,
+        lambda r: r.get_listening_language_display() if r.listening_language else "",
     ),
 ]
 
@@ -320,6 +329,80 @@ def fill_from_waitlist(request, pk):
         % {"count": len(promoted)},
     )
     return redirect("registrations:manage", pk=session.pk)
+
+
+def _target_label(target: Session) -> str:
+    """A sibling a full session's waitlist may move to, as the organiser reads it: "Spanish,
+    Friday, March 13, 10:00 AM: 12 seats left" (in the organiser's zone and language)."""
+    when = event_siblings.day_and_time(
+        target.starts_at, timezone.get_current_timezone(), translation.get_language()[:2]
+    )
+    return ngettext(
+        "%(language)s, %(day)s, %(time)s: %(seats)s seat left",
+        "%(language)s, %(day)s, %(time)s: %(seats)s seats left",
+        target.seats_left,
+    ) % {"language": target.get_language_display(), "seats": target.seats_left, **when}
+
+
+@require(can_manage_sessions)
+@require_http_methods(["GET", "POST"])
+def move_to_sibling(request, pk):
+    """Move waitlisted people of a full session to the same session in another language that
+    has seats (registrations.siblings.move_to_sibling), the people and the session chosen on
+    this page."""
+    session = _session_for(request, pk)
+    targets = event_queries.siblings_with_seats(session)
+    for target in targets:
+        target.sentence = _target_label(target)
+    waiting = siblings.movable(session)
+    form = MoveToSiblingForm(request.POST or None, waiting=waiting, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            moved = siblings.move_to_sibling(
+                form.cleaned_data["registrations"], target, by=request.user
+            )
+        except siblings.NotASibling:
+            messages.error(request, _("That session cannot take them: choose another."))
+            return redirect("registrations:move-to-sibling", pk=session.pk)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s person moved to the session in %(language)s and is told so.",
+                "%(count)s people moved to the session in %(language)s and are told so.",
+                moved.count,
+            )
+            % {
+                "count": moved.count,
+                "language": event_siblings.language_in_sentence(target.language),
+            },
+        )
+        if moved.no_seat:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s person stays on the waitlist: that session has no seat left.",
+                    "%(count)s people stay on the waitlist: that session has no seat left.",
+                    moved.no_seat,
+                )
+                % {"count": moved.no_seat},
+            )
+        if moved.skipped:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)s person was skipped: registered there or not waiting.",
+                    "%(count)s people were skipped: registered there or not waiting.",
+                    moved.skipped,
+                )
+                % {"count": moved.skipped},
+            )
+        return redirect("registrations:manage", pk=session.pk)
+    return render(
+        request,
+        "registrations/manage/move_to_sibling.html",
+        {"session": session, "form": form, "waiting": waiting, "targets": targets},
+    )
 
 
 # --- Attendance -----------------------------------------------------------------------------

@@ -217,9 +217,11 @@ def register(
     shares_with_cohosts: bool = False,
     job_title: str = "",
     consent_version: str = PRIVACY_NOTICE_VERSION,
+    listening_language: str = "",
     now: datetime | None = None,
 ) -> Registration:
     """Register a person: confirmed while seats are free, else on the waitlist.
+    `listening_language`: the interpretation they listen in ("" for the session's language).
 
     Idempotent: a person already registered (not cancelled) gets their registration back and
     no new message. A cancelled registration comes back to life. Writes the registration and
@@ -249,6 +251,7 @@ def register(
                 shares_with_cohosts=shares_with_cohosts,
                 job_title=job_title,
                 consent_version=consent_version,
+                listening_language=listening_language,
             )
     except IntegrityError:
         # The same person's second click arrived while the first was being written.
@@ -716,6 +719,19 @@ def _again(registration: Registration) -> Registration:
     return registration
 
 
+def listening_languages(session: Session) -> list[str]:
+    """The languages a registrant may listen in: the session's, then those it is interpreted
+    into; empty when it offers no interpretation (nothing to choose)."""
+    offered = [code for code in session.interpretation_languages or [] if code != session.language]
+    return [session.language, *offered] if offered else []
+
+
+def chosen_listening_language(session: Session, chosen: str | None) -> str:
+    """What a registration keeps of the form's choice: an interpretation the session offers,
+    else "" (the session's own language)."""
+    return chosen if chosen and chosen in listening_languages(session)[1:] else ""
+
+
 # The answers of the public form kept while a registration waits for its confirmation.
 FORM_DETAILS = (
     "full_name",
@@ -875,6 +891,7 @@ def register_from_form(
             source_organisation=brought_by,
             shares_with_cohosts=data.get("shares_with_cohosts", False),
             job_title=data["job_title"],
+            listening_language=chosen_listening_language(session, data.get("listening_language")),
         )
         _answer_questions(registration, survey, answers, language=language, replace=True)
         return registration
@@ -897,6 +914,7 @@ def register_from_form(
         source=_source(brought_by),
         source_organisation=brought_by,
         job_title=data["job_title"],
+        listening_language=chosen_listening_language(session, data.get("listening_language")),
     )
     # A person created just now has no earlier registration, so no earlier answers either.
     _answer_questions(registration, survey, answers, language=language, replace=False)
@@ -952,6 +970,7 @@ def _hold_registration(
     details = {name: data.get(name) for name in FORM_DETAILS}
     details["economy"] = data["economy"].pk
     details["shares_with_cohosts"] = bool(data.get("shares_with_cohosts"))
+    details["listening_language"] = data.get("listening_language") or ""
     details["answers"] = {
         code: value for code, value in (answers or {}).items() if value not in EMPTY
     }
@@ -1005,6 +1024,9 @@ def confirm_pending_registration(
                 source=_source(pending.source_organisation),
                 source_organisation=pending.source_organisation,
                 job_title=details["job_title"],
+                listening_language=chosen_listening_language(
+                    session, details.get("listening_language")
+                ),
                 now=now,
             )
             _answer_questions(

@@ -14,6 +14,8 @@ from icalendar import vCalAddress, vText
 
 from events.calendar import build_calendar, session_event, session_location
 from events.models import LANGUAGE_CODES, Session, SessionFormat, SessionStatus
+from events.queries import siblings_with_seats
+from events.siblings import language_in_sentence, seats_in
 from outreach.links import absolute_url
 from outreach.models import User
 from outreach.timezones import format_time_range
@@ -34,6 +36,7 @@ from registrations.opt_out import opt_out_token
 INVITING = {
     MessageKind.CONFIRMATION,
     MessageKind.PROMOTED,
+    MessageKind.MOVED_TO_SIBLING,
     MessageKind.RESCHEDULED,
     MessageKind.UPDATED,
 }
@@ -60,6 +63,7 @@ CANCEL_OFFERED = {
     MessageKind.CONFIRMATION,
     MessageKind.WAITLISTED,
     MessageKind.PROMOTED,
+    MessageKind.MOVED_TO_SIBLING,
     MessageKind.REMINDER,
     MessageKind.RESCHEDULED,
     MessageKind.UPDATED,
@@ -202,6 +206,18 @@ def invitation(registration: Registration, *, method: str) -> bytes:
     return build_calendar([event], method=method).to_ical()
 
 
+def seats_elsewhere(session: Session, person: User, zone) -> list[dict]:
+    """For a full session's waitlist notice: the same session in other languages with seats
+    ("There are seats in the Spanish session, ..."), in the person's zone and language."""
+    return [
+        {
+            "text": seats_in(sibling, zone, person.language),
+            "url": absolute_url(sibling.get_absolute_url()),
+        }
+        for sibling in siblings_with_seats(session)
+    ]
+
+
 def _texts(message: Message, title: str) -> tuple[str, list[str]]:
     """The subject and the opening paragraphs of each kind of message."""
     kind = message.kind
@@ -222,6 +238,19 @@ def _texts(message: Message, title: str) -> tuple[str, list[str]]:
                 _("You are number %(place)s in line.") % {"place": place},
             )
         return _("You are on the waitlist: %(title)s") % {"title": title}, paragraphs
+    if kind == MessageKind.MOVED_TO_SIBLING:
+        language = language_in_sentence(message.registration.session.language)
+        return _("A seat for you in %(language)s: %(title)s") % {
+            "language": language,
+            "title": title,
+        }, [
+            _(
+                "The session you were waiting for is full, so the organisers have given you a "
+                "seat in the same session in %(language)s, below, and taken you off the other's "
+                "waitlist. The calendar invitation is attached."
+            )
+            % {"language": language}
+        ]
     if kind == MessageKind.PROMOTED:
         return _("A seat is yours: %(title)s") % {"title": title}, [
             _("A seat has freed up and it is now yours. The calendar invitation is attached.")
@@ -353,6 +382,9 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "materials_url": session.materials_url if message.kind in FOLLOW_UPS else "",
             "next_sessions": next_sessions(person, exclude=session)
             if message.kind == MessageKind.FOLLOW_UP_MISSED
+            else [],
+            "seats_elsewhere": seats_elsewhere(session, person, zone)
+            if message.kind == MessageKind.WAITLISTED
             else [],
             "opt_out_url": opt_out_url(person) if message.kind in NON_ESSENTIAL else "",
             "language_code": person.language,
