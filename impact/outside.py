@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Session
-from impact import outcomes
+from impact import completions, outcomes
 from impact.filters import ImpactFilters
 from impact.queries import (
     NPS_GROUPS,
@@ -344,6 +344,12 @@ def cohost_tables(organisation_id: int, *, now: datetime | None = None) -> tuple
             outcomes.MARKET_MARGINALS,
         )
     )
+    # Course completions (impact.completions).
+    tables.merge(
+        completions.completion_tables(
+            completions.records_of(sorted(held), ImpactFilters()), completions.OUTSIDE_MARGINALS
+        )
+    )
     # Confirmed registrants of a held session either attended or not.
     tables.relations += split_relations(
         tables, "confirmed", ("confirmed_attendees", "confirmed_absent")
@@ -452,6 +458,12 @@ def public_tables(*, now: datetime | None = None) -> tuple[Tables, dict]:
             outcomes.PUBLIC_MARGINALS,
         )
     )
+    # Course completions, in all (impact.completions).
+    tables.merge(
+        completions.completion_tables(
+            completions.records_of(held, filters), completions.PUBLIC_MARGINALS
+        )
+    )
     return tables, figures
 
 
@@ -480,6 +492,7 @@ class Figures:
         self.now = now
         self._public = None
         self._outcome_records = {}  # staff's, per filters
+        self._completion_records = {}  # staff's, per filters
         if audience.cohost_id is not None and audience.suppress_small_numbers:
             self.protected = for_cohost(audience.cohost_id, now=now)
         elif audience.suppress_small_numbers:
@@ -615,6 +628,48 @@ class Figures:
                 row["outcome_asked"] is None,
                 -(row["outcome_asked"] or 0),
                 -(row["outcome_answered"] or 0),
+                str(row["key"]),
+            ),
+        )
+
+    def _staff_completion_records(self, filters: ImpactFilters) -> list[dict]:
+        """Staff's completion records (impact.completions), read once per filters."""
+        if filters not in self._completion_records:
+            self._completion_records[filters] = completions.completion_records(
+                filters, self.audience, now=self.now
+            )
+        return self._completion_records[filters]
+
+    def completions(self, filters: ImpactFilters) -> dict:
+        """Course completions (impact.completions) as this audience may see them: enrolled,
+        completed and the completion rate (None where a count it rests on is hidden)."""
+        if self.protected is None:
+            return completions.staff_figures(self._staff_completion_records(filters))
+        return completions.figures_from(
+            self.protected.value, self.protected.shows, **_scope(filters)
+        )
+
+    def completion_breakdown(self, filters: ImpactFilters, by: str) -> list[dict]:
+        """Course completions per value of `by` (impact.completions.DIMENSIONS), each row with
+        the enrolled count beside the completed; hidden rows last, as in `breakdown`. Outside
+        audiences read none within one economy or session, and the public none at all."""
+        if by not in completions.DIMENSIONS:
+            raise ValueError(f"Cannot break down completions by {by!r}.")
+        if self.protected is None:
+            return completions.staff_breakdown(self._staff_completion_records(filters), by)
+        shown, scope = self.protected, _scope(filters)
+        if scope:
+            return []
+        rows = [
+            {"key": value, **completions.figures_from(shown.value, shown.shows, **{by: value})}
+            for value in shown.keys("course_enrolled", by)
+        ]
+        return sorted(
+            rows,
+            key=lambda row: (
+                row["course_enrolled"] is None,
+                -(row["course_enrolled"] or 0),
+                -(row["course_completed"] or 0),
                 str(row["key"]),
             ),
         )

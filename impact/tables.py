@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from events.models import Series, Session
+from impact import completions as completions_module
 from impact import labels, queries
 from impact import outcomes as outcomes_module
 from impact.filters import ImpactFilters
@@ -222,6 +223,12 @@ def export_links(filters: ImpactFilters) -> list[tuple[str, list[tuple[str, str]
             ("outcomes-series", _("Realised outcomes by series")),
             ("outcomes-cohost", _("Realised outcomes by co-host")),
             ("outcome-markets", _("New markets named")),
+            ("completions", _("Course completions")),
+            ("completions-economy", _("Course completions by economy")),
+            ("completions-size", _("Course completions by firm size")),
+            ("completions-women_led", _("Course completions, women-led or not")),
+            ("completions-youth_led", _("Course completions, youth-led or not")),
+            ("completions-series", _("Course completions by course")),
         )
     ]
     rows = [
@@ -617,4 +624,75 @@ def outcome_breakdowns(figures: Figures, filters: ImpactFilters) -> list[dict]:
         outcomes_module.OUTSIDE_DIMENSIONS if figures.suppressed else outcomes_module.DIMENSIONS
     )
     breakdowns = [outcome_breakdown(figures, filters, by) for by in dimensions]
+    return [breakdown for breakdown in breakdowns if breakdown["rows"]]
+
+
+# --- Course completions -------------------------------------------------------------------------
+
+COMPLETION_COLUMNS = (
+    ("course_enrolled", gettext_lazy("Enrolled"), labels.format_count),
+    ("course_completed", gettext_lazy("Completed"), labels.format_count),
+    ("course_completion_rate", gettext_lazy("Completion rate"), labels.format_share),
+)
+COMPLETION_BREAKDOWN_TITLES = {
+    "economy": gettext_lazy("Completions by economy"),
+    "size": gettext_lazy("Completions by firm size"),
+    "women_led": gettext_lazy("Completions of women-led organisations"),
+    "youth_led": gettext_lazy("Completions of youth-led organisations"),
+    "series": gettext_lazy("Completions by course"),
+}
+COMPLETION_KEY_LABELS = {**OUTCOME_KEY_LABELS, "series": gettext_lazy("Course")}
+
+
+def completions(figures: dict) -> dict:
+    """The courses' headline: enrolled, completed and the completion rate, formatted; `any`
+    says whether there is anything to show (a hidden count is something)."""
+    return {
+        "any": figures["course_enrolled"] != 0,
+        "figures": [
+            {"key": key, "label": label, "value": format_value(figures[key])}
+            for key, label, format_value in COMPLETION_COLUMNS
+        ],
+    }
+
+
+def completion_breakdown(figures: Figures, filters: ImpactFilters, by: str) -> dict:
+    """One breakdown of the course completions as a table: per row enrolled, completed and the
+    completion rate."""
+    rows = figures.completion_breakdown(filters, by)
+    keys = [row["key"] for row in rows]
+    if by == "series":
+        titles = dict(Series.objects.filter(slug__in=keys).values_list("slug", "title"))
+
+        def name(key):
+            return titles.get(key) or key
+
+    else:
+        name = _outcome_labeller(by, keys)
+    return {
+        "by": f"completion-{by}",
+        "title": COMPLETION_BREAKDOWN_TITLES[by],
+        "key_label": COMPLETION_KEY_LABELS[by],
+        "columns": [label for _key, label, _format in COMPLETION_COLUMNS],
+        "rows": [
+            {
+                "key": row["key"],
+                "label": name(row["key"]),
+                "cells": [
+                    format_value(row[key]) for key, _label, format_value in COMPLETION_COLUMNS
+                ],
+            }
+            for row in rows
+        ],
+    }
+
+
+def completion_breakdowns(figures: Figures, filters: ImpactFilters) -> list[dict]:
+    """Every breakdown of the course completions this audience reads (an outside audience none
+    within one economy or session), but those with no row."""
+    if figures.suppressed and (filters.economy or filters.session):
+        return []
+    breakdowns = [
+        completion_breakdown(figures, filters, by) for by in completions_module.DIMENSIONS
+    ]
     return [breakdown for breakdown in breakdowns if breakdown["rows"]]

@@ -62,6 +62,8 @@ def dashboard(request):
             "survey": tables.survey(headline),
             "outcomes": tables.outcomes(figures.outcomes(filters)),
             "outcome_breakdowns": tables.outcome_breakdowns(figures, filters),
+            "completions": tables.completions(figures.completions(filters)),
+            "completion_breakdowns": tables.completion_breakdowns(figures, filters),
             "economies": tables.breakdown(figures, filters, "economy", link=economy_link),
             "breakdowns": [
                 tables.breakdown(figures, filters, by)
@@ -95,6 +97,7 @@ def economy(request, code: str):
             "headline": tables.headline(headline),
             "survey": tables.survey(headline),
             "outcomes": tables.outcomes(figures.outcomes(filters)),
+            "completions": tables.completions(figures.completions(filters)),
             "breakdowns": [
                 tables.breakdown(figures, filters, by)
                 for by in ("quarter", "language", "size", "kind")
