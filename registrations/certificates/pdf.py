@@ -7,6 +7,7 @@ are Latin-1 only (no œ, no curly apostrophe) and a fresh machine has no system 
 """
 
 import io
+import logging
 from pathlib import Path
 
 import segno
@@ -21,6 +22,9 @@ from fpdf import FPDF
 from outreach.links import absolute_url
 from outreach.timezones import format_day
 from registrations.models import Certificate, CertificateKind
+
+# fpdf2 cuts the font down with fontTools, which tells every step at INFO: not for our logs.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
@@ -79,9 +83,33 @@ def build_pdf(certificate: Certificate) -> bytes:
         return _build(certificate)
 
 
+# The foot holds the QR code and the code; what the certificate says stays above it.
+QR_SIZE = 34
+FOOT = HEIGHT - MARGIN - QR_SIZE
+# A long title or name is set smaller until it fits above the foot.
+SCALES = (1.0, 0.85, 0.7, 0.55)
+
+
 def _build(certificate: Certificate) -> bytes:
+    for scale in SCALES:
+        pdf, bottom = _page(certificate, scale)
+        if bottom <= FOOT - 3 or scale == SCALES[-1]:
+            break
+        _discard(pdf)
+    _foot(pdf, certificate)
+    return bytes(pdf.output())
+
+
+def _discard(pdf: FPDF) -> None:
+    """Close the font files of a page set too large (output() closes those of the one kept)."""
+    for font in pdf.fonts.values():
+        if getattr(font, "ttfont", None) is not None:
+            font.ttfont.close()
+
+
+def _page(certificate: Certificate, scale: float) -> tuple[FPDF, float]:
+    """A page with its frame and what the certificate says, set at `scale`; and where it ends."""
     language = certificate.language
-    url = verification_url(certificate)
     attendance = certificate.kind == CertificateKind.ATTENDANCE
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_lang(language)
@@ -102,55 +130,54 @@ def _build(certificate: Certificate) -> bytes:
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, WIDTH - 22, HEIGHT - 22)
 
-    def line(text: str, *, size: float, bold: bool = False, color=INK, height: float = 0):
+    def line(text: str, *, size: float, bold: bool = False, color=INK):
+        size *= scale
         pdf.set_font(FAMILY, "B" if bold else "", size)
         pdf.set_text_color(*color)
-        pdf.multi_cell(0, height or size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.5, text, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    def gap(millimetres: float):
+        pdf.ln(millimetres * scale)
 
     pdf.set_y(22)
     line(PROGRAMME, size=14, bold=True, color=ACCENT)
     line(_("Webinars for small firms that trade"), size=10, color=MUTED)
-    pdf.ln(8)
-    line(str(certificate.get_kind_display()), size=28, bold=True, color=ACCENT, height=14)
-    pdf.ln(6)
+    gap(8)
+    line(str(certificate.get_kind_display()), size=28, bold=True, color=ACCENT)
+    gap(6)
     line(_("This certifies that"), size=12, color=MUTED)
-    pdf.ln(2)
-    line(certificate.name or "—", size=24, bold=True, height=12)
+    gap(2)
+    line(certificate.name or "—", size=24, bold=True)
     if certificate.organisation_name:
         line(certificate.organisation_name, size=13, color=MUTED)
-    pdf.ln(4)
+    gap(4)
     line(
         _("attended the session") if attendance else _("completed the course"),
         size=12,
         color=MUTED,
     )
-    pdf.ln(1)
-    line(certificate.title, size=17, bold=True, height=8.5)
-    pdf.ln(2)
-    line(
-        f"{dates_text(certificate)} · {hours_text(certificate.minutes, language)}",
-        size=12,
-    )
+    gap(1)
+    line(certificate.title, size=17, bold=True)
+    gap(2)
+    line(f"{dates_text(certificate)} · {hours_text(certificate.minutes, language)}", size=12)
     cohosts = cohosts_text(certificate)
     if cohosts:
-        pdf.ln(1)
+        gap(1)
         line(cohosts, size=11, color=MUTED)
+    return pdf, pdf.get_y()
 
-    # The foot: how to check it, and the QR code of that address.
-    qr_size = 34
-    foot = HEIGHT - MARGIN - qr_size
-    pdf.image(_qr_png(url), x=WIDTH - MARGIN - qr_size, y=foot, w=qr_size, h=qr_size)
-    text_width = WIDTH - 2 * MARGIN - qr_size - 6
-    pdf.set_xy(MARGIN, foot + 2)
+
+def _foot(pdf: FPDF, certificate: Certificate) -> None:
+    """How to check it: the date of issue, the code, the address and its QR code."""
+    url = verification_url(certificate)
+    pdf.image(_qr_png(url), x=WIDTH - MARGIN - QR_SIZE, y=FOOT, w=QR_SIZE, h=QR_SIZE)
+    text_width = WIDTH - 2 * MARGIN - QR_SIZE - 6
+    pdf.set_xy(MARGIN, FOOT + 2)
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "", 10)
+    issued_on = format_day(timezone.localdate(certificate.issued_at), "long", certificate.language)
     pdf.multi_cell(
-        text_width,
-        5,
-        _("Issued on %(date)s")
-        % {"date": format_day(timezone.localdate(certificate.issued_at), "long", language)},
-        new_x="LMARGIN",
-        new_y="NEXT",
+        text_width, 5, _("Issued on %(date)s") % {"date": issued_on}, new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_font(FAMILY, "B", 12)
     pdf.multi_cell(
@@ -168,4 +195,3 @@ def _build(certificate: Certificate) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    return bytes(pdf.output())

@@ -530,3 +530,22 @@ def test_the_thanks_after_the_session_links_to_the_certificate(client, run_tasks
     assert certificate.code in pdf_text(response.content)
     [sorry] = [m for m in mail.outbox if m.to == [missed.person.email]]
     assert "certificate" not in sorry.body
+
+
+def test_a_long_title_and_name_stay_above_the_code_and_qr_code():
+    title = ("Cómo exportar a la Unión Europea sin perderse en el intento " * 5)[:290] + " FIN"
+    certificate = _certificate(title=title, name="José Núñez de la Cruz " * 6)
+    lines = []
+
+    def collect(text, cm, tm, font, size):
+        if text.strip():
+            lines.append((tm[5], text.strip()))
+
+    PdfReader(io.BytesIO(pdf.build_pdf(certificate))).pages[0].extract_text(visitor_text=collect)
+
+    foot_top = (pdf.HEIGHT - pdf.FOOT) * 72 / 25.4  # in points, from the bottom of the page
+    last_title_line = next(y for y, text in lines if text.endswith("FIN"))
+    issued = next(y for y, text in lines if "2026" in text and certificate.code not in text)
+    assert last_title_line > foot_top
+    assert min(y for y, text in lines if certificate.code in text) < foot_top
+    assert issued > 0
