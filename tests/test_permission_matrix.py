@@ -219,6 +219,9 @@ EXPECTED: dict[str, dict] = {
         "GET": organisers_only(405),
         "POST": organisers_only(MANAGE_REGISTRATIONS),
     },
+    # Moving waitlisted people to the same session in another language: a POST without anyone
+    # chosen shows the page again.
+    "registrations:move-to-sibling": organisers_only(200),
     # Writing to a group of registrants (registrations/bulk/views.py): organisers, and co-host
     # managers for their own sessions (B's manager does not find session A; A's viewer is
     # refused). A POST without a message shows the form again with its errors.
@@ -672,6 +675,7 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:manage-action": (ORGANISERS, ("GET", "POST")),
     "registrations:retry-message": (ORGANISERS, ("POST",)),
     "registrations:fill-from-waitlist": (ORGANISERS, ("POST",)),
+    "registrations:move-to-sibling": (ORGANISERS, ("GET", "POST")),
     "registrations:bulk-session": (COHOST_MANAGERS, ("GET", "POST")),
     "registrations:attendance": (ORGANISERS, ("GET", "POST")),
     "certificates:session-certificates": (ORGANISERS, ("GET",)),

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from events.models import LanguageGroup, Session
 from outreach.models import OrganisationKind
 from registrations import confirmations, follow_ups, services
 from registrations.models import (
@@ -178,6 +179,24 @@ def test_no_email_holds_a_link_to_another_host_whatever_the_requests_host(
     other = SessionFactory(join_url=JOIN_URL)
     RegistrationFactory(session=other)
     services.announce_session_change(other, "cancelled")
+    # A full session's waitlist moved by an organiser to the same session in Spanish, which has
+    # seats: the person is told, with the Spanish session's invitation.
+    full = SessionFactory(capacity=1, join_url=JOIN_URL)
+    RegistrationFactory(session=full)
+    spanish = SessionFactory(language="es", title_es="En español", join_url=JOIN_URL)
+    group = LanguageGroup.objects.create()
+    Session.objects.filter(pk__in=[full.pk, spanish.pk]).update(language_group=group)
+    Session.objects.filter(pk=full.pk).update(confirmed_count=1)
+    RegistrationFactory(
+        session=full, status="waitlisted", waitlisted_at=timezone.now(), confirmed_at=None
+    )
+    mover = Client()
+    mover.force_login(OrganiserFactory())
+    mover.post(
+        f"/en/manage/sessions/{full.pk}/move-to-sibling/",
+        {"everyone": "on", "target": spanish.pk},
+        **HOSTILE,
+    )
     # A course of two sessions with one place: enrolled by the form (an invitation for each
     # session), the next on its waitlist, then the first leaves by link (a cancellation for
     # each session) and the second is enrolled.
