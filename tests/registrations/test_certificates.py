@@ -549,3 +549,29 @@ def test_a_long_title_and_name_stay_above_the_code_and_qr_code():
     assert last_title_line > foot_top
     assert min(y for y, text in lines if certificate.code in text) < foot_top
     assert issued > 0
+
+
+def test_an_organiser_revokes_a_course_certificate_from_its_page(client):
+    series = SeriesFactory(is_course=True)
+    person = UserFactory()
+    enrolment = Enrolment.objects.create(
+        series=series,
+        person=person,
+        organisation=person.organisation,
+        status="confirmed",
+        completed_at=timezone.now(),
+    )
+    certificate = services.issue_completion_certificate(enrolment)
+    url = reverse("certificates:verify", args=[certificate.code])
+    revoke = reverse("certificates:revoke", args=[certificate.code])
+    client.force_login(person)
+    assert revoke not in client.get(url).content.decode()
+    client.force_login(OrganiserFactory())
+    assert revoke in client.get(url).content.decode()
+
+    response = client.post(revoke)
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    certificate.refresh_from_db()
+    assert certificate.revoked_because == RevokedBecause.ORGANISER
