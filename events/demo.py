@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from events.models import (
     LANGUAGE_CODES,
+    LanguageGroup,
     Series,
     Session,
     SessionFormat,
@@ -145,9 +146,10 @@ def seed() -> list[str]:
 
     for n, (year, quarter) in enumerate(_quarters(timezone.now())):
         topic_slug = topic_cycle[(year * 4 + quarter) % len(topic_cycle)]
+        planned = []
         for language, (local, zone) in suggest_quarter_times(year, quarter).items():
             starts_at = aware(local, zone)
-            _session(
+            session = _session(
                 f"quarterly-{year}-q{quarter}-{language}",
                 series=series["quarterly-webinar"],
                 titles=TOPICS[topic_slug],
@@ -160,6 +162,12 @@ def seed() -> list[str]:
                 capacity=500,
                 topics=[topics[topic_slug]],
             )
+            planned.append(session)
+        # The quarter's three languages are one topic, as Plan-a-quarter groups them (the same
+        # group when seeding again).
+        group = next((s.language_group for s in planned if s.language_group_id), None)
+        group = group or LanguageGroup.objects.create()
+        Session.objects.filter(pk__in=[s.pk for s in planned]).update(language_group=group)
 
     chile = Organisation.objects.get(name="Ministry of Economy of Chile (demo)")
     kenya = Organisation.objects.get(name="Ministry of Trade of Kenya (demo)")

@@ -5,6 +5,7 @@ group and linking by hand."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from events import queries, services
@@ -291,3 +292,20 @@ def test_a_session_cannot_be_linked_to_one_in_its_own_language(client):
 
     assert not bound.is_valid()
     assert "sibling" in bound.errors
+
+
+def test_the_demo_groups_each_quarters_three_languages_once(client):
+    call_command("seed_demo")
+    groups = list(LanguageGroup.objects.all())
+    call_command("seed_demo")
+
+    quarterly = Session.objects.filter(series__slug="quarterly-webinar")
+    assert len(groups) == 8  # eight quarters
+    assert list(LanguageGroup.objects.all()) == groups
+    assert all(
+        sorted(group.sessions.values_list("language", flat=True)) == ["en", "es", "fr"]
+        for group in groups
+    )
+    assert not quarterly.filter(language_group__isnull=True).exists()
+    upcoming = quarterly.filter(status="published", language="en").first()
+    assert "Also in French" in client.get(upcoming.get_absolute_url()).content.decode()
