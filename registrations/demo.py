@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from events.models import Session, SessionStatus
 from outreach.models import Organisation, OrganisationKind, User
-from registrations import demo_outcomes
+from registrations import demo_courses, demo_outcomes
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Answer,
@@ -75,9 +75,13 @@ def seed() -> list[str]:
         kind__in=[OrganisationKind.FIRM, OrganisationKind.SUPPORT]
     ).order_by("name")
     people = [_contact(organisation) for organisation in organisations]
-    sessions = Session.objects.exclude(
-        status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED]
-    ).order_by("starts_at", "pk")
+    # Courses are enrolled in whole (registrations.demo_courses), not session by session.
+    demo_courses.make_courses()
+    sessions = (
+        Session.objects.exclude(status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED])
+        .exclude(series__is_course=True)
+        .order_by("starts_at", "pk")
+    )
     now = timezone.now()
     for session in sessions:
         pick = random.Random(str(session.uid))  # noqa: S311 (demo data, not security)
@@ -115,8 +119,10 @@ def seed() -> list[str]:
                     "cancelled_at": at if status == RegistrationStatus.CANCELLED else None,
                 },
             )
+    demo_courses.enrol(now)
     _attribute_to_cohosts()
     _attendance_and_answers(now)
+    demo_courses.complete(now)
     demo_outcomes.seed(now)
     counts = Session.objects.annotate(
         seats=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
