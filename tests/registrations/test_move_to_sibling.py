@@ -1,13 +1,17 @@
 """A full session offers its siblings (issue 16, section 5), and registrants choose their
 listening language where interpretation is offered (section 4)."""
 
+import contextlib
 import csv
 import io
+import threading
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, connections
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -333,3 +337,33 @@ def test_the_listening_language_is_stored_and_shown_to_organisers(client):
     assert "Listens in Spanish" in listing.content.decode()
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert [row["listening_language"] for row in rows] == ["es"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+def test_a_move_racing_newcomers_for_the_siblings_seats_never_overfills_it():
+    full, spanish, _french_full = _full_with_siblings(spanish_seats=5)
+    waiting = [_waiting(full, minutes=n) for n in range(5)]
+    newcomers = UserFactory.create_batch(8)
+    barrier = threading.Barrier(len(newcomers) + 1)
+
+    def act(item):
+        try:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=10)
+            if item is None:
+                return siblings.move_to_sibling(waiting, spanish, by=None)
+            return services.register(spanish, person=item, organisation=item.organisation)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(newcomers) + 1) as pool:
+        results = list(pool.map(act, [None, *newcomers]))
+
+    moved = results[0]
+    spanish.refresh_from_db()
+    confirmed = Registration.objects.filter(session=spanish, status="confirmed").count()
+    assert spanish.confirmed_count == confirmed == 5
+    assert moved.count + moved.no_seat == 5
+    still_waiting = Registration.objects.filter(session=full, status="waitlisted").count()
+    assert still_waiting == moved.no_seat
