@@ -294,6 +294,10 @@ class Session(models.Model):
         ),
     )
     recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
+    # "Create on Zoom": publishing creates the webinar (registrations.attendance.zoom), whose id
+    # is kept here and whose join link becomes `join_url`.
+    zoom_create = models.BooleanField(_("create the webinar on Zoom"), default=False)
+    zoom_webinar_id = models.CharField(max_length=32, blank=True, editable=False)
     materials_url = models.URLField(_("materials link"), max_length=500, blank=True)
     # The thanks or "sorry we missed you" to each registrant after the session.
     follow_ups_enabled = models.BooleanField(_("send follow-ups after the session"), default=True)

@@ -116,6 +116,11 @@ class Organisation(models.Model):
     )
     women_led = models.BooleanField(_("women-led"), default=False)
     youth_led = models.BooleanField(_("youth-led"), default=False)
+    # A co-host's own sites (scheme://host[:port]) that may frame its sessions' registration
+    # page (registrations' embed view lists exactly these in frame-ancestors).
+    embed_origins = models.JSONField(
+        _("sites that may embed registration"), default=list, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "events",
     "registrations",
     "impact",
+    "api",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -245,7 +248,7 @@ ZOOM_OAUTH_URL = env_str("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token")
 ZOOM_API_URL = env_str("ZOOM_API_URL", "https://api.zoom.us/v2")
 # How long a registration waits for a busy session's seats before asking the person to retry.
 OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
-# Messages an organiser writes to a group go out at most this many a minute (registrations.bulk.services).
+# Messages an organiser writes to a group go out at most this many a minute (registrations.bulk).
 OUTREACH_BULK_MESSAGES_PER_MINUTE = env_int("OUTREACH_BULK_MESSAGES_PER_MINUTE", 120)
 if OUTREACH_BULK_MESSAGES_PER_MINUTE < 1:
     raise ConfigurationError("OUTREACH_BULK_MESSAGES_PER_MINUTE must be 1 or more.")

@@ -127,6 +127,9 @@ class Registration(models.Model):
     listening_language = models.CharField(
         _("listening language"), max_length=2, choices=settings.LANGUAGES, blank=True
     )
+    # Zoom's registrant for this registration, and the personal join link Zoom gave it.
+    zoom_registrant_id = models.CharField(max_length=64, blank=True, editable=False)
+    zoom_join_url = models.URLField(max_length=1000, blank=True, editable=False)
     # What the attendance report or the check-in says: None until then.
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     minutes_attended = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
@@ -884,3 +887,34 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+
+class ZoomSyncState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ZoomSync(models.Model):
+    """The last call to Zoom for a session (create or update the webinar, add or cancel a
+    registrant, pull attendance after the end), run by the workers: the session's page shows a
+    failure with a retry."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="zoom_syncs")
+    # What was asked: "webinar", "registrant:<registration pk>", "attendance".
+    action = models.CharField(max_length=40)
+    state = models.CharField(
+        max_length=10, choices=ZoomSyncState.choices, default=ZoomSyncState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failure = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "action"], name="one_zoom_sync_per_action")
+        ]
+
+    def __str__(self):
+        return f"{self.session_id} {self.action}: {self.state}"

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"outreach": 1, "events": 2, "registrations": 3, "impact": 4}
+LAYERS = {"outreach": 1, "events": 2, "registrations": 3, "impact": 4, "api": 5}
 
 # The root URLs mount every app's URLs: the one module of a lower layer that names the higher
 # ones. (outreach/settings.py names the apps too, but as strings, which are not imports.)
