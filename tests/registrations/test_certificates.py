@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import segno
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -234,6 +235,24 @@ def test_the_spanish_pdf_holds_the_name_the_spanish_title_and_the_code():
     assert len(reader.pages) == 1
     assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
     assert len(reader.pages[0].images) == 1  # the QR code
+
+
+def test_the_qr_code_on_the_pdf_is_the_verification_pages_address():
+    certificate = _certificate()
+
+    image = PdfReader(io.BytesIO(pdf.build_pdf(certificate))).pages[0].images[0].image
+
+    # Read the image back module by module (8 px each, 2 modules of border) and compare it with
+    # the QR code of the address: the same modules, so the same address once scanned.
+    expected = segno.make(pdf.verification_url(certificate), error="m")
+    size = len(expected.matrix)
+    assert image.size == ((size + 4) * 8, (size + 4) * 8)
+    pixels = image.convert("L")
+    read = [
+        [pixels.getpixel(((2 + col) * 8 + 4, (2 + row) * 8 + 4)) < 128 for col in range(size)]
+        for row in range(size)
+    ]
+    assert read == [[bool(module) for module in row] for row in expected.matrix]
 
 
 def test_the_pdf_points_at_the_verification_page_in_the_certificates_language():
