@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from events.models import (
     LANGUAGE_CODES,
     MAX_ATTENDANCE_THRESHOLD_MINUTES,
+    CompletionRule,
     Series,
     Session,
     SessionFormat,
@@ -367,9 +368,19 @@ class SeriesForm(forms.ModelForm):
             "follow_up_delay_minutes",
             "attendance_wait_hours",
             "outcome_survey_months",
+            "is_course",
+            "capacity",
+            "completion_rule",
+            "completion_sessions",
+            "completion_percent",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in per_language("description")}
         labels = TRANSLATED_LABELS
+        help_texts = {
+            "capacity": _("Left empty: no limit but the seats of its sessions."),
+            "completion_sessions": _("For “attended at least a number of its sessions”."),
+            "completion_percent": _("For “attended at least a share of its scheduled minutes”."),
+        }
 
     # Left empty, these keep what the series has (a new series: the programme's defaults).
     KEPT_WHEN_EMPTY = ("follow_up_delay_minutes", "attendance_wait_hours", "outcome_survey_months")
@@ -387,7 +398,57 @@ class SeriesForm(forms.ModelForm):
                 cleaned[name] = getattr(self.instance, name)
         if not any(cleaned.get(f"title_{code}") for code in LANGUAGE_CODES):
             self.add_error("title_en", _("A series needs a title in at least one language."))
+        self._clean_course(cleaned)
         return cleaned
+
+    def _clean_course(self, cleaned: dict) -> None:
+        """A course's places and completion rule (registrations.courses): the rule names its
+        number; places are never fewer than those taken, nor more than a session of the course
+        has seats (each enrolment holds a seat in every session)."""
+        if not cleaned.get("is_course"):
+            if self.instance.pk and self.instance.is_course and self.instance.enrolled_count:
+                self.add_error(
+                    "is_course",
+                    _("People are enrolled in this course: it stays a course while they are."),
+                )
+            return
+        rule = cleaned.get("completion_rule")
+        if rule == CompletionRule.SESSIONS and not cleaned.get("completion_sessions"):
+            self.add_error("completion_sessions", _("Say how many sessions complete the course."))
+        if rule == CompletionRule.MINUTES and not cleaned.get("completion_percent"):
+            self.add_error(
+                "completion_percent",
+                _("Say which share of the scheduled minutes completes the course."),
+            )
+        capacity = cleaned.get("capacity")
+        if capacity is None or not self.instance.pk:
+            return
+        if capacity < self.instance.enrolled_count:
+            self.add_error(
+                "capacity",
+                _(
+                    "%(count)s people are enrolled already: the course needs at least as many "
+                    "places."
+                )
+                % {"count": self.instance.enrolled_count},
+            )
+            return
+        smallest = (
+            Session.objects.filter(series=self.instance, starts_at__gt=timezone.now())
+            .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.DECLINED])
+            .order_by("capacity")
+            .values_list("capacity", flat=True)
+            .first()
+        )
+        if smallest is not None and capacity > smallest:
+            self.add_error(
+                "capacity",
+                _(
+                    "A session of the course has %(seats)s seats: the course cannot have more "
+                    "places than that."
+                )
+                % {"seats": smallest},
+            )
 
 
 class RescheduleForm(WallClockTimesMixin, forms.Form):

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from icalendar import vCalAddress, vText
 
 from events.calendar import build_calendar, session_event, session_location
@@ -23,6 +24,7 @@ from registrations import queries
 from registrations.certificates import queries as certificate_queries
 from registrations.certificates import services as certificates
 from registrations.models import (
+    Enrolment,
     Message,
     MessageKind,
     Registration,
@@ -32,6 +34,13 @@ from registrations.models import (
 )
 from registrations.opt_out import opt_out_token
 
+# A course's messages (registrations.courses): one for the whole enrolment, queued on its first
+# registration ahead, listing its sessions; ENROLLED carries an invitation for each session and
+# ENROLMENT_CANCELLED a cancellation for each session left, each its own .ics with the
+# session's UID (an iTIP message speaks of one UID).
+COURSE_INVITING = {MessageKind.ENROLLED}
+COURSE_CANCELLING = {MessageKind.ENROLMENT_CANCELLED}
+COURSE = COURSE_INVITING | COURSE_CANCELLING | {MessageKind.ENROLMENT_WAITLISTED}
 # Messages that carry the join link and a calendar invitation (RFC 5546 METHOD:REQUEST).
 INVITING = {
     MessageKind.CONFIRMATION,
@@ -72,6 +81,74 @@ CANCEL_OFFERED = {
 
 def cancel_url(registration: Registration) -> str:
     return absolute_url(reverse("registrations:cancel", kwargs={"token": registration.token}))
+
+
+def course_cancel_url(enrolment: Enrolment) -> str:
+    """The one-click page that leaves the whole course."""
+    return absolute_url(reverse("registrations:course-leave", kwargs={"token": enrolment.token}))
+
+
+def course_registrations(message: Message) -> list[Registration]:
+    """The registrations a course's message speaks of: those with a seat (ENROLLED) or waiting
+    (ENROLMENT_WAITLISTED) for sessions still ahead, or those cancelled when the person left
+    (ENROLMENT_CANCELLED), in the order of their sessions."""
+    enrolment = message.registration.enrolment
+    if enrolment is None:
+        return [message.registration]
+    registrations = enrolment.registrations.select_related("session").order_by(
+        "session__starts_at", "session_id"
+    )
+    if message.kind == MessageKind.ENROLMENT_CANCELLED:
+        return list(
+            registrations.filter(
+                status=RegistrationStatus.CANCELLED, cancelled_at=enrolment.cancelled_at
+            )
+        )
+    status = (
+        RegistrationStatus.CONFIRMED
+        if message.kind == MessageKind.ENROLLED
+        else RegistrationStatus.WAITLISTED
+    )
+    return list(registrations.filter(status=status, session__starts_at__gt=timezone.now()))
+
+
+def _course_lines(registrations: list[Registration], person: User, zone) -> list[str]:
+    lines = []
+    for registration in registrations:
+        session = registration.session
+        time = format_time_range(session.starts_at, session.ends_at, zone, person.language)
+        lines.append(
+            f"{session.localized('title', person.language)}: {time['date']}, "
+            f"{time['start']}–{time['end']} ({time['zone']})"
+        )
+    return lines
+
+
+def _course_texts(message: Message, title: str, sessions: list[str]) -> tuple[str, list[str]]:
+    """The subject and paragraphs of a course's messages: what happened, then its sessions."""
+    count = len(sessions)
+    if message.kind == MessageKind.ENROLLED:
+        subject = _("You are enrolled: %(title)s") % {"title": title}
+        opening = ngettext(
+            "Your place in the course is confirmed, for its %(count)s session below. Its "
+            "calendar invitation is attached.",
+            "Your place in the course is confirmed, for all %(count)s sessions below. A "
+            "calendar invitation for each is attached.",
+            count,
+        ) % {"count": count}
+    elif message.kind == MessageKind.ENROLMENT_WAITLISTED:
+        subject = _("You are on the course’s waitlist: %(title)s") % {"title": title}
+        opening = _(
+            "The course is full, so you are on its waitlist. If a place frees up, it is yours, "
+            "for every session below, and we will write to you at once."
+        )
+    else:
+        subject = _("You have left the course: %(title)s") % {"title": title}
+        opening = _(
+            "You have left the course and your place goes to someone else. The sessions below "
+            "are removed from your calendar."
+        )
+    return subject, [opening, *sessions]
 
 
 def certificate_url(registration: Registration) -> str:
@@ -347,10 +424,18 @@ def build_email(message: Message) -> EmailMultiAlternatives:
     registration = message.registration
     session = registration.session
     person = registration.person
+    course = message.kind in COURSE
     with translation.override(person.language):
         zone = zoneinfo.ZoneInfo(person.time_zone or "UTC")
         title = session.localized("title", person.language)
-        subject, paragraphs = _texts(message, title)
+        if course:
+            registrations = course_registrations(message)
+            title = _translated(session.series, "title", person.language) or title
+            subject, paragraphs = _course_texts(
+                message, title, _course_lines(registrations, person, zone)
+            )
+        else:
+            subject, paragraphs = _texts(message, title)
         # A title typed with a line break must not become a second mail header.
         subject = " ".join(subject.split())
         join_url = ""
@@ -367,7 +452,11 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "join_url": join_url,
             "session_url": absolute_url(session.get_absolute_url()),
             "my_sessions_url": absolute_url(reverse("registrations:my-sessions")),
-            "cancel_url": cancel_url(registration) if message.kind in CANCEL_OFFERED else "",
+            "cancel_url": cancel_url(registration)
+            if message.kind in CANCEL_OFFERED
+            else course_cancel_url(registration.enrolment)
+            if message.kind in COURSE and message.kind not in COURSE_CANCELLING
+            else "",
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "survey_url": survey_url(registration) if message.kind in SURVEYS else "",
             "certificate_url": certificate_url(registration)
@@ -376,7 +465,7 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             "outcome_survey_url": survey_url(registration, SurveyPurpose.OUTCOME)
             if message.kind in OUTCOME_SURVEYS
             else "",
-            "show_session": message.kind not in WITHOUT_SESSION
+            "show_session": (message.kind not in WITHOUT_SESSION and not course)
             or (message.kind == MessageKind.BULK and message.bulk.session_id is not None),
             "recording_url": session.recording_url if message.kind in FOLLOW_UPS else "",
             "materials_url": session.materials_url if message.kind in FOLLOW_UPS else "",
@@ -408,7 +497,21 @@ def build_email(message: Message) -> EmailMultiAlternatives:
             if message.kind in CANCELLING
             else ""
         )
-        if method:
+        if course:
+            method = (
+                "REQUEST"
+                if message.kind in COURSE_INVITING
+                else "CANCEL"
+                if message.kind in COURSE_CANCELLING
+                else ""
+            )
+            for number, each in enumerate(registrations if method else [], start=1):
+                email.attach(
+                    f"invite-{number}.ics",
+                    invitation(each, method=method),
+                    f"text/calendar; method={method}; charset=utf-8",
+                )
+        elif method:
             email.attach(
                 "invite.ics",
                 invitation(registration, method=method),
