@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,7 +44,7 @@ def _shown(certificate: Certificate) -> dict:
         "starts_on": format_day(certificate.starts_on, "long", language),
         "ends_on": "" if same_day else format_day(certificate.ends_on, "long", language),
         "hours": pdf.hours_text(certificate.minutes, language),
-        "issued_on": format_day(certificate.issued_at.date(), "long", language),
+        "issued_on": format_day(timezone.localdate(certificate.issued_at), "long", language),
         "erased": certificate.revoked_because == RevokedBecause.ERASURE,
         "attendance": certificate.kind == CertificateKind.ATTENDANCE,
     }
