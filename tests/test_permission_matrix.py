@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations.certificates import services as certificates
 from registrations.confirmations import confirmation_token
+from registrations.courses import services as courses
 from registrations.models import (
     MessageStatus,
     PendingKind,
@@ -297,6 +298,14 @@ EXPECTED: dict[str, dict] = {
         "GET": organisers_only(405),
         "POST": organisers_only(Redirect("/en/manage/sessions/")),
     },
+    # A course (registrations/courses/views.py): its form is public (a POST without the form's
+    # answers shows it again with the errors), so is the page after enrolling; the leave link
+    # works without signing in (its token is the secret: the page asks, the button leaves);
+    # organisers see its enrolments and progress.
+    "registrations:course-enrol": {"GET": everyone(200), "POST": everyone(400)},
+    "registrations:course-enrolled": everyone(200),
+    "registrations:course-leave": {"GET": everyone(200), "POST": everyone(200)},
+    "registrations:course-manage": organisers_only(200),
     # The survey link works without signing in (its token is the secret), once.
     "registrations:survey": everyone(200),
     # So does the link that stops non-essential messages (a signed token of the person): the
@@ -489,9 +498,17 @@ def _build_world() -> dict:
         },
     )
 
+    # A course of one session, with an enrolment (registrations.courses).
+    course = SeriesFactory(slug="matrix-course", is_course=True, capacity=5)
+    SessionFactory(series=course, title_en="Course session")
+    enrolled = UserFactory(full_name="Enrolled Person")
+    enrolment = courses.enrol(course, person=enrolled, organisation=enrolled.organisation)
+
     return {
         "people": people,
         "series": series,
+        "course": course,
+        "enrolment": enrolment,
         "survey_invitation": survey_invitation,
         "certificate": certificate,
         "pending_registration": pending_registration,
@@ -538,6 +555,7 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "registrations:opt-out-one-click": opt_out_token(world["people"]["participant"]),
         "registrations:confirm-registration": confirmation_token(world["pending_registration"]),
         "certificates:download-link": certificates.download_token(world["certificate"]),
+        "registrations:course-leave": world["enrolment"].token,
     }
     values = {
         "pk": pk,
@@ -547,7 +565,9 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         "token": tokens.get(pattern.name),
         "certificate": world["certificate"].code,
         "language": "en",
-        "slug": world["series"].slug,
+        "slug": world["course"].slug
+        if (pattern.name or "").startswith("registrations:course-")
+        else world["series"].slug,
         "purpose": "survey",  # registrations:questions…
         "question": "product",  # registrations:question-edit…
         "uidb36": "0",
