@@ -3,9 +3,10 @@
 Everything that refers to an organisation follows the merge: every relation to Organisation
 found in the models (`references`: registrations, the registrations a co-host link brought or
 a person shared, people, course enrolments, co-hosted and proposed sessions, wording
-suggestions, outcome survey invitations, pending registrations, audit entries). A relation
-added later and not handled here stops every merge (`UnhandledReference`) rather than lose
-rows to a cascade; tests/registrations/test_duplicate_organisations.py fails first.
+suggestions, outcome survey invitations, pending registrations, webhook subscriptions, audit
+entries). A relation added later and not handled here stops every merge (`UnhandledReference`)
+rather than lose rows to a cascade; tests/registrations/test_duplicate_organisations.py fails
+first.
 
 What stays as it was:
 - a registration's facts (economy, kind, size, women-led, youth-led) are those the firm had
@@ -102,6 +103,9 @@ REFERENCES = (
         "source_organisation",
         _("unconfirmed registrations brought by its invitation links"),
     ),
+    # A merged co-host's webhooks keep being delivered, for the organisation kept (the api
+    # layer above names it by its app label: no import).
+    Reference("api.WebhookSubscription", "organisation", _("webhook subscriptions")),
     # The log keeps pointing at the organisation a person acted for: without this, deleting
     # the duplicate would blank it. The merge's own entry records the ids merged.
     Reference("outreach.AuditEntry", "actor_organisation", _("audit log entries")),

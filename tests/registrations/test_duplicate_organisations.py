@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import WebhookSubscription
 from events.models import Session, TextSuggestion
 from impact.filters import ImpactFilters
 from impact.queries import Audience, breakdown, headline_figures
@@ -246,6 +247,9 @@ def test_merge_moves_every_reference_to_the_organisation_kept(organiser):
     )
     pending.share_with.set([duplicate, keep])
     invitation = ask(registration)
+    webhook = WebhookSubscription.objects.create(
+        organisation=duplicate, url="https://camara.example/hooks", secret="s" * 32
+    )
     audit.record(member, AuditAction.PROPOSAL_MADE, duplicate_session)
     facts_before = Registration.objects.values(
         "pk", "economy", "organisation_kind", "size_band", "women_led", "youth_led"
@@ -274,6 +278,8 @@ def test_merge_moves_every_reference_to_the_organisation_kept(organiser):
     pending.refresh_from_db()
     assert pending.source_organisation == keep
     assert list(pending.share_with.all()) == [keep]
+    webhook.refresh_from_db()
+    assert webhook.organisation == keep
     proposal_entry = AuditEntry.objects.get(action=AuditAction.PROPOSAL_MADE)
     assert proposal_entry.actor_organisation == keep
     # The duplicate's facts fill the kept one's gaps; registrations keep what they recorded.
