@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "api",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,8 @@ ZOOM_API_URL = env_str("ZOOM_API_URL", "https://api.zoom.us/v2")
 # How long a registration waits for a busy session's seats before asking the person to retry.
 OUTREACH_LOCK_TIMEOUT_MS = env_int("OUTREACH_LOCK_TIMEOUT_MS", 3000)
 # Messages an organiser writes to a group go out at most this many a minute (registrations.bulk).
+# Sites that frame a co-host's registration page must be https, but in development and tests.
+OUTREACH_EMBED_ALLOW_HTTP = env_bool("OUTREACH_EMBED_ALLOW_HTTP", default=DEBUG)
 OUTREACH_BULK_MESSAGES_PER_MINUTE = env_int("OUTREACH_BULK_MESSAGES_PER_MINUTE", 120)
 if OUTREACH_BULK_MESSAGES_PER_MINUTE < 1:
     raise ConfigurationError("OUTREACH_BULK_MESSAGES_PER_MINUTE must be 1 or more.")
@@ -257,6 +260,9 @@ OUTREACH_MESSAGE_ATTEMPTS = env_int("OUTREACH_MESSAGE_ATTEMPTS", 5)
 # A message claimed by a worker this long ago and still not sent was left by a worker that died:
 # it is sent again. Keep it well above the mail server's timeout, or a slow send goes out twice.
 OUTREACH_MESSAGE_LEASE_SECONDS = env_int("OUTREACH_MESSAGE_LEASE_SECONDS", 600)
+# Webhook receivers on private, loopback, link-local or reserved addresses are refused (at
+# subscription and again at each send); tests with a receiver on 127.0.0.1 allow them.
+OUTREACH_WEBHOOKS_ALLOW_PRIVATE = env_bool("OUTREACH_WEBHOOKS_ALLOW_PRIVATE", False)
 # While messages are on their way, a worker looks this often for ones a dead worker left.
 OUTREACH_RECOVERY_INTERVAL_SECONDS = env_int("OUTREACH_RECOVERY_INTERVAL_SECONDS", 120)
 _mail_timeout = MAILERS["default"].get("OPTIONS", {}).get("timeout", 0)
@@ -344,6 +350,54 @@ SECURE_CSP = {
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", SITE_URL if SITE_URL.startswith("https") else ""
 )
+
+# --- The API (/api/v1/: Django REST framework, its schema by drf-spectacular) --------------
+
+REST_FRAMEWORK = {
+    # A personal token (Authorization: Bearer); without one, a call is anonymous.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    # The scope first (a read token never writes); each view adds who may call it.
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_PER_TOKEN", "600/minute"),
+        "anonymous": env_str("API_RATE_ANONYMOUS", "120/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "PAGE_SIZE": 25,
+    # JSON; the browsable page only for a person signed in on the site (api.negotiation).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.BrowsingSignedIn",
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Outreach API",
+    "DESCRIPTION": (
+        "Published sessions and series for everyone; with a personal token (Authorization: "
+        "Bearer), a co-host's own sessions, registrants who share with it and protected "
+        "figures, and the programme staff's sessions, registrations, attendance and figures."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Logging ------------------------------------------------------------------------------
 

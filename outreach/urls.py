@@ -28,6 +28,8 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("feeds/", include("events.feed_urls")),
     path("feeds/people/", include("registrations.feed_urls")),
+    # The API answers in the language of Accept-Language (LocaleMiddleware), not a prefix.
+    path("api/v1/", include("api.urls")),
     *i18n_patterns(
         path("", include("events.urls")),
         path("", include("registrations.urls")),
