@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("API and webhooks")
+
+    def ready(self):
+        from api.webhooks import receivers
+        from events import signals as events_signals
+        from registrations import signals as registrations_signals
+
+        for signal, receiver in (
+            (events_signals.session_changed, receivers.on_session_changed),
+            (events_signals.session_published, receivers.on_session_published),
+            (registrations_signals.registration_created, receivers.on_registration_created),
+            (registrations_signals.registration_cancelled, receivers.on_registration_cancelled),
+            (registrations_signals.attendance_recorded, receivers.on_attendance_recorded),
+            (registrations_signals.survey_answered, receivers.on_survey_answered),
+        ):
+            signal.connect(receiver, dispatch_uid=f"api-webhooks-{receiver.__name__}")

@@ -24,7 +24,7 @@ from events.models import (
     TextSuggestion,
     Topic,
 )
-from events.signals import session_changed
+from events.signals import session_changed, session_published
 from outreach import audit
 from outreach.models import AuditAction, Economy, Organisation, User
 from outreach.periods import quarter_bounds
@@ -193,10 +193,17 @@ def _set_status(session: Session, status: str) -> Session:
 def publish_session(session: Session, *, by: User | None) -> Session:
     """Make a draft public; it must be titled in its own language (checked by the model).
 
-    Writes the session row and a SESSION_PUBLISHED audit entry; raises ValidationError, writing
-    nothing, when the session may not be published.
+    Writes the session row and a SESSION_PUBLISHED audit entry; after commit, sends
+    `session_published` when it was not public before. Raises ValidationError, writing nothing,
+    when the session may not be published.
     """
+    was_public = (
+        session.pk
+        and Session.objects.filter(pk=session.pk, status=SessionStatus.PUBLISHED).exists()
+    )
     _set_status(session, SessionStatus.PUBLISHED)
+    if not was_public:
+        transaction.on_commit(lambda: session_published.send(sender=Session, session=session))
     audit.record(by, AuditAction.SESSION_PUBLISHED, session)
     return session
 

@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Session, SessionStatus
-from registrations import privacy
+from registrations import privacy, signals
 from registrations.certificates import services as certificates
 from registrations.courses import services as courses
 from registrations.models import (
@@ -75,7 +75,8 @@ def mark_attendance_known(session: Session, *, now: datetime | None = None) -> N
     """Record that the session's attendance is known, the first time only (later imports do
     not move the follow-ups further away). Writes the session's SessionFollowUp, and the
     completion of the course enrolments it may complete (registrations.courses) and the
-    certificates of attendance not issued yet (registrations.certificates), at every call."""
+    certificates of attendance not issued yet (registrations.certificates), at every call; after
+    commit, sends `signals.attendance_recorded`."""
     now = now or timezone.now()
     SessionFollowUp.objects.bulk_create([SessionFollowUp(session=session)], ignore_conflicts=True)
     SessionFollowUp.objects.filter(session=session, attendance_known_at__isnull=True).update(
@@ -85,6 +86,7 @@ def mark_attendance_known(session: Session, *, now: datetime | None = None) -> N
     courses.update_session_completions(session, now=now)
     # Everyone who attended gets their certificate of attendance (once: registrations.certificates).
     certificates.issue_attendance_certificates(session)
+    transaction.on_commit(lambda: signals.attendance_recorded.send(sender=Session, session=session))
 
 
 def due_at(session: Session, attendance_known_at: datetime | None) -> datetime:

@@ -27,7 +27,7 @@ from outreach.models import (
 )
 from outreach.services import create_person
 from outreach.tasks import enqueue_on_commit
-from registrations import queries
+from registrations import queries, signals
 from registrations.confirmations import BadLink, send_confirmation_request
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
@@ -302,6 +302,9 @@ def _register_locked(session, person, existing, *, now, **details):
     elif existing is not None:
         registration.shared_with.clear()
     first = existing is None
+    transaction.on_commit(
+        lambda: signals.registration_created.send(sender=Registration, registration=registration)
+    )
     if confirmed:
         queue_message(registration, MessageKind.CONFIRMATION, first_of_registration=first)
         schedule_reminders(session, now=now)
@@ -360,6 +363,9 @@ def cancel_registration(registration: Registration, *, now: datetime | None = No
             promote_from_waitlist(registration.session, now=now)
     if not started:
         queue_message(registration, MessageKind.REGISTRATION_CANCELLED)
+    transaction.on_commit(
+        lambda: signals.registration_cancelled.send(sender=Registration, registration=registration)
+    )
     return registration
 
 

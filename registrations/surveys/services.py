@@ -16,6 +16,7 @@ from registrations.models import (
     SurveyPurpose,
     SurveyResponse,
 )
+from registrations import signals
 from registrations.questions.answers import save_answers
 from registrations.services import queue_message
 
@@ -209,6 +210,9 @@ def submit_response(
     save_answers(response, survey.questions.all(), answers)
     invitation.used_at = now
     invitation.save(update_fields=["used_at"])
+    transaction.on_commit(
+        lambda: signals.survey_answered.send(sender=SurveyResponse, response=response)
+    )
     return response
 
 

@@ -1,0 +1,331 @@
+"""Writes for webhooks: subscribing, fanning an event out to deliveries, sending them.
+
+Events reach this module from the layers below through their signals (api.webhooks.receivers,
+connected in api.apps), after those layers committed. `publish` makes one WebhookDelivery per
+subscription that may see the event, with the payload as that subscription may see it
+(api.webhooks.payloads), and queues its sending; the same event published twice (the same
+`event_id`) is delivered once. The workers send (`attempt_delivery`): a 2xx answer delivers it;
+anything else is tried again after BACKOFF, up to MAX_ATTEMPTS tries, then it has FAILED.
+"""
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import requests
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from api.webhooks import addresses, payloads, signing
+from events.models import Session
+from outreach.models import Organisation, User
+from outreach.tasks import enqueue_on_commit
+from registrations.models import Registration, SurveyResponse
+
+logger = logging.getLogger(__name__)
+
+# The task queued here, by the dotted path the queue stores (api/tasks.py imports this module).
+SEND_WEBHOOK = "api.tasks.send_webhook"
+# The wait before each retry: the n-th failed try waits BACKOFF[n - 1].
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+# Seconds to connect, and to wait for the answer.
+TIMEOUT = (5, 10)
+
+
+# --- Subscriptions ------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+@transaction.atomic
+def subscribe(
+    organisation: Organisation, *, url: str, events: list[str], by: User | None
+) -> WebhookSubscription:
+    """Subscribe `organisation`'s receiver `url` to `events`, with a new signing secret.
+
+    Raises addresses.UnsafeReceiver when the URL may not be used (the form checks it first).
+    Writes the subscription."""
+    addresses.check(url)
+    return WebhookSubscription.objects.create(
+        organisation=organisation,
+        url=url,
+        events=[event for event in WebhookEvent.values if event in events],
+        secret=new_secret(),
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def deactivate(subscription: WebhookSubscription, *, by: User | None) -> WebhookSubscription:
+    """Stop sending to this subscription (deliveries waiting are not sent: they fail)."""
+    subscription.is_active = False
+    subscription.save(update_fields=["is_active"])
+    return subscription
+
+
+@transaction.atomic
+def activate(subscription: WebhookSubscription, *, by: User | None) -> WebhookSubscription:
+    subscription.is_active = True
+    subscription.save(update_fields=["is_active"])
+    return subscription
+
+
+@transaction.atomic
+def delete(subscription: WebhookSubscription, *, by: User | None) -> None:
+    """Delete the subscription and its deliveries."""
+    subscription.delete()
+
+
+@transaction.atomic
+def replay(delivery: WebhookDelivery, *, by: User | None) -> WebhookDelivery:
+    """Send a delivery's payload again, as a new delivery that points at it (`replay_of`)."""
+    original = delivery.replay_of or delivery
+    copy = WebhookDelivery.objects.create(
+        subscription=delivery.subscription,
+        event=delivery.event,
+        event_id=delivery.event_id,
+        payload=delivery.payload,
+        replay_of=original,
+    )
+    enqueue_on_commit(import_string(SEND_WEBHOOK), copy.pk)
+    return copy
+
+
+# --- Events -------------------------------------------------------------------------------------
+
+
+def _subscriptions(event: str) -> list[WebhookSubscription]:
+    subscriptions = WebhookSubscription.objects.filter(is_active=True).select_related(
+        "organisation"
+    )
+    return [subscription for subscription in subscriptions if event in subscription.events]
+
+
+@transaction.atomic
+def publish(event: str, *, event_id: str, session: Session, data) -> list[WebhookDelivery]:
+    """Make a delivery of `event` for every active subscription to it that may see `session`,
+    and queue their sending after commit; returns the deliveries made now.
+
+    `data(view, organisation_id)` builds the event's own part of the payload for a subscriber
+    that sees the session as `view` (payloads.ORGANISERS or payloads.COHOST). A subscription
+    that has this `event_id` already gets nothing new (one delivery per event)."""
+    made = []
+    for subscription in _subscriptions(event):
+        view = payloads.audience(subscription, session)
+        if view is None:
+            continue
+        payload = {
+            "event": event,
+            "event_id": event_id,
+            "created_at": timezone.now().isoformat(),
+            "session": payloads.session_block(session),
+            **data(view, subscription.organisation_id),
+        }
+        try:
+            with transaction.atomic():
+                delivery = WebhookDelivery.objects.create(
+                    subscription=subscription, event=event, event_id=event_id, payload=payload
+                )
+        except IntegrityError:
+            continue  # delivered (or being delivered) already
+        enqueue_on_commit(import_string(SEND_WEBHOOK), delivery.pk)
+        made.append(delivery)
+    return made
+
+
+def registration_created(registration: Registration) -> list[WebhookDelivery]:
+    registration = _fresh_registration(registration)
+    return publish(
+        WebhookEvent.REGISTRATION_CREATED,
+        event_id=f"registration.created:{registration.pk}:{registration.revision}",
+        session=registration.session,
+        data=lambda view, organisation_id: {
+            "registration": payloads.registration_block(view, organisation_id, registration)
+        },
+    )
+
+
+def registration_cancelled(registration: Registration) -> list[WebhookDelivery]:
+    registration = _fresh_registration(registration)
+    return publish(
+        WebhookEvent.REGISTRATION_CANCELLED,
+        event_id=f"registration.cancelled:{registration.pk}:{registration.revision}",
+        session=registration.session,
+        data=lambda view, organisation_id: {
+            "registration": payloads.registration_block(view, organisation_id, registration)
+        },
+    )
+
+
+def attendance_recorded(session: Session) -> list[WebhookDelivery]:
+    """Attendance became known or changed: the same figures twice are delivered once."""
+    session = Session.objects.get(pk=session.pk)
+    figures = payloads.attendance_block(payloads.ORGANISERS, session)
+    return publish(
+        WebhookEvent.ATTENDANCE_RECORDED,
+        event_id=f"attendance.recorded:{session.pk}:{figures['confirmed']}:{figures['attended']}",
+        session=session,
+        data=lambda view, organisation_id: {"attendance": payloads.attendance_block(view, session)},
+    )
+
+
+SESSION_EVENTS = {
+    "cancelled": WebhookEvent.SESSION_CANCELLED,
+    "rescheduled": WebhookEvent.SESSION_CHANGED,
+    "updated": WebhookEvent.SESSION_CHANGED,
+    "published": WebhookEvent.SESSION_PUBLISHED,
+}
+
+
+def session_changed(session: Session, change: str) -> list[WebhookDelivery]:
+    """A session was published, cancelled, rescheduled or changed (events.signals)."""
+    event = SESSION_EVENTS[change]
+    session = Session.objects.get(pk=session.pk)
+    return publish(
+        event,
+        event_id=f"{event}:{session.pk}:{session.sequence}",
+        session=session,
+        data=lambda view, organisation_id: {"change": change},
+    )
+
+
+def survey_answered(response: SurveyResponse) -> list[WebhookDelivery]:
+    response = SurveyResponse.objects.select_related(
+        "survey", "session", "registration__person", "registration__organisation"
+    ).get(pk=response.pk)
+    return publish(
+        WebhookEvent.SURVEY_ANSWERED,
+        event_id=f"survey.answered:{response.pk}",
+        session=response.session,
+        data=lambda view, organisation_id: {
+            "response": payloads.response_block(view, organisation_id, response)
+        },
+    )
+
+
+def _fresh_registration(registration: Registration) -> Registration:
+    return Registration.objects.select_related("session", "person", "organisation").get(
+        pk=registration.pk
+    )
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Take the delivery's next try (one worker only): None when there is nothing to send."""
+    delivery = (
+        WebhookDelivery.objects.select_related("subscription")
+        .filter(pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
+        .first()
+    )
+    if delivery is None:
+        return None
+    taken = WebhookDelivery.objects.filter(
+        pk=delivery.pk,
+        status=delivery.status,
+        attempts=delivery.attempts,
+    ).update(attempts=delivery.attempts + 1, next_attempt_at=None)
+    if not taken:
+        return None
+    delivery.attempts += 1
+    delivery.next_attempt_at = None
+    return delivery
+
+
+def _headers(delivery: WebhookDelivery, timestamp: int, content: bytes) -> dict:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Outreach-Webhooks/1",
+        signing.EVENT_HEADER: delivery.event,
+        signing.DELIVERY_HEADER: str(delivery.pk),
+        signing.TIMESTAMP_HEADER: str(timestamp),
+        signing.SIGNATURE_HEADER: signing.signature_header(
+            delivery.subscription.secret, timestamp, content
+        ),
+    }
+
+
+def _send(delivery: WebhookDelivery, *, now: datetime) -> tuple[int | None, str]:
+    """One try: (the receiver's HTTP status, or None, and the error if it failed)."""
+    subscription = delivery.subscription
+    if not subscription.is_active:
+        return None, "The subscription is deactivated."
+    try:
+        addresses.check(subscription.url)
+    except addresses.UnsafeReceiver as refused:
+        return None, f"Receiver refused: {refused.reason}."
+    content = signing.body(delivery.payload)
+    timestamp = int(now.timestamp())
+    try:
+        response = requests.post(
+            subscription.url,
+            data=content,
+            headers=_headers(delivery, timestamp, content),
+            timeout=TIMEOUT,
+            allow_redirects=False,  # a redirect could lead anywhere, inside our network too
+        )
+    except requests.RequestException as error:
+        return None, f"{type(error).__name__}: {error}"[:500]
+    if 200 <= response.status_code < 300:
+        return response.status_code, ""
+    return response.status_code, f"HTTP {response.status_code}"
+
+
+def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
+    """Send one delivery once, outside any transaction (the workers, api.tasks.send_webhook);
+    returns its status after the try. Safe to run twice: a delivery delivered, failed or being
+    tried by another worker is left alone.
+
+    Writes the try's outcome on the delivery (attempts, response_status, last_error); after a
+    failed try queues the next one BACKOFF later (RETRYING), or gives up after MAX_ATTEMPTS
+    (FAILED). A subscription deactivated meanwhile fails at once."""
+    now = now or timezone.now()
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return ""
+    status, error = _send(delivery, now=now)
+    delivery.response_status = status
+    delivery.last_error = error
+    if not error:
+        delivery.status = DeliveryStatus.DELIVERED
+        delivery.delivered_at = timezone.now()
+    elif delivery.attempts < MAX_ATTEMPTS and delivery.subscription.is_active:
+        delivery.status = DeliveryStatus.RETRYING
+        delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+    else:
+        delivery.status = DeliveryStatus.FAILED
+    logger.info(
+        "webhook delivery %s (%s) try %s: %s %s",
+        delivery.pk,
+        delivery.event,
+        delivery.attempts,
+        delivery.status,
+        status or error,
+    )
+    with transaction.atomic():
+        delivery.save(
+            update_fields=[
+                "status",
+                "response_status",
+                "last_error",
+                "delivered_at",
+                "next_attempt_at",
+            ]
+        )
+        if delivery.status == DeliveryStatus.RETRYING:
+            enqueue_on_commit(
+                import_string(SEND_WEBHOOK), delivery.pk, run_after=delivery.next_attempt_at
+            )
+    return delivery.status
