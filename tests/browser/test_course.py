@@ -15,9 +15,10 @@ from pypdf import PdfReader
 
 from events.models import Session
 from registrations.attendance.services import ReportOptions, import_attendance_report
+from registrations.courses import services as courses
 from registrations.models import Certificate, CertificateKind, Enrolment
 from tests.browser.conftest import assert_accessible, fill_in_the_registration_form
-from tests.factories import SeriesFactory, SessionFactory
+from tests.factories import OrganiserFactory, SeriesFactory, SessionFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -150,3 +151,38 @@ def test_a_firm_in_french_enrols_in_a_course_sees_its_progress_and_gets_its_cert
     assert certificate.code in text
     assert_accessible(mine)
     context.close()
+
+
+def test_the_organisers_course_page_and_the_leave_pages_pass_axe(live_server, browser):
+    course = SeriesFactory(
+        slug="export-basics",
+        title_en="Export basics",
+        is_course=True,
+        capacity=1,
+        completion_rule="minutes",
+        completion_percent=60,
+    )
+    for week in range(2):
+        SessionFactory(
+            series=course,
+            starts_at=datetime.now(UTC) + timedelta(weeks=week + 1),
+            ends_at=datetime.now(UTC) + timedelta(weeks=week + 1, minutes=90),
+        )
+    first, second = UserFactory.create_batch(2)
+    enrolment = courses.enrol(course, person=first, organisation=first.organisation)
+    courses.enrol(course, person=second, organisation=second.organisation)
+
+    context = signed_in_context(browser, OrganiserFactory(), live_server.url)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/es/manage/series/export-basics/course/")
+    assert page.locator("table tbody tr").count() == 2
+    assert_accessible(page)
+    context.close()
+
+    visitor = browser.new_page()
+    visitor.goto(f"{live_server.url}/fr/courses/leave/{enrolment.token}/")
+    assert_accessible(visitor)
+    visitor.locator("main button[type=submit]").click()
+    assert Enrolment.objects.get(pk=enrolment.pk).status == "cancelled"
+    assert_accessible(visitor)
+    visitor.context.close()
