@@ -37,6 +37,7 @@ urlpatterns = [
         path("", include((outreach_patterns, "outreach"))),
         path("cohost/", include((cohost_patterns, "cohost"))),
         path("impact/", include("impact.urls")),
+        path("webhooks/", include("api.webhooks.urls")),
         path("accounts/", include("outreach.account_urls")),
     ),
 ]

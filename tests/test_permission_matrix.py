@@ -18,6 +18,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import WebhookDelivery, WebhookSubscription
 from outreach.models import CohostRole, OrganisationKind, Role
 from registrations.certificates import services as certificates
 from registrations.confirmations import confirmation_token
@@ -141,6 +142,14 @@ def cohost_members_only(answers: dict) -> dict:
     return {**everyone(403), "anonymous": LOGIN, **answers}
 
 
+def webhook_managers(answers: dict) -> dict:
+    """require(api.webhooks.permissions.can_manage_webhooks): co-host managers (ministry A's
+    subscription is 404 to ministry B's) and organisers (the programme's subscriptions only)."""
+    return {**everyone(403), "anonymous": LOGIN, **answers}
+
+
+WEBHOOK_MANAGERS = ("cohost_a_manager", "cohost_b", "organiser")
+WEBHOOK_OF_A = Redirect("/en/webhooks/")  # back to the subscription, or the list
 MANAGE_REGISTRATIONS = Redirect("/en/manage/sessions/")  # back to the session's registrations
 PROPOSALS = Redirect("/en/manage/proposals/")
 
@@ -177,6 +186,24 @@ EXPECTED: dict[str, dict] = {
         "POST": everyone(Redirect("/en/")),  # no zone given: back home with a message
     },
     "outreach:cohost-members": organisers_only(200),
+    # Webhook subscriptions (api/webhooks): ministry A's subscription in the addresses.
+    "webhooks:list": webhook_managers(dict.fromkeys(WEBHOOK_MANAGERS, 200)),
+    "webhooks:create": {
+        "GET": webhook_managers(dict.fromkeys(WEBHOOK_MANAGERS, 200)),
+        "POST": webhook_managers(dict.fromkeys(WEBHOOK_MANAGERS, 200)),  # the form's errors
+    },
+    "webhooks:detail": webhook_managers(
+        {"cohost_a_manager": 200, "cohost_b": 404, "organiser": 404}
+    ),
+    **{
+        name: {
+            "GET": webhook_managers(dict.fromkeys(WEBHOOK_MANAGERS, 405)),
+            "POST": webhook_managers(
+                {"cohost_a_manager": WEBHOOK_OF_A, "cohost_b": 404, "organiser": 404}
+            ),
+        }
+        for name in ("webhooks:toggle", "webhooks:delete", "webhooks:replay")
+    },
     # The audit log: organisers only; analysts and co-host members are refused.
     "outreach:audit-log": organisers_only(200),
     # Organisers' screens for sessions (events/organiser_views.py).
@@ -455,6 +482,20 @@ def _build_world() -> dict:
             session=session, organisation=organisation, suggested_by=person
         )
 
+    def webhook(organisation):
+        subscription = WebhookSubscription.objects.create(
+            organisation=organisation,
+            url=f"https://{organisation.name.replace(' ', '-').lower()}.example/hook",
+            events=["session.changed"],
+            secret="matrix-secret",
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, event="session.changed", event_id="matrix", payload={}
+        )
+        return subscription, delivery
+
+    subscription_a, delivery_a = webhook(ministry_a)
+    subscription_b, delivery_b = webhook(ministry_b)
     survey_invitation = SurveyInvitationFactory(registration=registration_a)
     # The participant attended session A: their certificate (registrations.certificates).
     registration_a.attended = True
@@ -520,6 +561,8 @@ def _build_world() -> dict:
             "message": failed_message(registration_a, "matrix-a"),
             "suggestion": suggestion(session_a, ministry_a, people["cohost_a_manager"]),
             "attendance_record": unmatched_attendee(session_a, "Walk-in of A"),
+            "subscription": subscription_a,
+            "delivery": delivery_a,
         },
         "b": {
             "ministry": ministry_b,
@@ -529,6 +572,8 @@ def _build_world() -> dict:
             "message": failed_message(registration_b, "matrix-b"),
             "suggestion": suggestion(session_b, ministry_b, people["cohost_b"]),
             "attendance_record": unmatched_attendee(session_b, "Walk-in of B"),
+            "subscription": subscription_b,
+            "delivery": delivery_b,
         },
     }
 
@@ -545,6 +590,10 @@ def arguments(pattern: Pattern, world: dict, side: str, *, session: str = "sessi
         pk = objects["proposal"].pk
     elif pattern.name == "events:suggestion-review":
         pk = objects["suggestion"].pk
+    elif pattern.name in {"webhooks:detail", "webhooks:toggle", "webhooks:delete"}:
+        pk = objects["subscription"].pk
+    elif pattern.name == "webhooks:replay":
+        pk = objects["delivery"].pk
     else:
         pk = objects[session].pk
     tokens = {
@@ -710,6 +759,10 @@ CROSS_ORGANISATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "registrations:question-delete": (ORGANISERS, ("GET", "POST")),
     "registrations:question-move": (ORGANISERS, ("POST",)),
     "registrations:questions-preview": (ORGANISERS, ("GET",)),
+    "webhooks:detail": (COHOST_MANAGERS, ("GET",)),
+    "webhooks:toggle": (COHOST_MANAGERS, ("POST",)),
+    "webhooks:delete": (COHOST_MANAGERS, ("POST",)),
+    "webhooks:replay": (COHOST_MANAGERS, ("POST",)),
 }
 
 
