@@ -35,12 +35,14 @@ from outreach.models import AuditAction, Role, User
 from registrations import services
 from registrations.attendance.reports import comparable_email, normalise_name
 from registrations.certificates import services as certificates
+from registrations.courses import services as courses
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     AnonymisedBy,
     Answer,
     AttendanceRecord,
     Certificate,
+    Enrolment,
     Message,
     PendingRegistration,
     Registration,
@@ -328,6 +330,11 @@ def _erase(person: User, *, now: datetime) -> str:
         keys = [(key, None, False) for key in identity_keys(email=email)]
     else:
         keys = []
+    # A course is left whole, as its leave link would: its place goes to the next in line.
+    for enrolment in Enrolment.objects.filter(person=person).exclude(
+        status=RegistrationStatus.CANCELLED
+    ):
+        courses.cancel_enrolment(enrolment, now=now)
     # A seat at a session not yet started goes back to the waitlist, as a cancel would; a
     # session under way or past keeps what happened (nothing moves after the start).
     upcoming = Registration.objects.filter(person=person, session__starts_at__gt=now).exclude(
@@ -359,6 +366,10 @@ def _erase(person: User, *, now: datetime) -> str:
         now=now,
     )
     _withdraw(registrations, now=now, by=AnonymisedBy.ERASURE)
+    # Their enrolments keep the organisation, status and completion, without the person.
+    Enrolment.objects.filter(person=person).update(
+        person=None, anonymised_at=now, token=new_token()
+    )
     # What the public form asked in their name, waiting for (or past) their confirmation.
     PendingRegistration.objects.filter(person=person).delete()
     EmailAddress.objects.filter(user=person).delete()

@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from events.forms import SeriesForm
 from events.models import Series, Session
-from registrations import follow_ups, services
+from registrations import follow_ups, privacy, services
 from registrations.attendance import services as attendance
 from registrations.courses import services as courses
 from registrations.models import (
@@ -350,6 +350,25 @@ def test_a_plain_sessions_attendance_completes_nothing():
     RegistrationFactory(session=plain, person=enrolment.person, attended=True)
     assert courses.update_session_completions(plain) == 0
     assert Enrolment.objects.get(pk=enrolment.pk).completed_at is None
+
+
+def test_erasing_a_person_leaves_their_course_and_anonymises_the_enrolment():
+    series = make_course(capacity=1)
+    enrolment = enrol(series)
+    waiting = enrol(series)
+    other = enrol(make_course(capacity=1))
+
+    privacy.erase_on_request(enrolment.person, by=enrolment.person)
+
+    enrolment.refresh_from_db()
+    assert enrolment.person is None
+    assert enrolment.anonymised_at is not None
+    assert enrolment.status == RegistrationStatus.CANCELLED
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.CONFIRMED
+    assert counts(series) == (1, [1, 1, 1])
+    other.refresh_from_db()
+    assert other.person is not None
 
 
 # --- Pages -----------------------------------------------------------------------------------
