@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -26,8 +27,16 @@ from rest_framework.views import APIView
 from api.pagination import SessionCursorPagination, StableCursorPagination
 from api.permissions import IsOrganiser, IsProgrammeStaff, TokenScopePermission
 from api.staff_serializers import (
-    RegistrationSerializer,
-    SessionSerializer,
+    AttendanceConfirmSerializer,
+    AttendanceImportSerializer,
+    AttendancePreviewSerializer,
+    AttendanceUploadSerializer,
+    ImpactBreakdownSerializer,
+    ImpactFiguresSerializer,
+    PublishSerializer,
+    StaffRegistrationSerializer,
+    StaffSessionSerializer,
+    StaffSessionWriteSerializer,
     form_errors,
     preview_rows,
     session_form,
@@ -67,7 +76,7 @@ class SessionList(ListAPIView):
     draft through the organisers' form (events.services.create_session)."""
 
     permission_classes = ORGANISERS
-    serializer_class = SessionSerializer
+    serializer_class = StaffSessionSerializer
     pagination_class = SessionCursorPagination
 
     def get_queryset(self):
@@ -76,6 +85,7 @@ class SessionList(ListAPIView):
             status=wanted if wanted in SessionStatus.values else ""
         )
 
+    @extend_schema(request=StaffSessionWriteSerializer, responses={201: StaffSessionSerializer})
     def post(self, request):
         form = session_form(request.data)
         if not form.is_valid():
@@ -91,7 +101,7 @@ class SessionList(ListAPIView):
 
 def _fresh(session: Session) -> dict:
     """The session as the API shows it, read again with what a list reads."""
-    return SessionSerializer(
+    return StaffSessionSerializer(
         event_queries.with_related(Session.objects.filter(pk=session.pk)).get()
     ).data
 
@@ -114,9 +124,11 @@ class SessionDetail(APIView):
 
     permission_classes = ORGANISERS
 
+    @extend_schema(responses=StaffSessionSerializer)
     def get(self, request, pk):
         return Response(_fresh(_session(request, pk)))
 
+    @extend_schema(request=StaffSessionWriteSerializer, responses=StaffSessionSerializer)
     def patch(self, request, pk):
         session = _session(request, pk)
         form = session_form(request.data, instance=session)
@@ -138,6 +150,7 @@ class SessionPublish(APIView):
 
     permission_classes = ORGANISERS
 
+    @extend_schema(request=PublishSerializer, responses=StaffSessionSerializer)
     def post(self, request, pk):
         session = _session(request, pk)
         if session.status != SessionStatus.DRAFT:
@@ -163,6 +176,7 @@ class SessionCancel(APIView):
 
     permission_classes = ORGANISERS
 
+    @extend_schema(request=None, responses=StaffSessionSerializer)
     def post(self, request, pk):
         session = _session(request, pk)
         event_services.cancel_session(session, by=request.user)
@@ -184,7 +198,7 @@ class SessionRegistrations(ListAPIView):
     `?attended=true|false|unknown` (unknown: no report or check-in says yet)."""
 
     permission_classes = ORGANISERS
-    serializer_class = RegistrationSerializer
+    serializer_class = StaffRegistrationSerializer
     pagination_class = RegistrationCursorPagination
 
     def get_queryset(self):
@@ -265,6 +279,10 @@ class AttendancePreview(APIView):
     permission_classes = ORGANISERS
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        request={"multipart/form-data": AttendanceUploadSerializer},
+        responses=AttendancePreviewSerializer,
+    )
     def post(self, request, pk):
         session = _session(request, pk)
         data, options, refused = _read(request, session)
@@ -299,6 +317,10 @@ class AttendanceImport(APIView):
     permission_classes = ORGANISERS
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        request={"multipart/form-data": AttendanceConfirmSerializer},
+        responses={200: AttendanceImportSerializer, 201: AttendanceImportSerializer},
+    )
     def post(self, request, pk):
         session = _session(request, pk)
         data, options, refused = _read(request, session)
@@ -332,7 +354,7 @@ class AttendanceImport(APIView):
         return Response(
             {
                 "changed": changed,
-                "import": source.pk,
+                "import_id": source.pk,
                 "attended": summary["attended"],
                 "absent": summary["absent"],
                 "unmatched": summary["unmatched"],
@@ -355,6 +377,25 @@ def _staff_filters(request):
     return form.filters()
 
 
+# The dashboard's filters (impact.filters.filters_from), and the economy and session pages'.
+FILTER_PARAMETERS = [
+    OpenApiParameter("quarter", str, description="A quarter: 2026-Q3"),
+    OpenApiParameter("year", int),
+    OpenApiParameter("start", str, description="Sessions starting on or after (YYYY-MM-DD)"),
+    OpenApiParameter("end", str, description="Sessions starting on or before (YYYY-MM-DD)"),
+    OpenApiParameter("language", str),
+    OpenApiParameter("region", str, description="UN M49 region or sub-region code"),
+    OpenApiParameter("group", str, enum=["ldc", "lldc", "sids"]),
+    OpenApiParameter("series", str, description="A series' slug"),
+    OpenApiParameter("cohost", int, description="A co-host organisation's id"),
+    OpenApiParameter("format", str),
+    OpenApiParameter("size_band", str),
+    OpenApiParameter("kind", str, description="Kind of organisation"),
+    OpenApiParameter("economy", str, description="One economy (ISO alpha-2), as its page"),
+    OpenApiParameter("session", int, description="One session, as its page"),
+]
+
+
 def _figures(request) -> Figures:
     return Figures(impact_permissions.audience_for(request.user))
 
@@ -365,6 +406,7 @@ class ImpactFigures(APIView):
 
     permission_classes = STAFF
 
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=ImpactFiguresSerializer)
     def get(self, request):
         filters = _staff_filters(request)
         figures = _figures(request)
@@ -401,6 +443,13 @@ class ImpactBreakdown(APIView):
 
     permission_classes = STAFF
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dimension", str, OpenApiParameter.PATH, enum=list(DIMENSIONS)),
+            *FILTER_PARAMETERS,
+        ],
+        responses=ImpactBreakdownSerializer,
+    )
     def get(self, request, dimension):
         if dimension not in DIMENSIONS:
             raise NotFound(

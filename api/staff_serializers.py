@@ -10,6 +10,7 @@ clock of the session's `time_zone`, as the screen reads it).
 import zoneinfo
 from datetime import UTC, datetime
 
+from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -89,7 +90,7 @@ def form_errors(form) -> dict:
     }
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class StaffSessionSerializer(serializers.ModelSerializer):
     """A session as organisers see it: every status, its texts in each language, its times in
     UTC and on its own clock, its seats, links and language group."""
 
@@ -153,7 +154,7 @@ class SessionSerializer(serializers.ModelSerializer):
         return data
 
 
-class RegistrationSerializer(serializers.ModelSerializer):
+class StaffRegistrationSerializer(serializers.ModelSerializer):
     """One registration as organisers list it; an anonymised one without a person."""
 
     name = serializers.SerializerMethodField()
@@ -210,3 +211,102 @@ def preview_rows(people: list[Attendance]) -> list[dict]:
         }
         for person in people
     ]
+
+
+# --- What the schema says the staff endpoints take and give ----------------------------------
+
+
+def _write_field(name: str, field) -> serializers.Field:
+    """The JSON a session's form field takes, for the schema (the form validates it)."""
+    help_text = str(field.help_text or field.label or "")
+    if name in TIME_FIELDS:
+        return serializers.DateTimeField(required=False, allow_null=True, help_text=help_text)
+    if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+        return serializers.ListField(child=serializers.CharField(), required=False)
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(required=False, help_text=help_text)
+    if isinstance(field, forms.IntegerField):
+        return serializers.IntegerField(required=False, allow_null=True, help_text=help_text)
+    if isinstance(field, forms.ModelChoiceField):
+        return serializers.IntegerField(required=False, allow_null=True, help_text=help_text)
+    return serializers.CharField(required=False, allow_blank=True, help_text=help_text)
+
+
+StaffSessionWriteSerializer = type(
+    "StaffSessionWriteSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "A session's fields as the organisers' form takes them: on creation those "
+        "the form requires, on a change any of them. Times with a UTC offset, or without one "
+        "on the clock of `time_zone`; co-hosts, series and the sibling by id, economies by "
+        "ISO code, topics by id.",
+        **{name: _write_field(name, SessionForm.base_fields[name]) for name in SESSION_FIELDS},
+    },
+)
+
+
+class PublishSerializer(serializers.Serializer):
+    without_join_link = serializers.BooleanField(
+        required=False,
+        help_text="Publish an online or hybrid session that has no join link yet.",
+    )
+
+
+class AttendanceUploadSerializer(serializers.Serializer):
+    """A report and how to read it, as on the attendance screen."""
+
+    report = serializers.FileField()
+    platform = serializers.ChoiceField(choices=["auto", "zoom", "teams", "csv"], required=False)
+    time_zone = serializers.CharField(required=False, help_text="Default: the session's zone.")
+    date_order = serializers.ChoiceField(choices=["auto", "dmy", "mdy"], required=False)
+    name_column = serializers.CharField(required=False)
+    email_column = serializers.CharField(required=False)
+    joined_column = serializers.CharField(required=False)
+    left_column = serializers.CharField(required=False)
+
+
+class AttendanceConfirmSerializer(AttendanceUploadSerializer):
+    preview = serializers.CharField(help_text="The `preview` the preview of this report gave.")
+
+
+class PreviewRowSerializer(serializers.Serializer):
+    registration = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    email = serializers.CharField()
+    minutes = serializers.IntegerField()
+    attended = serializers.BooleanField()
+    matched_by = serializers.CharField()
+
+
+class AttendancePreviewSerializer(serializers.Serializer):
+    preview = serializers.CharField()
+    people = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    attended = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    absent_after_import = serializers.IntegerField()
+    threshold_minutes = serializers.IntegerField()
+    rows = PreviewRowSerializer(many=True)
+
+
+class AttendanceImportSerializer(serializers.Serializer):
+    changed = serializers.BooleanField()
+    import_id = serializers.IntegerField(help_text="The attendance import recorded (or found).")
+    attended = serializers.IntegerField()
+    absent = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+
+
+class ImpactFiguresSerializer(serializers.Serializer):
+    filters = serializers.DictField(child=serializers.CharField())
+    headline = serializers.DictField(help_text="The dashboard's headline figures.")
+    outcomes = serializers.DictField(help_text="Realised outcomes.")
+    completions = serializers.DictField(help_text="Course completions.")
+
+
+class ImpactBreakdownSerializer(serializers.Serializer):
+    dimension = serializers.CharField()
+    filters = serializers.DictField(child=serializers.CharField())
+    registrations = serializers.ListField(child=serializers.DictField(), allow_null=True)
+    outcomes = serializers.ListField(child=serializers.DictField(), allow_null=True)
+    completions = serializers.ListField(child=serializers.DictField(), allow_null=True)
