@@ -3,7 +3,7 @@ organisers. Each list reads a fixed number of queries, whatever its length."""
 
 from django.db.models import Prefetch, QuerySet
 
-from events.models import Series
+from events.models import Series, Session, SessionStatus
 from registrations.courses.services import course_sessions, progress
 from registrations.models import Enrolment, Registration, RegistrationStatus
 
@@ -18,6 +18,13 @@ def enrolment_by_token(token: str) -> Enrolment | None:
     )
 
 
+def course_sessions_of(series_ids) -> QuerySet[Session]:
+    """The sessions of these courses (services.course_sessions), in order."""
+    return Session.objects.filter(
+        series_id__in=series_ids, status__in=[SessionStatus.PUBLISHED, SessionStatus.FINISHED]
+    ).order_by("starts_at", "pk")
+
+
 def waitlist_place(enrolment: Enrolment) -> int | None:
     """The enrolment's place in its course's line (1: next), or None when it is not waiting."""
     if enrolment.status != RegistrationStatus.WAITLISTED:
@@ -30,13 +37,14 @@ def waitlist_place(enrolment: Enrolment) -> int | None:
 
 
 def _with_progress(enrolments: list[Enrolment]) -> list[Enrolment]:
-    """Each enrolment's `progress` (services.progress), reading its course's sessions once per
-    course."""
-    sessions_of = {}
+    """Each enrolment's `progress` (services.progress), reading every course's sessions in one
+    query."""
+    sessions_of: dict[int, list] = {}
+    series_ids = {enrolment.series_id for enrolment in enrolments}
+    for session in course_sessions_of(series_ids):
+        sessions_of.setdefault(session.series_id, []).append(session)
     for enrolment in enrolments:
-        if enrolment.series_id not in sessions_of:
-            sessions_of[enrolment.series_id] = list(course_sessions(enrolment.series))
-        enrolment.progress = progress(enrolment, sessions_of[enrolment.series_id])
+        enrolment.progress = progress(enrolment, sessions_of.get(enrolment.series_id, []))
     return enrolments
 
 

@@ -391,6 +391,19 @@ def test_my_sessions_shows_the_courses_progress(client):
     assert "completed" in text
 
 
+def test_my_sessions_keeps_its_query_count_with_more_courses(client):
+    person = UserFactory()
+    client.force_login(person)
+    assert_same_queries_for_1_and_more(
+        client,
+        "/en/my-sessions/",
+        lambda count: [
+            enrol(make_course(completion_rule="sessions", completion_sessions=2), person)
+            for _ in range(count)
+        ],
+    )
+
+
 def test_the_organisers_course_page_keeps_its_query_count(client):
     series = make_course(capacity=2, completion_rule="sessions", completion_sessions=2)
     client.force_login(OrganiserFactory())
