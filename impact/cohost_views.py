@@ -18,6 +18,7 @@ from outreach import permissions as base
 from outreach.exports import content_disposition, csv_response, export_filename
 from outreach.permissions import require
 from registrations import queries
+from registrations.embed import services as embed
 from registrations.permissions import cohost_may_see_details
 
 
@@ -90,6 +91,11 @@ def session(request, pk):
     ]
     figures = Figures(Audience.cohost(organisation.pk))
     held = session.ends_at <= timezone.now()
+    share = (
+        invitations.share_links(session, organisation)
+        if invitations.shareable(session) and session.cohosts.filter(pk=organisation.pk).exists()
+        else None
+    )
     return render(
         request,
         "cohost/session.html",
@@ -104,10 +110,13 @@ def session(request, pk):
             if held
             else None,
             # Only a published session has a registration page to share (none for drafts).
-            "share": invitations.share_links(session, organisation)
-            if invitations.shareable(session)
-            and session.cohosts.filter(pk=organisation.pk).exists()
-            else None,
+            "share": share,
+            # The code to paste into the co-host's own site, once it has listed that site.
+            "embed_snippet": embed.snippet(
+                session, organisation, language=translation.get_language()[:2]
+            )
+            if share and organisation.embed_origins
+            else "",
             "can_suggest": events_permissions.can_suggest_texts(request.user, session),
             # Once held, its survey results (impact:session, as far as this co-host may see).
             "results_url": reverse("impact:session", args=[session.pk]) + "#survey-results"

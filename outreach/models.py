@@ -323,6 +323,7 @@ class AuditAction(models.TextChoices):
     WAITLIST_MOVED = "waitlist_moved", _("Waitlisted people moved to another language's session")
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate revoked")
     ORGANISATIONS_MERGED = "organisations_merged", _("Duplicate organisations merged")
+    EMBED_SITES_CHANGED = "embed_sites_changed", _("Sites that may embed registration changed")
     EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded")
     COHOST_MEMBER_INVITED = "cohost_member_invited", _("Co-host member invited")
     PERSON_ERASED = "person_erased", _("Person erased")

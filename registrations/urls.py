@@ -2,9 +2,11 @@ from django.urls import path
 
 from registrations import opt_out_views, organiser_views, views
 from registrations.bulk import views as bulk_views
+from registrations.embed import views as embed_views
 from registrations.courses import urls as courses_urls
 from registrations.organisations import urls as organisations_urls
 from registrations.questions import urls as questions_urls
+from registrations.zoom import views as zoom_views
 
 app_name = "registrations"
 
@@ -53,6 +55,7 @@ urlpatterns = [
         organiser_views.attendance_link,
         name="attendance-link",
     ),
+    path("manage/sessions/<int:pk>/zoom/retry/", zoom_views.retry, name="zoom-retry"),
     path("manage/sessions/<int:pk>/check-in/", organiser_views.check_in, name="check-in"),
     path(
         "manage/sessions/<int:pk>/registrations/",
@@ -75,6 +78,9 @@ urlpatterns = [
         name="retry-message",
     ),
     path("manage/sessions/<int:pk>/write/", bulk_views.write_to_session, name="bulk-session"),
+    # Registration framed on a co-host's own site, and the sites that may frame it.
+    path("embed/sessions/<int:pk>/<str:via>/", embed_views.register, name="embed-register"),
+    path("workspace/embed-sites/", embed_views.sites, name="embed-sites"),
     path("manage/series/<slug:slug>/write/", bulk_views.write_to_series, name="bulk-series"),
     path(
         "manage/sessions/<int:pk>/fill-from-waitlist/",
