@@ -26,7 +26,7 @@ class ParentPage(BaseHTTPRequestHandler):
         self.frame_url = frame_url
         super().__init__(*args, **kwargs)
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         body = (
             "<!DOCTYPE html><html lang='es'><head><title>Ministerio</title></head><body>"
             "<h1>Ministerio</h1>"
