@@ -5,7 +5,8 @@ outreach/events/registrations/impact permissions, never a rule of their own. Obj
 what the owner may see are 404s (the views filter through `visible_*`/`cohost_*` querysets).
 """
 
-from rest_framework import permissions
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions
 
 from api.models import ApiToken, TokenScope
 from events import permissions as events_permissions
@@ -17,24 +18,39 @@ def token_of(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-class TokenScopePermission(permissions.BasePermission):
-    """A read token may only read (GET, HEAD, OPTIONS): any write is a 403. Requests without a
-    token pass here; the view's own permission decides whether they need one."""
+READ_ONLY = _("This token may only read: create a read and write token to change anything.")
 
-    message = "This token may only read: create a read and write token to change anything."
+
+def within_scope(request) -> bool:
+    """A read token only reads (GET, HEAD, OPTIONS); a read and write token does anything its
+    owner may."""
+    token = token_of(request)
+    if token is None or request.method in permissions.SAFE_METHODS:
+        return True
+    return token.scope == TokenScope.READ_WRITE
+
+
+class TokenScopePermission(permissions.BasePermission):
+    """A read token may only read: any write is a 403. Requests without a token pass here; the
+    view's own permission decides whether they need one. (The default: every view that names
+    its own permissions keeps the scope through `HasToken`.)"""
+
+    message = READ_ONLY
 
     def has_permission(self, request, view):
-        token = token_of(request)
-        if token is None or request.method in permissions.SAFE_METHODS:
-            return True
-        return token.scope == TokenScope.READ_WRITE
+        return within_scope(request)
 
 
 class HasToken(permissions.BasePermission):
-    """Only with a token (anonymous: 401; a browser's session does not count as a token)."""
+    """Only with a token (none: 401; a browser's session does not count as a token), and
+    within its scope (a read token writing: 403)."""
 
     def has_permission(self, request, view):
-        return token_of(request) is not None
+        if token_of(request) is None:
+            return False
+        if not within_scope(request):
+            raise exceptions.PermissionDenied(READ_ONLY)
+        return True
 
 
 class _Predicate(HasToken):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from api.models import ApiToken, TokenScope
 from outreach import permissions as base
+from outreach.permissions import rule
 
 # A token's lifetime, in days, as offered on the tokens page.
 EXPIRY_DAYS = (30, 90, 365)
@@ -26,6 +27,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@rule("api_tokens")
 def may_hold_tokens(user) -> bool:
     """Co-host members and programme staff create tokens; participants (firms) never."""
     return base.is_cohost_member(user) or base.is_programme_staff(user)
