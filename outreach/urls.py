@@ -39,6 +39,7 @@ urlpatterns = [
         path("impact/", include("impact.urls")),
         path("webhooks/", include("api.webhooks.urls")),
         path("accounts/", include("outreach.account_urls")),
+        path("account/tokens/", include("api.token_urls")),
     ),
 ]
 
