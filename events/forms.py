@@ -19,6 +19,7 @@ from events.models import (
     validate_attendance_threshold,
 )
 from events.services import suggest_quarter_times
+from outreach.config import zoom_is_configured
 from outreach.economies import region_choices
 from outreach.forms import TimeZoneField
 from outreach.models import Economy, Organisation, OrganisationKind
@@ -291,12 +292,20 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
             "target_economies",
             "topics",
             "join_url",
+            "zoom_create",
             "recording_url",
             "materials_url",
             "follow_ups_enabled",
         ]
         widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in per_language("description")}
         labels = TRANSLATED_LABELS
+        help_texts = {
+            "zoom_create": _(
+                "For an online or hybrid session: publishing creates the webinar on Zoom with "
+                "this session’s title, time and length, and its join link replaces the one "
+                "above; each registrant gets a join link of their own."
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -338,7 +347,27 @@ class SessionForm(WallClockTimesMixin, forms.ModelForm):
         sibling = cleaned.get("sibling")
         if sibling is not None and sibling.language == cleaned.get("language"):
             self.add_error("sibling", _("Choose a session in another language than this one's."))
+        self._check_zoom(cleaned)
         return cleaned
+
+    def _check_zoom(self, cleaned: dict) -> None:
+        """A webinar is created on Zoom only for an online or hybrid session, and only where
+        Zoom's API is set up: said here, before publishing, rather than failing afterwards."""
+        if not cleaned.get("zoom_create") or self.instance.zoom_webinar_id:
+            return
+        if cleaned.get("format") == SessionFormat.IN_PERSON:
+            self.add_error(
+                "zoom_create", _("Only an online or hybrid session can be held on Zoom.")
+            )
+        elif not zoom_is_configured():
+            self.add_error(
+                "zoom_create",
+                _(
+                    "Zoom is not set up on this server, so the webinar cannot be created there: "
+                    "untick this box and add the join link yourself, or ask the administrator "
+                    "to set Zoom’s account."
+                ),
+            )
 
     def _post_clean(self):
         # Times that failed to become aware must not reach the model's validation.

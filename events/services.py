@@ -180,8 +180,13 @@ def _public_change(before: Session, after: Session) -> str | None:
 
 
 def lacks_join_link(session: Session) -> bool:
-    """An online or hybrid session without a join link: its registrants could not join."""
-    return session.format != SessionFormat.IN_PERSON and not session.join_url.strip()
+    """An online or hybrid session without a join link: its registrants could not join. One to
+    be created on Zoom gets its link when it is published (registrations.zoom)."""
+    return (
+        session.format != SessionFormat.IN_PERSON
+        and not session.join_url.strip()
+        and not session.zoom_create
+    )
 
 
 def _set_status(session: Session, status: str) -> Session:
@@ -262,6 +267,7 @@ def duplicate_session(session: Session, *, by: User | None) -> Session:
     copy.confirmed_count = 0
     copy.language_group = None  # a copy for another date is nobody's sibling yet
     copy.join_url = ""
+    copy.zoom_webinar_id = ""  # the copy gets a webinar of its own when it is published
     copy.recording_url = ""
     copy.created_at = timezone.now()
     copy._state.adding = True

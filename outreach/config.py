@@ -127,6 +127,17 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
     return config
 
 
+def zoom_is_configured() -> bool:
+    """Whether Zoom's API may be called: its server-to-server OAuth account and app are set
+    (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET). Without them attendance is imported
+    from files and no webinar is created on Zoom."""
+    from django.conf import settings
+
+    return bool(
+        settings.ZOOM_ACCOUNT_ID and settings.ZOOM_CLIENT_ID and settings.ZOOM_CLIENT_SECRET
+    )
+
+
 def load_settings_or_exit(error_class: type[Exception] = ConfigurationError) -> None:
     """Load the settings now, so that a configuration mistake stops start-up with one line."""
     import sys

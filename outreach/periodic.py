@@ -83,6 +83,11 @@ JOBS = (
         timedelta(hours=1),
         "registrations.periodic_jobs.send_due_outcome_surveys",
     ),
+    PeriodicJob(
+        "zoom_attendance",
+        timedelta(minutes=5),
+        "registrations.periodic_jobs.pull_due_zoom_attendance",
+    ),
     PeriodicJob("retention", timedelta(days=1), "registrations.periodic_jobs.apply_retention"),
     PeriodicJob("forget_old_runs", timedelta(days=1), "outreach.periodic.forget_old_runs"),
 )

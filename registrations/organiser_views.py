@@ -471,7 +471,7 @@ def _attendance_page(request, session: Session, form: AttendanceUploadForm, prev
             "unmatched": list(unmatched.object_list),
             "responses": surveys.response_rate(session),
             "follow_up": follow_ups.status(session),
-            "zoom_webinar": zoom.webinar_id_from(session.join_url) if zoom.is_configured() else "",
+            "zoom_webinar": zoom.webinar_of(session) if zoom.is_configured() else "",
             "zoom_pull": ZoomPull.objects.filter(session=session).first(),
         },
     )

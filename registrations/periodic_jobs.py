@@ -15,6 +15,7 @@ from registrations import follow_ups, outcomes, privacy
 from registrations.models import Survey, SurveyInvitation
 from registrations.services import queue_message
 from registrations.surveys.services import reminder_kind
+from registrations.zoom import services as zoom_sync
 
 
 @transaction.atomic
@@ -79,3 +80,10 @@ def queue_due_follow_ups(*, now: datetime | None = None) -> int:
     """The follow-ups of every session due by now, each session once
     (registrations.follow_ups). Returns how many messages were queued."""
     return follow_ups.queue_due_follow_ups(now=now)
+
+
+def pull_due_zoom_attendance(*, now: datetime | None = None) -> int:
+    """The attendance of every session with a Zoom webinar that has ended long enough ago, pulled
+    by a task and imported without a preview (registrations.zoom.services). Returns how many
+    pulls were queued."""
+    return zoom_sync.queue_due_attendance_pulls(now=now)

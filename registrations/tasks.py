@@ -7,11 +7,11 @@ from django.tasks import task
 from django.tasks.signals import task_started
 
 from events.models import Session
-from registrations.attendance.services import run_zoom_pull
 from registrations.messages import delivery
-from registrations.models import ReminderRun, ZoomPull
+from registrations.models import Registration, ReminderRun, ZoomPull
 from registrations.services import send_reminder_round
 from registrations.surveys.services import send_reminders
+from registrations.zoom import services as zoom_sync
 
 logger = logging.getLogger(__name__)
 
@@ -64,4 +64,22 @@ def send_survey_reminders(session_id: int) -> int:
 def pull_zoom_attendance(pull_id: int) -> bool:
     """Pull a session's attendance from Zoom for the ZoomPull asked; True when it succeeded."""
     pull = ZoomPull.objects.select_related("session", "requested_by").filter(pk=pull_id).first()
-    return not run_zoom_pull(pull).failure if pull else False
+    return not zoom_sync.run_attendance_pull(pull).failure if pull else False
+
+
+@task
+def sync_zoom_webinar(session_id: int) -> bool:
+    """Create, update or delete a session's Zoom webinar; True when Zoom did it."""
+    session = Session.objects.filter(pk=session_id).first()
+    return zoom_sync.run_webinar_sync(session).state == "done" if session else False
+
+
+@task
+def sync_zoom_registrant(registration_id: int) -> bool:
+    """Add or cancel a registration's Zoom registrant; True when Zoom did it (or nothing was
+    to be done yet)."""
+    registration = Registration.objects.filter(pk=registration_id).first()
+    if registration is None:
+        return False
+    sync = zoom_sync.run_registrant_sync(registration)
+    return sync is None or sync.state == "done"

@@ -260,7 +260,7 @@ def run_zoom_pull(pull: ZoomPull) -> ZoomPull:
     """
     try:
         _source, changed = import_from_zoom(
-            pull.session, zoom.webinar_id_from(pull.session.join_url), by=pull.requested_by
+            pull.session, zoom.webinar_of(pull.session), by=pull.requested_by
         )
     except (zoom.ZoomError, reports.ReportError) as error:
         pull.changed, pull.failure = False, str(error)[:500] or type(error).__name__

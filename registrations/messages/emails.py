@@ -253,6 +253,12 @@ def bulk_text(message: Message, language: str) -> tuple[str, str]:
     return bulk.subject or "", bulk.body or ""
 
 
+def join_link(registration: Registration) -> str:
+    """The link a registrant joins by: their own from Zoom (registrations.zoom), else the
+    session's."""
+    return registration.zoom_join_url or registration.session.join_url
+
+
 def invitation(registration: Registration, *, method: str) -> bytes:
     """The person's own copy of the event: same UID and SEQUENCE as every calendar file."""
     session = registration.session
@@ -272,13 +278,11 @@ def invitation(registration: Registration, *, method: str) -> bytes:
     event["sequence"] = session.sequence + registration.revision
     if method == "CANCEL":
         event["status"] = "CANCELLED"
-    elif session.join_url and session.format != SessionFormat.IN_PERSON:
-        join = _("Join the session: %(url)s") % {"url": session.join_url}
+    elif (link := join_link(registration)) and session.format != SessionFormat.IN_PERSON:
+        join = _("Join the session: %(url)s") % {"url": link}
         event["description"] = f"{event['description']}\n\n{join}"
         event["location"] = (
-            session.join_url
-            if session.format == SessionFormat.ONLINE
-            else (f"{session.venue} / {session.join_url}")
+            link if session.format == SessionFormat.ONLINE else (f"{session.venue} / {link}")
         )
     return build_calendar([event], method=method).to_ical()
 
@@ -440,7 +444,7 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         subject = " ".join(subject.split())
         join_url = ""
         if message.kind in WITH_JOIN_LINK and session.format != SessionFormat.IN_PERSON:
-            join_url = session.join_url
+            join_url = join_link(registration)
         context = {
             "subject": subject,
             "greeting": _("Hello %(name)s,") % {"name": person.full_name or person.email},

@@ -1,10 +1,5 @@
 """Zoom's API, against a fake Zoom server on this machine: never the internet."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from django.urls import reverse
 
@@ -14,95 +9,6 @@ from registrations.models import AttendanceImport, ZoomPull
 from tests.factories import OrganiserFactory, RegistrationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-PAGES = {
-    "": {
-        "next_page_token": "page2",
-        "participants": [
-            {
-                "name": "Ana Pérez",
-                "user_email": "ANA@example.cl ",
-                "join_time": "2026-11-10T14:00:05Z",
-                "leave_time": "2026-11-10T14:20:00Z",
-            },
-            {
-                "name": "Ana Pérez",
-                "user_email": "ana@example.cl",
-                "join_time": "2026-11-10T14:15:00Z",
-                "leave_time": "2026-11-10T14:40:00Z",
-            },
-        ],
-    },
-    "page2": {
-        "next_page_token": "",
-        "participants": [
-            {
-                "name": "Walk In",
-                "user_email": "",
-                "join_time": "2026-11-10T14:00:00Z",
-                "leave_time": "2026-11-10T14:05:00Z",
-            },
-        ],
-    },
-}
-
-
-class FakeZoom(BaseHTTPRequestHandler):
-    """Token endpoint, a paginated participants report, and one passing 503."""
-
-    failures_left = 0
-    calls: list[str] = []
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status, body):
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_POST(self):
-        type(self).calls.append(self.path)
-        query = parse_qs(urlsplit(self.path).query)
-        if query.get("grant_type") != ["account_credentials"]:
-            return self._send(400, {"reason": "bad grant"})
-        if self.headers.get("Authorization", "").startswith("Basic "):
-            return self._send(200, {"access_token": "secret-token", "expires_in": 3600})
-        return self._send(401, {"reason": "no credentials"})
-
-    def do_GET(self):
-        type(self).calls.append(self.path)
-        if self.headers.get("Authorization") != "Bearer secret-token":
-            return self._send(401, {})
-        if type(self).failures_left:
-            type(self).failures_left -= 1
-            return self._send(503, {})
-        parts = urlsplit(self.path)
-        if not parts.path.endswith("/report/webinars/85012345678/participants"):
-            return self._send(404, {"code": 3001})
-        token = parse_qs(parts.query).get("next_page_token", [""])[0]
-        return self._send(200, PAGES[token])
-
-
-@pytest.fixture
-def fake_zoom(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeZoom)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    settings.ZOOM_ACCOUNT_ID = "account"
-    settings.ZOOM_CLIENT_ID = "client"
-    settings.ZOOM_CLIENT_SECRET = "secret"
-    settings.ZOOM_OAUTH_URL = f"{base}/oauth/token"
-    settings.ZOOM_API_URL = f"{base}/v2"
-    FakeZoom.failures_left = 0
-    FakeZoom.calls = []
-    yield FakeZoom
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_webinar_id_is_read_from_the_join_link():

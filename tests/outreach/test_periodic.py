@@ -317,6 +317,7 @@ def test_health_shows_when_each_job_last_ran_and_flags_one_overdue(client):
         "follow_ups": False,
         "survey_reminders": False,
         "outcome_surveys": False,
+        "zoom_attendance": False,
         "retention": True,
         "forget_old_runs": False,
     }
