@@ -599,11 +599,11 @@ def test_a_preview_of_one_session_does_not_import_into_another(api):
 # --- Impact ----------------------------------------------------------------------------------
 
 
-def held(code: str, *, language="en", attended=True, days_ago=30):
+def held(code: str, *, language="en", attended=True, days_ago=30, **fields):
     starts_at = (timezone.now() - timedelta(days=days_ago)).replace(
         minute=0, second=0, microsecond=0
     )
-    session = SessionFactory(starts_at=starts_at, language=language)
+    session = SessionFactory(starts_at=starts_at, language=language, **fields)
     firm = FirmFactory(economy=economy(code))
     RegistrationFactory(session=session, person=UserFactory(organisation=firm), attended=attended)
     return session
@@ -673,3 +673,12 @@ def test_a_filter_not_understood_is_a_400_not_unfiltered_figures(api, programme)
     response = api.get(f"{API}/impact/figures/", {"quarter": "2026-Q5"})
 
     assert response.status_code == 400
+
+
+def test_the_format_filter_is_a_filter_not_a_choice_of_renderer(api, programme):
+    held("CL", format="in_person", venue="Trade centre, Nairobi")
+
+    response = api.get(f"{API}/impact/figures/", {"format": "in_person"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["headline"]["sessions"] == 1
