@@ -1,22 +1,28 @@
-"""What each subscription's payload holds: only what that organisation may see through the API.
+"""What each subscription's payload holds: only what that organisation may see through the API,
+in the API's own shapes (api.serializers.cohost, api.staff_serializers).
 
-- The organisers' own organisation (OrganisationKind.ORGANISER) sees every session, and every
-  registrant's name, email and organisation.
+- The organisers' own organisation (OrganisationKind.ORGANISER) sees every session as the
+  staff API shows it, and every registration (StaffRegistrationSerializer).
 - A co-host organisation sees events of the sessions it co-hosts or proposed (as
-  events.permissions.cohost_sessions), and a registrant's name, email and organisation only if
-  that person shares them with this co-host (registrations.permissions.shared_with_cohost).
-  Of anyone else the payload says only that a registration was made or cancelled and its
-  status: no id, no name and no organisation facts (economy, size, kind), since one person's
-  facts would identify them. Attendance counts follow the small-number rule of its pages
-  (impact.suppression): a count that would tell of 1 to 4 people is null.
-- Survey answers themselves are never in a payload (only that a response came in).
+  events.permissions.cohost_sessions), each session as its API shows it, and a registrant as
+  RegistrantSerializer shows them, only if that person shares their details with this co-host
+  (registrations.permissions.shared_with_cohost). The registration and survey events of
+  everyone else are not delivered to the co-host at all: its API lists only those who share,
+  and one event per person would count people that the small-number rule hides on its pages.
+  Attendance counts follow that rule (impact.suppression): a count that would tell of 1 to 4
+  people is null.
+- Survey answers themselves are never in a payload, only that a response came in.
 """
 
-from django.db.models import Q
+import json
 
+from django.db.models import Q
+from rest_framework.utils.encoders import JSONEncoder
+
+from api.serializers.cohost import CohostSessionSerializer, RegistrantSerializer
+from api.staff_serializers import StaffRegistrationSerializer, StaffSessionSerializer
 from events.models import Session
 from impact.suppression import sensitive
-from outreach.links import absolute_url
 from outreach.models import OrganisationKind
 from registrations.models import Registration, RegistrationStatus, SurveyResponse
 
@@ -36,49 +42,44 @@ def audience(subscription, session: Session) -> str | None:
     return COHOST if cohosted else None
 
 
-def session_block(session: Session) -> dict:
-    return {
-        "id": session.pk,
-        "uid": str(session.uid),
-        "title": session.localized("title", session.language),
-        "language": session.language,
-        "status": session.status,
-        "format": session.format,
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "time_zone": session.time_zone,
-        "url": absolute_url(session.get_absolute_url()),
-    }
+def _plain(data) -> dict:
+    """A serializer's data as plain JSON values, as stored and sent."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-def _may_see_registrant(view: str, organisation_id: int, registration: Registration) -> bool:
-    if registration.person_id is None:  # erased or anonymised
-        return False
+def session_block(view: str, organisation_id: int, session: Session) -> dict:
     if view == ORGANISERS:
-        return True
-    return registration.shared_with.filter(pk=organisation_id).exists()
+        return _plain(StaffSessionSerializer(session).data)
+    return _plain(
+        CohostSessionSerializer(session, context={"organisation_id": organisation_id}).data
+    )
 
 
-def registrant_block(registration: Registration) -> dict:
-    person = registration.person
-    return {
-        "full_name": person.full_name,
-        "email": person.email,
-        "organisation": registration.organisation.name if registration.organisation_id else "",
-        "job_title": registration.job_title,
-    }
+class WebhookRegistrantSerializer(RegistrantSerializer):
+    """The API's registrant, for an organisation rather than a signed-in member of it."""
+
+    def _shared(self, registration) -> bool:
+        return shares_with(registration, self.context["organisation_id"])
 
 
-def registration_block(view: str, organisation_id: int, registration: Registration) -> dict:
-    if not _may_see_registrant(view, organisation_id, registration):
-        return {"shared": False, "status": registration.status, "registrant": None}
-    return {
-        "shared": True,
-        "id": registration.pk,
-        "status": registration.status,
-        "source": registration.source,
-        "registrant": registrant_block(registration),
-    }
+def shares_with(registration: Registration, organisation_id: int) -> bool:
+    """registrations.permissions.cohost_may_see_details, for an organisation."""
+    return (
+        registration.person_id is not None
+        and registration.shared_with.filter(pk=organisation_id).exists()
+    )
+
+
+def registration_block(view: str, organisation_id: int, registration: Registration) -> dict | None:
+    """The registration as the subscriber's API shows it; None for a co-host it is not shared
+    with (then nothing is delivered to that co-host)."""
+    if view == ORGANISERS:
+        return _plain(StaffRegistrationSerializer(registration).data)
+    if not shares_with(registration, organisation_id):
+        return None
+    return _plain(
+        WebhookRegistrantSerializer(registration, context={"organisation_id": organisation_id}).data
+    )
 
 
 def attendance_block(view: str, session: Session) -> dict:
@@ -92,11 +93,19 @@ def attendance_block(view: str, session: Session) -> dict:
     return {"confirmed": confirmed, "attended": attended}
 
 
-def response_block(view: str, organisation_id: int, response: SurveyResponse) -> dict:
-    block = {"survey": response.survey.slug, "purpose": response.survey.purpose}
+def response_block(view: str, organisation_id: int, response: SurveyResponse) -> dict | None:
+    """That a survey was answered (never the answers), and by whom where the subscriber may know;
+    None for a co-host unless the person shares with it (then nothing is delivered to it)."""
     registration = response.registration
-    if registration is not None and _may_see_registrant(view, organisation_id, registration):
-        block["registration"] = registration_block(view, organisation_id, registration)
-    else:
-        block["registration"] = None
+    block = {
+        "id": response.pk,
+        "survey": response.survey.slug,
+        "purpose": response.survey.purpose,
+        "anonymous": response.survey.anonymous,
+    }
+    if view == COHOST and (registration is None or not shares_with(registration, organisation_id)):
+        return None
+    block["registration"] = (
+        registration_block(view, organisation_id, registration) if registration else None
+    )
     return block

@@ -118,19 +118,23 @@ def publish(event: str, *, event_id: str, session: Session, data) -> list[Webhoo
     and queue their sending after commit; returns the deliveries made now.
 
     `data(view, organisation_id)` builds the event's own part of the payload for a subscriber
-    that sees the session as `view` (payloads.ORGANISERS or payloads.COHOST). A subscription
-    that has this `event_id` already gets nothing new (one delivery per event)."""
+    that sees the session as `view` (payloads.ORGANISERS or payloads.COHOST), or None when that
+    subscriber may not know of the event at all. A subscription that has this `event_id`
+    already gets nothing new (one delivery per event)."""
     made = []
     for subscription in _subscriptions(event):
         view = payloads.audience(subscription, session)
         if view is None:
             continue
+        own = data(view, subscription.organisation_id)
+        if own is None:
+            continue
         payload = {
             "event": event,
             "event_id": event_id,
             "created_at": timezone.now().isoformat(),
-            "session": payloads.session_block(session),
-            **data(view, subscription.organisation_id),
+            "session": payloads.session_block(view, subscription.organisation_id, session),
+            **own,
         }
         try:
             with transaction.atomic():
@@ -150,9 +154,9 @@ def registration_created(registration: Registration) -> list[WebhookDelivery]:
         WebhookEvent.REGISTRATION_CREATED,
         event_id=f"registration.created:{registration.pk}:{registration.revision}",
         session=registration.session,
-        data=lambda view, organisation_id: {
-            "registration": payloads.registration_block(view, organisation_id, registration)
-        },
+        data=lambda view, organisation_id: _wrap(
+            "registration", payloads.registration_block(view, organisation_id, registration)
+        ),
     )
 
 
@@ -162,9 +166,9 @@ def registration_cancelled(registration: Registration) -> list[WebhookDelivery]:
         WebhookEvent.REGISTRATION_CANCELLED,
         event_id=f"registration.cancelled:{registration.pk}:{registration.revision}",
         session=registration.session,
-        data=lambda view, organisation_id: {
-            "registration": payloads.registration_block(view, organisation_id, registration)
-        },
+        data=lambda view, organisation_id: _wrap(
+            "registration", payloads.registration_block(view, organisation_id, registration)
+        ),
     )
 
 
@@ -208,10 +212,14 @@ def survey_answered(response: SurveyResponse) -> list[WebhookDelivery]:
         WebhookEvent.SURVEY_ANSWERED,
         event_id=f"survey.answered:{response.pk}",
         session=response.session,
-        data=lambda view, organisation_id: {
-            "response": payloads.response_block(view, organisation_id, response)
-        },
+        data=lambda view, organisation_id: _wrap(
+            "response", payloads.response_block(view, organisation_id, response)
+        ),
     )
+
+
+def _wrap(name: str, block: dict | None) -> dict | None:
+    return None if block is None else {name: block}
 
 
 def _fresh_registration(registration: Registration) -> Registration:

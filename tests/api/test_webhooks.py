@@ -6,7 +6,7 @@ import hmac
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -148,7 +148,7 @@ def test_a_delivery_is_signed_as_documented(world, receiver, run_tasks):
     assert payload["event"] == "registration.created"
     assert payload["session"]["id"] == world["session_a"].pk
     assert payload["registration"]["id"] == registration.pk
-    assert payload["registration"]["registrant"]["full_name"] == "Ana Flores"
+    assert payload["registration"]["name"] == "Ana Flores"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 1, 200)
     assert delivery.delivered_at is not None
@@ -242,33 +242,31 @@ def test_a_cohost_gets_only_its_sessions_and_only_registrants_who_share_with_it(
         register(world["session_b"], shares=True, name="Other Person")
 
     # Ministry B co-hosts neither of session A's registrations; ministry A none of session B's.
-    assert {
-        d.payload["registration"]["registrant"]["full_name"] for d in deliveries_of(cohost_b)
-    } == {"Other Person"}
-    a_payloads = {d.payload["session"]["id"] for d in deliveries_of(cohost_a)}
-    assert a_payloads == {world["session_a"].pk}
-    by_person = {}
-    for delivery in deliveries_of(cohost_a):
-        block = delivery.payload["registration"]
-        by_person[block.get("id")] = block
-    assert by_person[sharing.pk]["registrant"] == {
-        "full_name": "Sharing Person",
-        "email": sharing.person.email,
-        "organisation": sharing.organisation.name,
-        "job_title": "",
-    }
-    # Of the person who did not share: that someone registered, nothing that tells who.
-    anonymous = by_person[None]
-    assert anonymous == {"shared": False, "status": "confirmed", "registrant": None}
-    serialised = json.dumps([d.payload for d in deliveries_of(cohost_a)])
+    (of_b,) = deliveries_of(cohost_b)
+    assert of_b.payload["registration"]["name"] == "Other Person"
+    assert of_b.payload["session"]["id"] == world["session_b"].pk
+    # Ministry A hears of the person who shares with it, as its API shows a registrant...
+    (of_a,) = deliveries_of(cohost_a)
+    assert of_a.payload["session"]["id"] == world["session_a"].pk
+    assert of_a.payload["session"]["proposed"] is False
+    registrant = of_a.payload["registration"]
+    assert (registrant["id"], registrant["name"], registrant["email"]) == (
+        sharing.pk,
+        "Sharing Person",
+        sharing.person.email,
+    )
+    assert registrant["organisation"] == sharing.organisation.name
+    # ... and not at all of the one who did not share (each event would count a hidden person).
+    serialised = json.dumps(
+        [d.payload for d in WebhookDelivery.objects.exclude(subscription=organisers)]
+    )
     assert "Private Person" not in serialised
     assert private.person.email not in serialised
-    assert str(private.pk) not in [str(key) for key in by_person]
-    # The organisers see everyone.
-    names = {
-        d.payload["registration"]["registrant"]["full_name"] for d in deliveries_of(organisers)
-    }
+    # The organisers hear of everyone, with the staff API's fields.
+    names = {d.payload["registration"]["name"] for d in deliveries_of(organisers)}
     assert names == {"Sharing Person", "Private Person", "Other Person"}
+    assert "join_url" in deliveries_of(organisers)[0].payload["session"]
+    assert "join_url" not in of_a.payload["session"]
 
 
 def test_a_subscription_gets_only_the_events_it_chose(world, django_capture_on_commit_callbacks):
@@ -314,7 +312,7 @@ def test_session_events_reach_its_cohost_and_not_another(world, django_capture_o
     ]
     changed = deliveries_of(cohost_a, "session.changed")[0]
     assert changed.payload["change"] == "rescheduled"
-    assert changed.payload["session"]["starts_at"] == draft.starts_at.isoformat()
+    assert datetime.fromisoformat(changed.payload["session"]["starts_at"]) == draft.starts_at
     assert deliveries_of(cohost_b) == []
 
 
@@ -347,11 +345,21 @@ def test_attendance_and_survey_events(world, django_capture_on_commit_callbacks)
         surveys.submit_response(invitation, {"satisfaction": 5}, language="en")
     (answered,) = deliveries_of(organisers, "survey.answered")
     response = answered.payload["response"]
-    assert response["registration"]["registrant"]["email"] == people[0].person.email
+    assert response["registration"]["email"] == people[0].person.email
+    assert response["purpose"] == "after_session"
     assert "satisfaction" not in json.dumps(answered.payload)
-    # The co-host learns that an answer came, not whose (the person did not share).
-    (cohost_answered,) = deliveries_of(cohost_a, "survey.answered")
-    assert cohost_answered.payload["response"]["registration"] is None
+    # The co-host is not told of an answer by someone who does not share with it...
+    assert deliveries_of(cohost_a, "survey.answered") == []
+    # ... and is, with who, of one who does.
+    people[1].shares_with_cohosts = True
+    people[1].save()
+    people[1].shared_with.set([world["a"]])
+    invitation = SurveyInvitationFactory(registration=people[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        surveys.submit_response(invitation, {"satisfaction": 4}, language="en")
+    (told,) = deliveries_of(cohost_a, "survey.answered")
+    assert told.payload["response"]["registration"]["email"] == people[1].person.email
+    assert "satisfaction" not in json.dumps(told.payload)
 
 
 # --- One delivery per event ---------------------------------------------------------------------
@@ -453,7 +461,7 @@ def test_a_cohost_manager_subscribes_sees_deliveries_and_replays(
     assert subscription.events == ["registration.created", "session.changed"]
     assert len(subscription.secret) == 64
 
-    register(world["session_a"], shares=False)
+    register(world["session_a"], shares=True)
     run_tasks()
     delivery = WebhookDelivery.objects.get()
     page = client.get(reverse("webhooks:detail", args=[subscription.pk])).content.decode()
@@ -521,3 +529,43 @@ def test_a_refused_receiver_is_a_form_error_on_the_page(world, client):
     assert response.status_code == 200
     assert "private, local or reserved network" in response.content.decode()
     assert not WebhookSubscription.objects.exists()
+
+
+def test_the_subscription_list_and_deliveries_keep_their_query_count(world, client):
+    from tests.queries import assert_same_queries_for_1_and_more
+
+    client.force_login(manager_of(world["a"]))
+    subscribe(world["b"])  # another organisation's: never listed
+
+    def add_subscriptions(count):
+        for number in range(count):
+            subscription = subscribe(world["a"], url=f"https://{number}.receiver.example/")
+            WebhookDelivery.objects.create(
+                subscription=subscription, event="session.changed", event_id="e", payload={}
+            )
+
+    _first, last = assert_same_queries_for_1_and_more(
+        client, reverse("webhooks:list"), add_subscriptions
+    )
+    assert last.content.decode().count("receiver.example/") == 3
+    subscription = subscribe(world["a"])
+
+    def add_deliveries(count):
+        for _ in range(count):
+            original = WebhookDelivery.objects.create(
+                subscription=subscription,
+                event="session.changed",
+                event_id=f"e{WebhookDelivery.objects.count()}",
+                payload={},
+            )
+            WebhookDelivery.objects.create(
+                subscription=subscription,
+                event="session.changed",
+                event_id=original.event_id,
+                payload={},
+                replay_of=original,
+            )
+
+    assert_same_queries_for_1_and_more(
+        client, reverse("webhooks:detail", args=[subscription.pk]), add_deliveries
+    )
