@@ -78,16 +78,18 @@ clean:
 	rm -rf $(VENV) $(UV_VENV) node_modules staticfiles db.sqlite3
 
 # Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL, default database outreach_bench,
-# created and filled once, then reused): the public catalogue and registrations under load through
-# gunicorn on loopback, the attendance page after a 100,000-row report (its own database,
-# BENCH_ATTENDANCE_DATABASE_URL), then impact figures and a 1,000,000-row CSV export. Prints one table
-# (bench/report.py); every run's figures stay in bench/results.jsonl, logs in var/bench/.
+# created and filled once, then reused): the public catalogue, the API's public sessions beside the
+# catalogue page, and registrations under load through gunicorn on loopback, the attendance page
+# after a 100,000-row report (its own database, BENCH_ATTENDANCE_DATABASE_URL), then impact
+# figures and a 1,000,000-row CSV export. Prints one table (bench/report.py); every run's figures
+# stay in bench/results.jsonl, logs in var/bench/.
 bench: setup
 	@mkdir -p var/bench
 	@export BENCH_RUN_ID=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
 	export BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/outreach_bench}"; \
 	failed=""; \
 	$(PY) bench/catalogue.py || failed="$$failed catalogue"; \
+	$(PY) bench/api.py || failed="$$failed api"; \
 	$(PY) bench/run.py || failed="$$failed registrations"; \
 	echo "attendance: a 100,000-row report, then its page"; \
 	$(PY) bench/attendance.py --record >var/bench/attendance.log 2>&1 \

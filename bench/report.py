@@ -167,6 +167,30 @@ def measures(latest: Run) -> list[Measure]:
             )
     rows += [
         Measure(
+            "api",
+            "/api/v1/sessions/ and the catalogue page, per second",
+            lambda line: (
+                f"{_number(_get(line, 'api', 'per_second'))} and "
+                f"{_number(_get(line, 'catalogue', 'per_second'))}"
+            ),
+        ),
+        Measure(
+            "api",
+            "API / catalogue page",
+            lambda line: _number(_get(line, "api_to_catalogue"), "×", 2),
+        ),
+        Measure(
+            "api",
+            "API: p50 / p99, SQL queries",
+            lambda line: (
+                f"{_pair(line, 'api')}, {_get(line, 'queries', 'api')} q"
+                if _get(line, "api")
+                else "—"
+            ),
+        ),
+    ]
+    rows += [
+        Measure(
             "registrations",
             "into one session, per second",
             lambda line: _number(_get(line, "one_session", "per_second")),
