@@ -88,6 +88,9 @@ JOBS = (
         timedelta(minutes=5),
         "registrations.periodic_jobs.pull_due_zoom_attendance",
     ),
+    PeriodicJob(
+        "webhook_recovery", timedelta(minutes=10), "api.webhooks.services.recover_deliveries"
+    ),
     PeriodicJob("retention", timedelta(days=1), "registrations.periodic_jobs.apply_retention"),
     PeriodicJob("forget_old_runs", timedelta(days=1), "outreach.periodic.forget_old_runs"),
 )

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import requests
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -39,6 +40,11 @@ BACKOFF = (
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # Seconds to connect, and to wait for the answer.
 TIMEOUT = (5, 10)
+# A try claimed this long ago and not finished was left by a worker that died; a delivery
+# waiting this long past its time (its task lost with a queue) is queued again by
+# `recover_deliveries`, a periodic job (outreach.periodic).
+LEASE = timedelta(minutes=2)
+GRACE = timedelta(minutes=10)
 
 
 # --- Subscriptions ------------------------------------------------------------------------------
@@ -231,7 +237,7 @@ def _fresh_registration(registration: Registration) -> Registration:
 # --- Sending ------------------------------------------------------------------------------------
 
 
-def _claim(delivery_id: int) -> WebhookDelivery | None:
+def _claim(delivery_id: int, *, now: datetime) -> WebhookDelivery | None:
     """Take the delivery's next try (one worker only): None when there is nothing to send."""
     delivery = (
         WebhookDelivery.objects.select_related("subscription")
@@ -244,7 +250,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
         pk=delivery.pk,
         status=delivery.status,
         attempts=delivery.attempts,
-    ).update(attempts=delivery.attempts + 1, next_attempt_at=None)
+    ).update(attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
     if not taken:
         return None
     delivery.attempts += 1
@@ -300,7 +306,7 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
     failed try queues the next one BACKOFF later (RETRYING), or gives up after MAX_ATTEMPTS
     (FAILED). A subscription deactivated meanwhile fails at once."""
     now = now or timezone.now()
-    delivery = _claim(delivery_id)
+    delivery = _claim(delivery_id, now=now)
     if delivery is None:
         return ""
     status, error = _send(delivery, now=now)
@@ -337,3 +343,21 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
                 import_string(SEND_WEBHOOK), delivery.pk, run_after=delivery.next_attempt_at
             )
     return delivery.status
+
+
+def recover_deliveries(*, now: datetime | None = None) -> int:
+    """Queue again the deliveries whose task was lost (a queue down when it was queued, a worker
+    that died during a try): waiting or retrying, and GRACE past their time. Returns how many.
+    A delivery queued twice is still sent once at a time (`_claim`)."""
+    now = now or timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+    ).filter(
+        Q(next_attempt_at__lt=now - GRACE)
+        | Q(next_attempt_at__isnull=True, created_at__lt=now - GRACE)
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    with transaction.atomic():
+        for delivery_id in ids:
+            enqueue_on_commit(import_string(SEND_WEBHOOK), delivery_id)
+    return len(ids)

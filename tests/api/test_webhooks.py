@@ -569,3 +569,39 @@ def test_the_subscription_list_and_deliveries_keep_their_query_count(world, clie
     assert_same_queries_for_1_and_more(
         client, reverse("webhooks:detail", args=[subscription.pk]), add_deliveries
     )
+
+
+@override_settings(OUTREACH_WEBHOOKS_ALLOW_PRIVATE=True)
+def test_a_delivery_whose_task_was_lost_is_queued_again(world, receiver, run_tasks):
+    from django.tasks import default_task_backend
+
+    subscription = subscribe(world["organisers"], url=receiver.url)
+    register(world["session_a"], shares=False)
+    run_tasks(include_deferred=False)  # commits: the delivery is made and its task queued
+    delivery = WebhookDelivery.objects.get(subscription=subscription)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    waiting = WebhookDelivery.objects.create(
+        subscription=subscription, event="session.changed", event_id="lost", payload={"a": 1}
+    )
+    # A try claimed by a worker that died: its lease runs out.
+    claimed = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event="session.changed",
+        event_id="claimed",
+        payload={"b": 2},
+        status=DeliveryStatus.RETRYING,
+        attempts=1,
+        next_attempt_at=timezone.now() + webhooks.LEASE,
+    )
+    default_task_backend.clear()  # the queue lost their tasks
+
+    assert webhooks.recover_deliveries() == 0  # not late yet
+    later = timezone.now() + webhooks.GRACE + webhooks.LEASE + timedelta(seconds=1)
+    assert webhooks.recover_deliveries(now=later) == 2
+    run_tasks()
+    waiting.refresh_from_db()
+    claimed.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == (DeliveryStatus.DELIVERED, 1)
+    assert (claimed.status, claimed.attempts) == (DeliveryStatus.DELIVERED, 2)
+    assert webhooks.recover_deliveries(now=later) == 0
+    assert len(receiver.received) == 3

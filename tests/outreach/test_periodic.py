@@ -318,6 +318,7 @@ def test_health_shows_when_each_job_last_ran_and_flags_one_overdue(client):
         "survey_reminders": False,
         "outcome_surveys": False,
         "zoom_attendance": False,
+        "webhook_recovery": False,
         "retention": True,
         "forget_old_runs": False,
     }
