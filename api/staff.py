@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,6 +76,7 @@ class SessionList(ListAPIView):
     draft through the organisers' form (events.services.create_session)."""
 
     permission_classes = ORGANISERS
+    parser_classes = [JSONParser]
     serializer_class = StaffSessionSerializer
     pagination_class = SessionCursorPagination
 
@@ -120,9 +121,11 @@ def _refusal_of(error: ValidationError) -> Response:
 
 class SessionDetail(APIView):
     """GET: one session; PATCH: change the fields sent, the others staying as they are, through
-    the organisers' form (events.services.edit_session, its audit entry naming the fields)."""
+    the organisers' form (events.services.edit_session, its audit entry naming the fields).
+    A new `time_zone` alone keeps the session's moments (shown on the new zone's clock)."""
 
     permission_classes = ORGANISERS
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=StaffSessionSerializer)
     def get(self, request, pk):
@@ -149,13 +152,15 @@ class SessionPublish(APIView):
     asks the organiser to confirm it."""
 
     permission_classes = ORGANISERS
+    parser_classes = [JSONParser]
 
     @extend_schema(request=PublishSerializer, responses=StaffSessionSerializer)
     def post(self, request, pk):
         session = _session(request, pk)
         if session.status != SessionStatus.DRAFT:
             return _refusal(_("Only a draft can be published."), code=status.HTTP_409_CONFLICT)
-        confirmed = request.data.get("without_join_link") is True
+        body = request.data if isinstance(request.data, dict) else {}
+        confirmed = body.get("without_join_link") is True
         if event_services.lacks_join_link(session) and not confirmed:
             return _refusal(
                 _(
@@ -175,6 +180,7 @@ class SessionCancel(APIView):
     session cancelled already stays as it is."""
 
     permission_classes = ORGANISERS
+    parser_classes = [JSONParser]
 
     @extend_schema(request=None, responses=StaffSessionSerializer)
     def post(self, request, pk):
@@ -230,6 +236,7 @@ class SessionRegistrations(ListAPIView):
 # --- Attendance ------------------------------------------------------------------------------
 
 PREVIEW_SALT = "api.attendance-preview"
+PREVIEW_ROWS = 500  # a report may hold 100,000 people: the preview lists the first
 # As long as the screen keeps a previewed report in the organiser's browser session, at most.
 PREVIEW_MAX_AGE = 60 * 60
 
@@ -302,7 +309,8 @@ class AttendancePreview(APIView):
                 "unmatched": len(people) - len(matched),
                 "absent_after_import": attendance_service.absent_after_import(session, people),
                 "threshold_minutes": session.attendance_threshold,
-                "rows": preview_rows(people),
+                # The first rows, as the screen shows them; the counts above are of everyone.
+                "rows": preview_rows(people[:PREVIEW_ROWS]),
             }
         )
 

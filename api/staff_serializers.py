@@ -33,6 +33,15 @@ def _local(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
 
 
+def _parse(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:  # well formed, but no such day or time (30 February)
+        return None
+
+
 def session_form(payload, *, instance: Session | None = None) -> SessionForm:
     """The organisers' session form bound to a JSON object: for a change (`instance`), what the
     session holds now, with the payload's fields over it. Unknown fields and times that are not
@@ -48,16 +57,24 @@ def session_form(payload, *, instance: Session | None = None) -> SessionForm:
     for name, value in payload.items():
         data[name] = "" if value is None else value
     zone = data.get("time_zone") if isinstance(data.get("time_zone"), str) else ""
+    known = bool(zone) and is_known_zone(zone)
     errors = {}
     for name in TIME_FIELDS:
-        if name not in payload or data[name] in ("", None):
+        if name in payload:
+            if data[name] in ("", None):
+                continue
+            moment = _parse(data[name])
+            if moment is None:
+                errors[name] = [_("Write a date and time as 2030-01-15T10:00:00-03:00.")]
+                continue
+        elif instance is not None and known and zone != instance.time_zone:
+            # A new zone alone moves no time: the same moments, on the new zone's clock.
+            moment = getattr(instance, name)
+            if moment is None:
+                continue
+        else:
             continue
-        value = data[name]
-        moment = parse_datetime(value) if isinstance(value, str) else None
-        if moment is None:
-            errors[name] = [_("Write a date and time as 2030-01-15T10:00:00-03:00.")]
-            continue
-        if moment.tzinfo is not None and zone and is_known_zone(zone):
+        if moment.tzinfo is not None and known:
             # One moment: the clock of the session's zone, and which of a repeated hour it is.
             local = _local(moment, zone)
             data[name] = local.isoformat()
@@ -66,6 +83,8 @@ def session_form(payload, *, instance: Session | None = None) -> SessionForm:
         elif moment.tzinfo is not None:
             # No zone to read it in: the form says the zone is missing or unknown.
             data[name] = moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+        else:
+            data[name] = moment.isoformat()
     if errors:
         raise serializers.ValidationError(errors)
     return SessionForm(data, instance=instance)

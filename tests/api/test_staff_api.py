@@ -131,6 +131,47 @@ def test_a_time_without_an_offset_is_read_on_the_sessions_clock(api):
     assert response.json()["starts_at"] == "2030-01-15T13:00:00+00:00"
 
 
+@pytest.mark.parametrize(
+    ("offset", "utc_hour"), [("+02:00", 0), ("+01:00", 1)], ids=["first", "second"]
+)
+def test_an_offset_says_which_of_a_repeated_hour_is_meant(api, offset, utc_hour):
+    # 02:30 occurs twice in Zurich on 27 October 2030: the clocks go back at three.
+    response = api.post(
+        f"{API}/sessions/",
+        new_session(
+            time_zone="Europe/Zurich",
+            starts_at=f"2030-10-27T02:30:00{offset}",
+            ends_at="2030-10-27T05:00:00+01:00",
+        ),
+    )
+
+    assert response.status_code == 201, response.json()
+    session = Session.objects.get(pk=response.json()["id"])
+    assert session.starts_at == datetime(2030, 10, 27, utc_hour, 30, tzinfo=UTC)
+
+
+def test_a_day_that_does_not_exist_is_a_400(api):
+    response = api.post(f"{API}/sessions/", new_session(starts_at="2030-02-30T10:00"))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["starts_at"]
+
+
+def test_a_new_time_zone_alone_keeps_the_sessions_moments(api):
+    session = SessionFactory(status="draft", time_zone="Europe/Zurich")
+    starts_at, ends_at = session.starts_at, session.ends_at
+
+    response = api.patch(f"{API}/sessions/{session.pk}/", {"time_zone": "America/Lima"})
+
+    assert response.status_code == 200, response.json()
+    session.refresh_from_db()
+    assert (session.time_zone, session.starts_at, session.ends_at) == (
+        "America/Lima",
+        starts_at,
+        ends_at,
+    )
+
+
 def test_a_session_the_form_refuses_is_a_400_with_its_translated_field_errors(api):
     before = Session.objects.count()
 
