@@ -118,8 +118,8 @@ def _course_lines(registrations: list[Registration], person: User, zone) -> list
         session = registration.session
         time = format_time_range(session.starts_at, session.ends_at, zone, person.language)
         lines.append(
-            f"{session.localized('title', person.language)}: {time['date']}, "
-            f"{time['start']}–{time['end']} ({time['zone']})"
+            _("%(title)s: %(date)s, %(start)s–%(end)s (%(zone)s)")
+            % {"title": session.localized("title", person.language), **time}
         )
     return lines
 
