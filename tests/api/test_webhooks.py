@@ -605,3 +605,14 @@ def test_a_delivery_whose_task_was_lost_is_queued_again(world, receiver, run_tas
     assert (claimed.status, claimed.attempts) == (DeliveryStatus.DELIVERED, 2)
     assert webhooks.recover_deliveries(now=later) == 0
     assert len(receiver.received) == 3
+
+
+def test_a_failure_making_deliveries_never_fails_the_senders_work(world, caplog):
+    from registrations import signals
+    from registrations.models import Registration
+
+    subscription = subscribe(world["organisers"])
+    # A registration gone by the time the receiver runs: logged, and the sender carries on.
+    signals.registration_created.send(sender=Registration, registration=Registration(pk=999999))
+    assert deliveries_of(subscription) == []
+    assert "could not make the deliveries of on_registration_created" in caplog.text
