@@ -277,21 +277,30 @@ def _send(delivery: WebhookDelivery, *, now: datetime) -> tuple[int | None, str]
     if not subscription.is_active:
         return None, "The subscription is deactivated."
     try:
-        addresses.check(subscription.url)
+        checked = addresses.check(subscription.url)
     except addresses.UnsafeReceiver as refused:
         return None, f"Receiver refused: {refused.reason}."
     content = signing.body(delivery.payload)
     timestamp = int(now.timestamp())
-    try:
-        response = requests.post(
-            subscription.url,
-            data=content,
-            headers=_headers(delivery, timestamp, content),
-            timeout=TIMEOUT,
-            allow_redirects=False,  # a redirect could lead anywhere, inside our network too
-        )
-    except requests.RequestException as error:
-        return None, f"{type(error).__name__}: {error}"[:500]
+    # Each checked address in turn, connecting to that address itself (a name resolved again
+    # could lead elsewhere by now), until one answers.
+    for address in checked:
+        try:
+            with addresses.pinned_session(subscription.url, address) as session:
+                response = session.post(
+                    subscription.url,
+                    data=content,
+                    headers=_headers(delivery, timestamp, content),
+                    timeout=TIMEOUT,
+                    allow_redirects=False,  # a redirect could lead anywhere, inside too
+                )
+            break
+        except requests.ConnectionError as error:
+            failure = error
+        except requests.RequestException as error:
+            return None, f"{type(error).__name__}: {error}"[:500]
+    else:
+        return None, f"{type(failure).__name__}: {failure}"[:500]
     if 200 <= response.status_code < 300:
         return response.status_code, ""
     return response.status_code, f"HTTP {response.status_code}"

@@ -616,3 +616,28 @@ def test_a_failure_making_deliveries_never_fails_the_senders_work(world, caplog)
     signals.registration_created.send(sender=Registration, registration=Registration(pk=999999))
     assert deliveries_of(subscription) == []
     assert "could not make the deliveries of on_registration_created" in caplog.text
+
+
+def test_a_send_connects_to_the_address_checked_not_to_a_new_lookup(receiver):
+    """receiver.invalid resolves nowhere: the request reaches the receiver only because the
+    session connects to the address given, with the URL's host name in Host."""
+    from api.webhooks import addresses
+
+    port = receiver.server.server_port
+    url = f"http://receiver.invalid:{port}/hook"
+    with addresses.pinned_session(url, "127.0.0.1") as session:
+        response = session.post(url, data=b"{}", timeout=5)
+    assert response.status_code == 200
+    (got,) = receiver.received
+    assert got["headers"]["Host"] == f"receiver.invalid:{port}"
+
+
+@override_settings(OUTREACH_WEBHOOKS_ALLOW_PRIVATE=True)
+def test_a_receiver_named_by_host_name_gets_its_delivery(world, receiver, run_tasks):
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    subscription = subscribe(world["organisers"], url=url)
+    register(world["session_a"], shares=False)
+    run_tasks()
+    assert WebhookDelivery.objects.get(subscription=subscription).status == "delivered"
+    (got,) = receiver.received
+    assert got["headers"]["Host"] == f"localhost:{receiver.server.server_port}"
