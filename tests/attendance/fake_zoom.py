@@ -3,9 +3,12 @@ changed and deleted, their registrants added and cancelled, and a paginated part
 report. It records every request it gets, and can answer 503 for a while (an outage)."""
 
 import json
+import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 PARTICIPANTS = {
     "": {
@@ -191,3 +194,23 @@ class FakeZoom(BaseHTTPRequestHandler):
             if registrant["id"] in self.state.registrants[webinar]:
                 self.state.registrants[webinar][registrant["id"]]["status"] = "cancelled"
         return self._send(204)
+
+
+@pytest.fixture
+def fake_zoom(settings):
+    """A fake Zoom on loopback, with the settings pointing at it; yields what it knows and was
+    asked (tests.attendance.fake_zoom.FakeZoomState)."""
+    state = FakeZoomState()
+    handler = type("FakeZoomForTest", (FakeZoom,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    settings.ZOOM_ACCOUNT_ID = "account"
+    settings.ZOOM_CLIENT_ID = "client"
+    settings.ZOOM_CLIENT_SECRET = "secret"
+    settings.ZOOM_OAUTH_URL = f"{base}/oauth/token"
+    settings.ZOOM_API_URL = f"{base}/v2"
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -34,8 +34,8 @@ from registrations.models import (
     SurveyInvitation,
     SurveyResponse,
 )
-from tests.attendance.test_zoom import PAGES as ZOOM_PAGES
-from tests.attendance.test_zoom import fake_zoom  # noqa: F401 (a fixture used below)
+from tests.attendance.fake_zoom import PARTICIPANTS as ZOOM_PAGES
+from tests.attendance.fake_zoom import fake_zoom  # noqa: F401 (a fixture used below)
 from tests.factories import (
     OrganiserFactory,
     RegistrationFactory,
