@@ -13,7 +13,7 @@ from django.utils import timezone
 from events import services as events
 from events.forms import SessionForm
 from events.models import Session
-from registrations import periodic_jobs
+from registrations import periodic_jobs, privacy
 from registrations import services as registrations
 from registrations.attendance import zoom
 from registrations.models import AttendanceImport, Registration, ZoomPull, ZoomSync
@@ -461,3 +461,22 @@ def test_a_duplicate_gets_a_webinar_of_its_own(fake_zoom, run_tasks):
     assert copy.zoom_webinar_id not in ("", session.zoom_webinar_id)
     assert fake_zoom.asked("PATCH") == []
     assert len(fake_zoom.webinars) == 2
+
+
+def test_an_erased_person_s_zoom_registration_is_cancelled_without_their_email(
+    fake_zoom, run_tasks
+):
+    session = _published(run_tasks)
+    ana = _register(session)
+    run_tasks()
+    ana.refresh_from_db()
+    registrant = ana.zoom_registrant_id
+
+    privacy.erase_person(ana.person)
+    run_tasks()
+
+    ana.refresh_from_db()
+    [cancelled] = fake_zoom.asked("PUT")
+    assert cancelled.body == {"action": "cancel", "registrants": [{"id": registrant}]}
+    assert fake_zoom.registrants[session.zoom_webinar_id][registrant]["status"] == "cancelled"
+    assert (ana.person, ana.zoom_registrant_id, ana.zoom_join_url) == (None, "", "")
