@@ -15,8 +15,6 @@ from registrations.models import Registration
 from registrations.permissions import cohost_may_see_details
 from registrations.queries import registration_answers
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
 
 class CohostSessionSerializer(SessionSerializer):
     """A session of the co-host's organisation: the public fields, drafts and proposals too,
@@ -118,7 +116,7 @@ class ProposalSerializer(serializers.Serializer):
     """A session a co-host manager proposes: the proposal form's fields, its times on the
     clock of `time_zone`. Validated by the same form as the screen (events.forms.ProposalForm)."""
 
-    language = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES)
     title_en = serializers.CharField(required=False, allow_blank=True, max_length=200)
     title_fr = serializers.CharField(required=False, allow_blank=True, max_length=200)
     title_es = serializers.CharField(required=False, allow_blank=True, max_length=200)

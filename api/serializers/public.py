@@ -36,7 +36,7 @@ class SessionSerializer(serializers.ModelSerializer):
     summary = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     interpretation_languages = serializers.ListField(
-        child=serializers.ChoiceField(choices=LANGUAGE_CODES), read_only=True
+        child=serializers.ChoiceField(choices=settings.LANGUAGES), read_only=True
     )
     starts_at = serializers.DateTimeField(read_only=True, default_timezone=ZoneInfo("UTC"))
     ends_at = serializers.DateTimeField(read_only=True, default_timezone=ZoneInfo("UTC"))

@@ -26,22 +26,16 @@ class SessionFilters(serializers.Serializer):
     topic = serializers.SlugField(required=False)
     format = serializers.ChoiceField(choices=SessionFormat.choices, required=False)
     when = serializers.ChoiceField(choices=["upcoming", "past"], required=False)
-    starts_from = serializers.DateField(required=False)
-    starts_to = serializers.DateField(required=False)
 
-    def to_internal_value(self, data):
-        # The query string names the dates "from" and "to" (Python keywords).
-        data = {
-            key: value for key, value in data.items() if key in self.fields or key in ("from", "to")
-        }
-        for name in ("from", "to"):
-            if name in data:
-                data[f"starts_{name}"] = data.pop(name)
-        return super().to_internal_value(data)
+    def get_fields(self):
+        # The query string names the days "from" and "to" (Python keywords).
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False)
+        fields["to"] = serializers.DateField(required=False)
+        return fields
 
     def validate(self, attrs):
-        starts_from, starts_to = attrs.get("starts_from"), attrs.get("starts_to")
-        if starts_from and starts_to and starts_to < starts_from:
+        if attrs.get("from") and attrs.get("to") and attrs["to"] < attrs["from"]:
             raise ValidationError({"to": _("The period ends before it starts.")})
         return attrs
 
@@ -87,10 +81,10 @@ class SessionList(PublicView, generics.ListAPIView):
                 format=values.get("format", ""),
             )
         )
-        if values.get("starts_from"):
-            sessions = sessions.filter(starts_at__date__gte=values["starts_from"])
-        if values.get("starts_to"):
-            sessions = sessions.filter(starts_at__date__lte=values["starts_to"])
+        if values.get("from"):
+            sessions = sessions.filter(starts_at__date__gte=values["from"])
+        if values.get("to"):
+            sessions = sessions.filter(starts_at__date__lte=values["to"])
         # The catalogue leaves long descriptions out of its cards; the API gives them.
         return sessions.defer(None)
 
