@@ -21,7 +21,8 @@ from django.utils.module_loading import import_string
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from api.webhooks import addresses, payloads, signing
 from events.models import Session
-from outreach.models import Organisation, User
+from outreach import audit
+from outreach.models import AuditAction, Organisation, User
 from outreach.tasks import enqueue_on_commit
 from registrations.models import Registration, SurveyResponse
 
@@ -63,13 +64,17 @@ def subscribe(
     Raises addresses.UnsafeReceiver when the URL may not be used (the form checks it first).
     Writes the subscription."""
     addresses.check(url)
-    return WebhookSubscription.objects.create(
+    subscription = WebhookSubscription.objects.create(
         organisation=organisation,
         url=url,
         events=[event for event in WebhookEvent.values if event in events],
         secret=new_secret(),
         created_by=by,
     )
+    audit.record(
+        by, AuditAction.WEBHOOK_SUBSCRIBED, subscription, url=url, events=subscription.events
+    )
+    return subscription
 
 
 @transaction.atomic
@@ -77,6 +82,7 @@ def deactivate(subscription: WebhookSubscription, *, by: User | None) -> Webhook
     """Stop sending to this subscription (deliveries waiting are not sent: they fail)."""
     subscription.is_active = False
     subscription.save(update_fields=["is_active"])
+    audit.record(by, AuditAction.WEBHOOK_PAUSED, subscription, url=subscription.url)
     return subscription
 
 
@@ -84,12 +90,20 @@ def deactivate(subscription: WebhookSubscription, *, by: User | None) -> Webhook
 def activate(subscription: WebhookSubscription, *, by: User | None) -> WebhookSubscription:
     subscription.is_active = True
     subscription.save(update_fields=["is_active"])
+    audit.record(by, AuditAction.WEBHOOK_RESUMED, subscription, url=subscription.url)
     return subscription
 
 
 @transaction.atomic
 def delete(subscription: WebhookSubscription, *, by: User | None) -> None:
     """Delete the subscription and its deliveries."""
+    audit.record(
+        by,
+        AuditAction.WEBHOOK_DELETED,
+        subscription.organisation,
+        url=subscription.url,
+        subscription=subscription.pk,
+    )
     subscription.delete()
 
 
@@ -103,6 +117,13 @@ def replay(delivery: WebhookDelivery, *, by: User | None) -> WebhookDelivery:
         event_id=delivery.event_id,
         payload=delivery.payload,
         replay_of=original,
+    )
+    audit.record(
+        by,
+        AuditAction.WEBHOOK_REPLAYED,
+        delivery.subscription,
+        delivery=delivery.pk,
+        event=delivery.event,
     )
     enqueue_on_commit(import_string(SEND_WEBHOOK), copy.pk)
     return copy

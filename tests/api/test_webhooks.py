@@ -18,7 +18,7 @@ from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSub
 from api.webhooks import services as webhooks
 from api.webhooks.forms import SubscriptionForm
 from events import services as events
-from outreach.models import CohostRole, OrganisationKind, Role
+from outreach.models import AuditAction, AuditEntry, CohostRole, OrganisationKind, Role
 from registrations import services as registrations
 from registrations.attendance.services import check_in
 from registrations.surveys import services as surveys
@@ -485,6 +485,9 @@ def test_a_cohost_manager_subscribes_sees_deliveries_and_replays(
 
     listing = client.get(reverse("webhooks:list")).content.decode()
     assert receiver.url in listing
+    assert list(
+        AuditEntry.objects.filter(actor=manager).order_by("pk").values_list("action", flat=True)
+    ) == [AuditAction.WEBHOOK_SUBSCRIBED, AuditAction.WEBHOOK_REPLAYED]
 
 
 def test_another_organisations_subscription_and_deliveries_are_not_found(world, client):
