@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 
 from events.models import Session
 from outreach.tasks import enqueue_on_commit
+from registrations import signals
 from registrations.models import (
     MessageKind,
     Registration,
@@ -16,7 +17,6 @@ from registrations.models import (
     SurveyPurpose,
     SurveyResponse,
 )
-from registrations import signals
 from registrations.questions.answers import save_answers
 from registrations.services import queue_message
 
