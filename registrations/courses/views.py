@@ -94,6 +94,13 @@ def enrol(request, slug):
         language=_language(),
     )
     context["form"] = form
+    if person is not None:
+        # A signed-in person enrolled already sees their place, and the way to leave.
+        context["enrolment"] = (
+            Enrolment.objects.filter(series=series, person=person)
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .first()
+        )
     state = context["state"]
     if request.method == "GET" or state != RegistrationState.OPEN:
         return render(request, "registrations/courses/enrol.html", context)

@@ -252,6 +252,16 @@ def test_the_public_form_holds_an_enrolment_for_a_known_address_until_its_owner_
     assert Enrolment.objects.get(person=known).registrations.count() == 3
 
 
+def test_a_signed_in_person_enrolled_already_sees_their_place_not_the_form(client):
+    series = make_course(capacity=5)
+    enrolment = enrol(series)
+    client.force_login(enrolment.person)
+    text = client.get(f"/en/courses/{series.slug}/enrol/").content.decode()
+    assert "You are enrolled in this course." in text
+    assert f"/en/courses/leave/{enrolment.token}/" in text
+    assert 'class="registration-form"' not in text
+
+
 def test_the_form_refuses_a_series_that_is_not_a_course(client):
     series = SeriesFactory()
     SessionFactory(series=series)
