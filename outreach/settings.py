@@ -371,7 +371,7 @@ REST_FRAMEWORK = {
     # JSON; the browsable page only for a person signed in on the site (api.negotiation).
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.BrowsingSignedIn",
     "DEFAULT_PARSER_CLASSES": [
