@@ -366,6 +366,9 @@ REST_FRAMEWORK = {
         "token": env_str("API_RATE_PER_TOKEN", "600/minute"),
         "anonymous": env_str("API_RATE_ANONYMOUS", "120/minute"),
     },
+    # Anonymous calls are counted per address: X-Forwarded-For is read only as far as our own
+    # proxies append to it, so that a client cannot name a new address at each call.
+    "NUM_PROXIES": OUTREACH_TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 25,
     # JSON; the browsable page only for a person signed in on the site (api.negotiation).

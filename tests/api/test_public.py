@@ -277,3 +277,18 @@ def test_anonymous_calls_are_limited_per_address(settings):
     assert answers == [200, 200, 429]
     assert "Retry-After" in first.get("/api/v1/series/").headers
     assert other.get("/api/v1/series/").status_code == 200
+
+
+def test_a_made_up_forwarded_address_does_not_escape_the_limit(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/minute", "anonymous": "2/minute"},
+    }
+    answers = [
+        Client(REMOTE_ADDR="203.0.113.1", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        .get("/api/v1/series/")
+        .status_code
+        for n in range(3)
+    ]
+
+    assert answers == [200, 200, 429]
