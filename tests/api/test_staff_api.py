@@ -28,6 +28,7 @@ from tests.factories import (
     OrganisationFactory,
     OrganiserFactory,
     RegistrationFactory,
+    SeriesFactory,
     SessionFactory,
     UserFactory,
     economy,
@@ -723,3 +724,26 @@ def test_the_format_filter_is_a_filter_not_a_choice_of_renderer(api, programme):
 
     assert response.status_code == 200, response.content
     assert response.json()["headline"]["sessions"] == 1
+
+
+def test_a_session_past_its_retention_period_takes_no_report(api):
+    session = webinar()
+    # A year's retention, and the session a year and a half ago.
+    session.series = SeriesFactory(retention_months=12)
+    session.starts_at -= timedelta(days=550)
+    session.ends_at -= timedelta(days=550)
+    session.save()
+    before = attendance(session)
+
+    response = api.upload(f"{API}/sessions/{session.pk}/attendance/preview/", {"report": report()})
+
+    assert response.status_code == 409
+    assert "retention period" in response.json()["non_field_errors"][0]
+    assert attendance(session) == before
+
+
+def test_a_nul_character_in_a_session_field_is_a_400_not_an_error(api):
+    response = api.post(f"{API}/sessions/", new_session(title_en="Selling\x00online"))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["title_en"]
