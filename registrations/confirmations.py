@@ -122,6 +122,10 @@ def build_email(pending: PendingRegistration) -> EmailMultiAlternatives:
     session = pending.session
     with translation.override(person.language):
         title = session.localized("title", person.language)
+        if pending.details.get("course") and session.series_id:
+            # An enrolment in a course (registrations.courses) held on its next session.
+            series = session.series
+            title = getattr(series, f"title_{person.language}", "") or series.title or title
         if pending.kind == PendingKind.REGISTRATION:
             subject = _("Please confirm your registration: %(title)s") % {"title": title}
         else:

@@ -243,6 +243,8 @@ def test_the_public_form_holds_an_enrolment_for_a_known_address_until_its_owner_
     client.post(f"/en/courses/{series.slug}/enrol/", registration_form())
     assert not Enrolment.objects.exists()
     pending = PendingRegistration.objects.get(person=known)
+    run_tasks(include_deferred=False)
+    assert mail.outbox[-1].subject == f"Please confirm your registration: {series.title_en}"
     from registrations import confirmations
 
     response = client.post(
