@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +30,12 @@ def token_list(request):
     response = render(
         request,
         "api/tokens.html",
-        {"form": form, "created": created, "tokens": tokens.tokens_of(request.user)},
+        {
+            "form": form,
+            "created": created,
+            "tokens": tokens.tokens_of(request.user),
+            "now": timezone.now(),
+        },
         status=400 if form.errors else 200,
     )
     # The token is in this page once: no cache keeps it.

@@ -302,3 +302,22 @@ def test_the_tokens_page_asks_as_many_queries_for_one_token_as_for_three(client,
     assert_same_queries_for_1_and_more(
         client, PAGE, lambda count: [token_for(owner) for _ in range(count)]
     )
+
+
+def test_the_page_says_which_tokens_expired_or_were_revoked(client, ministry):
+    owner = member_of(ministry)
+    stale = tokens.find_token(expired(token_for(owner)))
+    gone = tokens.find_token(revoked(token_for(owner)))
+    live = tokens.find_token(token_for(owner))
+    client.force_login(owner)
+
+    page = client.get(PAGE).content.decode()
+
+    rows = {
+        token.prefix: page.split(f"<code>{token.prefix}…</code>")[1].split("</tr>")[0]
+        for token in (stale, gone, live)
+    }
+    assert "Expired" in rows[stale.prefix]
+    assert "Revoked" in rows[gone.prefix]
+    assert f"/{live.pk}/revoke/" in rows[live.prefix]
+    assert "/revoke/" not in rows[stale.prefix] + rows[gone.prefix]
