@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiToken, TokenScope
+from outreach import audit
 from outreach import permissions as base
+from outreach.models import AuditAction
 from outreach.permissions import rule
 
 # A token's lifetime, in days, as offered on the tokens page.
@@ -36,7 +38,8 @@ def may_hold_tokens(user) -> bool:
 def create_token(owner, *, name: str, scope: str, days: int, by) -> tuple[ApiToken, str]:
     """A new token for `owner`; returns it with its full text, which is never kept.
 
-    Side effects: none but the row (the token page shows it once)."""
+    Side effects: the row and an API_TOKEN_CREATED audit entry (the token page shows the
+    token once)."""
     if scope not in TokenScope.values:
         raise ValueError(f"Unknown scope {scope!r}.")
     if days not in EXPIRY_DAYS:
@@ -59,14 +62,28 @@ def create_token(owner, *, name: str, scope: str, days: int, by) -> tuple[ApiTok
             created_at=now,
             expires_at=now + timedelta(days=days),
         )
+        audit.record(
+            by,
+            AuditAction.API_TOKEN_CREATED,
+            token,
+            prefix=prefix,
+            scope=scope,
+            expires_at=token.expires_at.isoformat(),
+        )
     return token, text
 
 
 def revoke_token(token: ApiToken, *, by) -> None:
-    """Revokes one of `by`'s own tokens; revoking twice changes nothing."""
+    """Revokes one of `by`'s own tokens, with an API_TOKEN_REVOKED audit entry; revoking twice
+    changes nothing."""
     if token.owner_id != by.pk:
         raise PermissionError("A person revokes only their own tokens.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            audit.record(by, AuditAction.API_TOKEN_REVOKED, token, prefix=token.prefix)
 
 
 def tokens_of(user):

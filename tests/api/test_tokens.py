@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from api import tokens
 from api.models import ApiToken
-from outreach.models import CohostRole, Role
+from outreach.models import AuditAction, AuditEntry, CohostRole, Role
 from tests.api.conftest import (
     READ,
     READ_WRITE,
@@ -250,6 +250,10 @@ def test_revoking_a_token_stops_it(client, ministry):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert bearer(text).get(COHOST_SESSIONS).status_code == 401
+    actions = AuditEntry.objects.filter(actor=owner).order_by("pk").values_list("action", flat=True)
+    assert list(actions) == [AuditAction.API_TOKEN_CREATED, AuditAction.API_TOKEN_REVOKED]
+    assert client.post(f"{PAGE}{token.pk}/revoke/").status_code == 302
+    assert AuditEntry.objects.filter(action=AuditAction.API_TOKEN_REVOKED).count() == 1
 
 
 def test_nobody_revokes_someone_elses_token(client, ministry):
