@@ -33,9 +33,10 @@ def test_no_string_is_missing_or_fuzzy(language):
 @pytest.mark.parametrize("language", ["fr", "es"])
 def test_the_compiled_catalogue_matches_the_source(language):
     def entries(messages):
-        # Plural entries come back as lists from .mo files and tuples from .po files.
+        # Plural entries come back as lists from .mo files and tuples from .po files; one msgid
+        # may have several contexts ("English" in a list, and in a sentence).
         return {
-            tuple(m.id) if isinstance(m.id, list | tuple) else m.id: tuple(m.string)
+            (m.context, tuple(m.id) if isinstance(m.id, list | tuple) else m.id): tuple(m.string)
             if isinstance(m.string, list | tuple)
             else m.string
             for m in messages
