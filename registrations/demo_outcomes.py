@@ -1,7 +1,7 @@
 """Demo outcome surveys: every demo organisation whose period in a series has ended (its first
 attendance there is the series' months back, six by default) was asked what came of it, as
-registrations.outcomes would have asked, and about half answered, so that the dashboard shows
-realised outcomes: some exported, to markets across several economies, some found a partner,
+registrations.surveys.outcomes would have asked, and about half answered, so that the dashboard
+shows realised outcomes: some exported, to markets across several economies, some found a partner,
 and the session's contribution is a mix.
 
 Written directly (no messages are queued, so the workers send none for these periods); the
@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from events.models import add_months
 from outreach.models import Economy
-from registrations import outcomes
 from registrations.models import (
     Answer,
     Choice,
@@ -20,6 +19,7 @@ from registrations.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from registrations.surveys import outcomes
 
 # Where demo firms say they exported to: big buyers, regional neighbours, a few others.
 MARKETS = ["US", "DE", "CN", "FR", "GB", "JP", "NL", "AE", "ZA", "KE", "BR", "MX", "IN", "CA"]

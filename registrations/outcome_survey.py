@@ -1,5 +1,5 @@
 """The programme's outcome survey, asked months after an organisation's first session of a
-series (registrations.outcomes), in English, French and Spanish. Its question codes are the
+series (registrations.surveys.outcomes), in English, French and Spanish. Its question codes are the
 indicators the figures read (impact): keep them."""
 
 from registrations.default_survey import create_standard_survey

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from outreach import audit
 from outreach.models import AuditAction
-from registrations import follow_ups, outcomes, privacy
+from registrations import follow_ups, privacy
 from registrations.models import Survey, SurveyInvitation
 from registrations.services import queue_message
+from registrations.surveys import outcomes
 from registrations.surveys.services import reminder_kind
 from registrations.zoom import services as zoom_sync
 
@@ -44,7 +45,7 @@ def send_due_survey_reminders(*, now: datetime | None = None) -> int:
     """One reminder to each invited person who has not answered once their survey's reminder
     delay has passed, while the survey is open. Each invitation's session also queues its
     reminder as a deferred task; whichever comes first sends it, the other finds it sent.
-    An outcome survey's invitation (registrations.outcomes) gets its own reminder, from here
+    An outcome survey's invitation (registrations.surveys.outcomes) gets its own reminder, from here
     only. Returns how many were queued."""
     now = now or timezone.now()
     count = 0
@@ -72,7 +73,7 @@ def send_due_survey_reminders(*, now: datetime | None = None) -> int:
 
 def send_due_outcome_surveys(*, now: datetime | None = None) -> int:
     """The outcome surveys due by now, once per organisation and period
-    (registrations.outcomes). Returns how many organisations were invited."""
+    (registrations.surveys.outcomes). Returns how many organisations were invited."""
     return outcomes.send_due_outcome_surveys(now=now)
 
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from registrations import opt_out_views, organiser_views, views
+from registrations import organiser_views, views
 from registrations.bulk import views as bulk_views
 from registrations.courses import urls as courses_urls
 from registrations.embed import views as embed_views
+from registrations.messages import opt_out_views
 from registrations.organisations import urls as organisations_urls
 from registrations.questions import urls as questions_urls
 from registrations.zoom import views as zoom_views

@@ -24,6 +24,7 @@ from registrations.certificates import services as certificates
 from registrations.cohost_links import link_token
 from registrations.confirmations import confirmation_token
 from registrations.courses import services as courses
+from registrations.messages.opt_out import opt_out_token
 from registrations.models import (
     MessageStatus,
     PendingKind,
@@ -31,7 +32,6 @@ from registrations.models import (
     Question,
     Survey,
 )
-from registrations.opt_out import opt_out_token
 from tests.factories import (
     AttendanceRecordFactory,
     MessageFactory,

@@ -23,6 +23,7 @@ from outreach.timezones import format_time_range
 from registrations import queries
 from registrations.certificates import queries as certificate_queries
 from registrations.certificates import services as certificates
+from registrations.messages.opt_out import opt_out_token
 from registrations.models import (
     Enrolment,
     Message,
@@ -32,7 +33,6 @@ from registrations.models import (
     SurveyInvitation,
     SurveyPurpose,
 )
-from registrations.opt_out import opt_out_token
 
 # A course's messages (registrations.courses): one for the whole enrolment, queued on its first
 # registration ahead, listing its sessions; ENROLLED carries an invitation for each session and

@@ -1,10 +1,10 @@
 """A person stops the messages after sessions from an email's link, on a phone, and starts them
-again (registrations.opt_out)."""
+again (registrations.messages.opt_out)."""
 
 import pytest
 from playwright.sync_api import expect
 
-from registrations.opt_out import opt_out_token
+from registrations.messages.opt_out import opt_out_token
 from tests.browser.conftest import assert_accessible
 from tests.factories import UserFactory
 

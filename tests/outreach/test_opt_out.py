@@ -1,5 +1,5 @@
-"""Every non-essential message carries a link that stops such messages (registrations.opt_out);
-confirmations, changes and cancellations always go."""
+"""Every non-essential message carries a link that stops such messages
+(registrations.messages.opt_out); confirmations, changes and cancellations always go."""
 
 import re
 from datetime import timedelta
@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from registrations import follow_ups, services
 from registrations.messages import delivery
+from registrations.messages.opt_out import opt_out_token
 from registrations.models import Message, MessageKind, MessageStatus
-from registrations.opt_out import opt_out_token
 from tests.factories import RegistrationFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Outcomes months later: each organisation that attended a series is asked, once per period,
-what came of it, a set number of months after its first session there (registrations.outcomes);
-one reminder; the single-use link answers it in the person's language."""
+what came of it, a set number of months after its first session there
+(registrations.surveys.outcomes); one reminder; the single-use link answers it in the person's
+language."""
 
 import contextlib
 import threading
@@ -18,7 +19,7 @@ from django.utils import timezone
 from events.models import add_months
 from outreach import periodic
 from outreach.timezones import format_day
-from registrations import outcomes, privacy
+from registrations import privacy
 from registrations.models import (
     Answer,
     Message,
@@ -27,6 +28,7 @@ from registrations.models import (
     SurveyResponse,
 )
 from registrations.periodic_jobs import send_due_survey_reminders
+from registrations.surveys import outcomes
 from registrations.surveys import services as surveys
 from tests.factories import (
     FirmFactory,

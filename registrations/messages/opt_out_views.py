@@ -1,10 +1,10 @@
-"""The "Stop these messages" link of every non-essential email (registrations.opt_out)."""
+"""The "Stop these messages" link of every non-essential email (registrations.messages.opt_out)."""
 
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registrations import opt_out as services
+from registrations.messages import opt_out as services
 
 
 def _bad_link(request):
