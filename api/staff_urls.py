@@ -1,8 +1,8 @@
-"""The staff endpoints' addresses (api.staff), included by api/urls.py under /api/v1/staff/."""
+"""The staff endpoints' addresses (api.views.staff), under /api/v1/staff/ (api/urls.py)."""
 
 from django.urls import path
 
-from api import staff
+from api.views import staff
 
 urlpatterns = [
     path("sessions/", staff.SessionList.as_view(), name="staff-sessions"),

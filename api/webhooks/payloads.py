@@ -1,5 +1,5 @@
 """What each subscription's payload holds: only what that organisation may see through the API,
-in the API's own shapes (api.serializers.cohost, api.staff_serializers).
+in the API's own shapes (api.serializers.cohost, api.serializers.staff).
 
 - The organisers' own organisation (OrganisationKind.ORGANISER) sees every session as the
   staff API shows it, and every registration (StaffRegistrationSerializer).
@@ -20,7 +20,7 @@ from django.db.models import Q
 from rest_framework.utils.encoders import JSONEncoder
 
 from api.serializers.cohost import CohostSessionSerializer, RegistrantSerializer
-from api.staff_serializers import StaffRegistrationSerializer, StaffSessionSerializer
+from api.serializers.staff import StaffRegistrationSerializer, StaffSessionSerializer
 from events.models import Session
 from impact.suppression import sensitive
 from outreach.models import OrganisationKind

@@ -104,7 +104,7 @@ EXPECTED: dict[str, dict] = {
     "api:cohost-proposals": {
         "POST": with_token({"cohost_a_manager_read_write": 400, "cohost_b_manager_read_write": 400})
     },
-    # Staff endpoints (api/staff.py): organisers manage sessions, registrations, attendance.
+    # Staff endpoints (api/views/staff.py): organisers manage sessions, registrations, attendance.
     "api:staff-sessions": {"GET": ORGANISERS_READ, "POST": ORGANISERS_WRITE},
     "api:staff-session": {"GET": ORGANISERS_READ, "PATCH": ORGANISERS_WRITE},
     "api:staff-session-publish": {"POST": ORGANISERS_WRITE},

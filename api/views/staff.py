@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from api.pagination import SessionCursorPagination, StableCursorPagination
 from api.permissions import IsOrganiser, IsProgrammeStaff, TokenScopePermission
-from api.staff_serializers import (
+from api.serializers.staff import (
     AttendanceConfirmSerializer,
     AttendanceImportSerializer,
     AttendancePreviewSerializer,
