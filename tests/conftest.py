@@ -95,3 +95,26 @@ def run_tasks(django_capture_on_commit_callbacks):
     # database is still there.
     capture.close()
     backend.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a test that takes a Playwright fixture but is not transactional (a parameter named
+    `page`, say): pytest groups every test of that session-scoped browser together, so the
+    browser tests, which empty the database as they end, would run before the others."""
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        return bool(marker and marker.kwargs.get("transaction")) or bool(
+            {"live_server", "transactional_db"} & set(item.fixturenames)
+        )
+
+    def uses_a_browser(item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        return "browser_name" in params or "browser_name" in getattr(item, "fixturenames", ())
+
+    stray = [item.nodeid for item in items if uses_a_browser(item) and not transactional(item)]
+    if stray:
+        raise pytest.UsageError(
+            "These tests take a Playwright fixture without a live server (rename the "
+            "parameter?): " + ", ".join(stray)
+        )

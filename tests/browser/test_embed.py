@@ -57,6 +57,7 @@ def parent_site():
     yield start
     for server in servers:
         server.shutdown()
+        server.server_close()
 
 
 def test_a_listed_site_frames_the_form_and_another_site_cannot(live_server, browser, parent_site):

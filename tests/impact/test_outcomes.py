@@ -494,8 +494,8 @@ def test_the_dashboards_queries_do_not_grow_with_outcomes(client, programme):
     assert_same_queries_for_1_and_more(client, reverse("impact:dashboard"), add)
 
 
-@pytest.mark.parametrize("page", ["reach", "cohost-dashboard", "economy", "session"])
-def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, page):
+@pytest.mark.parametrize("which", ["reach", "cohost-dashboard", "economy", "session"])
+def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, which):
     session = programme["session_a"]
     urls = {
         "reach": reverse("impact:reach"),
@@ -503,9 +503,9 @@ def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, pa
         "economy": reverse("impact:economy", args=["MX"]),
         "session": reverse("impact:session", args=[session.pk]),
     }
-    if page == "cohost-dashboard":
+    if which == "cohost-dashboard":
         client.force_login(UserFactory(role=Role.COHOST, organisation=programme["ministry_a"]))
-    elif page != "reach":
+    elif which != "reach":
         client.force_login(OrganiserFactory(role=Role.ANALYST))
     markets = iter(["US", "JP", "BR", "IN", "ZA", "AU", "CA"])
 
@@ -515,7 +515,7 @@ def test_the_other_pages_queries_do_not_grow_with_outcomes(client, programme, pa
             ask(registration)
             answer(registration, exported=True, markets=[next(markets)], contribution="a_lot")
 
-    assert_same_queries_for_1_and_more(client, urls[page], add)
+    assert_same_queries_for_1_and_more(client, urls[which], add)
 
 
 DIMENSIONS_EXPORTED = [
