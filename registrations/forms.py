@@ -328,3 +328,29 @@ class MoveToSiblingForm(forms.Form):
         if target is not None:
             cleaned["target"] = self.targets[target.pk]
         return cleaned
+
+
+def initial_for(person) -> dict:
+    """What the registration form starts with for a signed-in person: their details and their
+    organisation's, as last given."""
+    if person is None:
+        return {}
+    organisation = person.organisation
+    initial = {
+        "full_name": person.full_name,
+        "email": person.email,
+        "time_zone": person.time_zone,
+        "gender": person.gender,
+    }
+    if organisation is not None:
+        initial.update(
+            economy=organisation.economy_id,
+            organisation_name=organisation.name,
+            kind=organisation.kind,
+            size_band=organisation.size_band,
+            sector=organisation.sector,
+            exporting_status=organisation.exporting_status,
+            women_led=organisation.women_led,
+            youth_led=organisation.youth_led,
+        )
+    return initial

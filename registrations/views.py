@@ -28,7 +28,7 @@ from registrations import (
 )
 from registrations.courses import queries as course_queries
 from registrations.courses import services as courses
-from registrations.forms import RegistrationForm
+from registrations.forms import RegistrationForm, initial_for
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Registration,
@@ -43,30 +43,6 @@ def _language() -> str:
     return (translation.get_language() or "en")[:2]
 
 
-def _initial_for(person) -> dict:
-    if person is None:
-        return {}
-    organisation = person.organisation
-    initial = {
-        "full_name": person.full_name,
-        "email": person.email,
-        "time_zone": person.time_zone,
-        "gender": person.gender,
-    }
-    if organisation is not None:
-        initial.update(
-            economy=organisation.economy_id,
-            organisation_name=organisation.name,
-            kind=organisation.kind,
-            size_band=organisation.size_band,
-            sector=organisation.sector,
-            exporting_status=organisation.exporting_status,
-            women_led=organisation.women_led,
-            youth_led=organisation.youth_led,
-        )
-    return initial
-
-
 @require_http_methods(["GET", "POST"])
 def register(request, pk):
     session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
@@ -75,7 +51,7 @@ def register(request, pk):
         return redirect("registrations:course-enrol", slug=session.series.slug)
     person = request.user if request.user.is_authenticated else None
     state = services.registration_state(session)
-    initial = _initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
+    initial = initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
     via = request.POST.get("via") or request.GET.get("via", "")
     # The organisers' questions, asked only while the form is shown (registrations open).
     survey = queries.registration_survey(session) if state == RegistrationState.OPEN else None

@@ -15,7 +15,7 @@ from outreach.permissions import require
 from registrations import ratelimit
 from registrations import services as registering
 from registrations.courses import queries, services
-from registrations.forms import RegistrationForm
+from registrations.forms import RegistrationForm, initial_for
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
     Enrolment,
@@ -39,30 +39,6 @@ def _course(slug: str) -> Series:
     if not services.course_sessions(series).exists():
         raise Http404
     return series
-
-
-def _initial_for(person) -> dict:
-    if person is None:
-        return {}
-    organisation = person.organisation
-    initial = {
-        "full_name": person.full_name,
-        "email": person.email,
-        "time_zone": person.time_zone,
-        "gender": person.gender,
-    }
-    if organisation is not None:
-        initial.update(
-            economy=organisation.economy_id,
-            organisation_name=organisation.name,
-            kind=organisation.kind,
-            size_band=organisation.size_band,
-            sector=organisation.sector,
-            exporting_status=organisation.exporting_status,
-            women_led=organisation.women_led,
-            youth_led=organisation.youth_led,
-        )
-    return initial
 
 
 def _context(series: Series) -> dict:
@@ -89,7 +65,7 @@ def enrol(request, slug):
     context = _context(series)
     form = RegistrationForm(
         request.POST or None,
-        initial=_initial_for(person) or {"time_zone": viewer_time_zone(request)[0]},
+        initial=initial_for(person) or {"time_zone": viewer_time_zone(request)[0]},
         person=person,
         language=_language(),
     )
