@@ -74,8 +74,9 @@ def mail_to(address: str) -> list:
 
 
 def subject_in(language: str, text: str, **values) -> str:
+    """The subject as sent: one line, its spaces plain (registrations.messages.emails)."""
     with translation.override(language):
-        return gettext(text) % values
+        return " ".join((gettext(text) % values).split())
 
 
 def test_attendees_and_no_shows_each_get_their_follow_up_in_their_language(run_tasks):
