@@ -4,20 +4,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from events import calendar, permissions, queries
 from events.forms import CatalogueFilterForm
 from events.models import LANGUAGE_CODES
+from outreach.languages import active_language
 from outreach.queries import programme_reach
 
 PAGE_SIZE = 20
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 @require_GET
@@ -31,7 +27,7 @@ def home(request):
 
 @require_GET
 def catalogue(request):
-    form = CatalogueFilterForm(request.GET or None, language=_language())
+    form = CatalogueFilterForm(request.GET or None, language=active_language())
     filters = queries.CatalogueFilters()
     if form.is_valid():
         data = form.cleaned_data
@@ -44,7 +40,7 @@ def catalogue(request):
             format=data["format"],
             text=data["q"].strip(),
             grouped=data["grouped"],
-            prefer_language=_language(),
+            prefer_language=active_language(),
         )
     page = Paginator(queries.catalogue_sessions(filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -84,7 +80,7 @@ def session_detail(request, pk):
     session = get_object_or_404(
         queries.with_related(permissions.visible_sessions(request.user)), pk=pk
     )
-    language = _language()
+    language = active_language()
     return render(
         request,
         "events/session_detail.html",
@@ -100,7 +96,7 @@ def session_detail(request, pk):
 def session_ics(request, pk):
     session = get_object_or_404(permissions.visible_sessions(request.user), pk=pk)
     response = HttpResponse(
-        calendar.session_calendar(session, language=_language()),
+        calendar.session_calendar(session, language=active_language()),
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{calendar.ics_filename(session)}"'

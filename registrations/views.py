@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from django.contrib.auth import logout
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events import calendar
 from events import permissions as events_permissions
 from events.models import SessionFormat, SessionStatus
 from outreach.exports import as_download
+from outreach.languages import active_language
 from outreach.middleware import viewer_time_zone
 from outreach.models import User
 from outreach.permissions import is_signed_in, require
@@ -39,10 +40,6 @@ from registrations.surveys import services as surveys
 from registrations.surveys.forms import SurveyForm
 
 
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
-
-
 @require_http_methods(["GET", "POST"])
 def register(request, pk):
     session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
@@ -59,7 +56,7 @@ def register(request, pk):
         request.POST or None,
         initial=initial,
         person=person,
-        language=_language(),
+        language=active_language(),
         cohost_names=[cohost.name for cohost in session.cohosts.all()],
         target_economies=session.target_economies.all(),
         questions=survey.questions.all() if survey else (),
@@ -88,7 +85,7 @@ def register(request, pk):
             session,
             data=data,
             person=person,
-            language=_language(),
+            language=active_language(),
             brought_by=cohost_links.organisation_from_link(session, via),
             survey=survey,
             answers=form.answers(),
@@ -152,7 +149,7 @@ def thanks(request, pk):
         registration = queries.own_registration(
             session, pk=entry["registration"], person=request.user
         )
-    language = _language()
+    language = active_language()
     context = {
         "session": session,
         "email": (entry or {}).get("email", ""),
@@ -342,7 +339,7 @@ def survey(request, token):
     form = SurveyForm(request.POST or None, survey=invitation.survey)
     if request.method == "POST" and form.is_valid():
         try:
-            surveys.submit_response(invitation, form.cleaned_data, language=_language())
+            surveys.submit_response(invitation, form.cleaned_data, language=active_language())
         except surveys.SurveyWithdrawn:
             return render(request, "registrations/survey_withdrawn.html", status=410)
         except surveys.SurveyClosed:
@@ -353,7 +350,7 @@ def survey(request, token):
         # An outcome survey asks about a series since the organisation's first session of it.
         context["series"] = invitation.series
         context["since"] = format_day(
-            timezone.localtime(invitation.period_starts_at), "long", _language()
+            timezone.localtime(invitation.period_starts_at), "long", active_language()
         )
     return render(
         request,

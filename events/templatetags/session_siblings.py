@@ -1,20 +1,17 @@
 """A session's siblings in other languages, said in the viewer's language and time zone."""
 
 from django import template
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from events import queries, siblings
+from outreach.languages import active_language
 
 register = template.Library()
 
 
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
-
-
 def _lines(sessions, say) -> list[dict]:
     zone = timezone.get_current_timezone()
-    language = _language()
+    language = active_language()
     return [
         {
             "text": say(sibling, zone, language),

@@ -1,13 +1,10 @@
 from django import template
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from outreach.languages import active_language
 from outreach.timezones import format_moment, format_time_range, zone_sentence_label
 
 register = template.Library()
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 @register.inclusion_tag("components/time_range.html")
@@ -15,7 +12,7 @@ def time_range(starts_at, ends_at):
     """A start and end in the viewer's time zone, in Babel's format for the active language;
     the end's moment rides along so that tz.js can show both in the browser's zone."""
     zone = timezone.get_current_timezone()
-    shown = format_time_range(starts_at, ends_at, zone, _language())
+    shown = format_time_range(starts_at, ends_at, zone, active_language())
     return shown | {"end_iso": ends_at.astimezone(zone).isoformat()}
 
 
@@ -24,13 +21,13 @@ def moment(value):
     """One moment in the viewer's time zone and language, with the zone named."""
     if value is None:
         return ""
-    return format_moment(value, timezone.get_current_timezone(), _language())
+    return format_moment(value, timezone.get_current_timezone(), active_language())
 
 
 @register.simple_tag
 def viewer_zone():
     """The zone times are shown in, named in the active language: "UTC", "Mexico (Mexique)"."""
-    return zone_sentence_label(timezone.get_current_timezone_name(), _language())
+    return zone_sentence_label(timezone.get_current_timezone_name(), active_language())
 
 
 @register.inclusion_tag("components/time_zone_note.html", takes_context=True)

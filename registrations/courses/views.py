@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.models import Series
 from events.permissions import can_manage_sessions
+from outreach.languages import active_language
 from outreach.middleware import viewer_time_zone
 from outreach.permissions import require
 from registrations import ratelimit
@@ -27,10 +28,6 @@ from registrations.models import (
 # the browser that enrolled, for this long.
 THANKS_FOR = timedelta(hours=1)
 THANKS_KEY = "enrolled"
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 def _course(slug: str) -> Series:
@@ -67,7 +64,7 @@ def enrol(request, slug):
         request.POST or None,
         initial=initial_for(person) or {"time_zone": viewer_time_zone(request)[0]},
         person=person,
-        language=_language(),
+        language=active_language(),
     )
     context["form"] = form
     if person is not None:
@@ -89,7 +86,9 @@ def enrol(request, slug):
     if not ratelimit.may_register(request, email):
         return render(request, "registrations/too_many.html", context, status=429)
     try:
-        outcome = services.enrol_from_form(series, data=data, person=person, language=_language())
+        outcome = services.enrol_from_form(
+            series, data=data, person=person, language=active_language()
+        )
     except registering.RegistrationClosed:
         context["state"] = services.course_state(series)
         return render(request, "registrations/courses/enrol.html", context, status=409)

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from events import permissions as events_permissions
 from outreach import permissions as base
+from outreach.languages import active_language
 from outreach.permissions import require
 from registrations import cohost_links, queries, ratelimit, services
 from registrations.embed import tokens
@@ -26,10 +26,6 @@ from registrations.embed.forms import EmbedOriginsForm
 from registrations.embed.services import set_embed_origins
 from registrations.forms import RegistrationForm
 from registrations.models import PRIVACY_NOTICE_VERSION, Registration, RegistrationState
-
-
-def _language() -> str:
-    return (translation.get_language() or "en")[:2]
 
 
 def _framable_by(response, origins: list[str]):
@@ -57,7 +53,7 @@ def register(request, pk, via):
         request.POST or None,
         initial={},
         person=None,
-        language=_language(),
+        language=active_language(),
         cohost_names=[cohost.name for cohost in session.cohosts.all()],
         target_economies=session.target_economies.all(),
         questions=survey.questions.all() if survey else (),
@@ -100,7 +96,7 @@ def register(request, pk, via):
             session,
             data=form.cleaned_data,
             person=None,
-            language=_language(),
+            language=active_language(),
             brought_by=organisation,
             survey=survey,
             answers=form.answers(),
