@@ -64,7 +64,7 @@ def generate() -> None:
         organisation_facts = {}  # id → (economy, kind, size band, women-led, youth-led)
         with raw.copy(
             "COPY outreach_organisation (id, name, kind, economy_id, website, sector, size_band,"
-            " exporting_status, women_led, youth_led, created_at) FROM STDIN"
+            " exporting_status, women_led, youth_led, created_at, embed_origins) FROM STDIN"
         ) as copy:
             for n in range(1, ORGANISATIONS + 1):
                 kind = pick.choice(kinds)
@@ -87,6 +87,7 @@ def generate() -> None:
                         women_led,
                         youth_led,
                         now,
+                        "[]",
                     )
                 )
         with raw.copy(
@@ -119,7 +120,8 @@ def generate() -> None:
             "COPY events_session (id, uid, title, title_en, summary, description, language,"
             " interpretation_languages, format, venue, starts_at, ends_at, time_zone, capacity,"
             " confirmed_count, join_url, recording_url, status, sequence, created_at, updated_at,"
-            " attendance_threshold_minutes) FROM STDIN"
+            " attendance_threshold_minutes, follow_ups_enabled, materials_url, zoom_create,"
+            " zoom_webinar_id) FROM STDIN"
         ) as copy:
             for n in range(1, SESSIONS + 1):
                 start = first_start + timedelta(hours=7 * n)
@@ -147,6 +149,10 @@ def generate() -> None:
                         now,
                         now,
                         10,
+                        False,
+                        "",
+                        False,
+                        "",
                     )
                 )
         with raw.copy(
@@ -154,7 +160,8 @@ def generate() -> None:
             " source, shares_with_cohosts, job_title, attended, minutes_attended,"
             " consent_version, consented_at, token, revision, created_at, waitlisted_at,"
             " confirmed_at, cancelled_at, economy_id, organisation_kind, size_band, women_led,"
-            " youth_led) FROM STDIN"
+            " youth_led, anonymised_by, listening_language, zoom_join_url, zoom_registrant_id)"
+            " FROM STDIN"
         ) as copy:
             for n in range(REGISTRATIONS):
                 person = person_base + 1 + n % PEOPLE
@@ -184,6 +191,10 @@ def generate() -> None:
                         now if status == "confirmed" else None,
                         now if status == "cancelled" else None,
                         *organisation_facts[organisation],
+                        "",
+                        "",
+                        "",
+                        "",
                     )
                 )
         cursor.execute(
@@ -207,7 +218,8 @@ def _responses(cursor, raw, pick, session_base) -> None:
     cursor.execute("SELECT coalesce(max(id), 0) FROM registrations_surveyresponse")
     response_base = cursor.fetchone()[0]
     cursor.execute(
-        "SELECT r.session_id, o.economy_id, o.kind, o.size_band FROM registrations_registration r"
+        "SELECT r.session_id, o.economy_id, o.kind, o.size_band, o.women_led, o.youth_led"
+        " FROM registrations_registration r"
         " JOIN outreach_organisation o ON o.id = r.organisation_id WHERE r.attended AND"
         " r.token LIKE %s LIMIT %s",
         [f"{MARK}%", RESPONSES],
@@ -216,10 +228,12 @@ def _responses(cursor, raw, pick, session_base) -> None:
     now = datetime.now(UTC)
     with raw.copy(
         "COPY registrations_surveyresponse (id, survey_id, session_id, economy_id,"
-        " organisation_kind, size_band, language, submitted_at) FROM STDIN"
+        " organisation_kind, size_band, women_led, youth_led, language, submitted_at) FROM STDIN"
     ) as copy:
-        for n, (session, economy, kind, size) in enumerate(rows, start=1):
-            copy.write_row((response_base + n, survey, session, economy, kind, size, "en", now))
+        for n, (session, economy, kind, size, women, youth) in enumerate(rows, start=1):
+            copy.write_row(
+                (response_base + n, survey, session, economy, kind, size, women, youth, "en", now)
+            )
     with raw.copy(
         "COPY registrations_answer (response_id, question_id, number, boolean, text) FROM STDIN"
     ) as copy:
