@@ -7,7 +7,10 @@ class ApiConfig(AppConfig):
     verbose_name = _("API and webhooks")
 
     def ready(self):
-        from api.webhooks import receivers
+        from django.db.models.signals import post_delete, post_save
+
+        from api.models import WebhookSubscription
+        from api.webhooks import receivers, services
         from events import signals as events_signals
         from registrations import signals as registrations_signals
 
@@ -20,3 +23,9 @@ class ApiConfig(AppConfig):
             (registrations_signals.survey_answered, receivers.on_survey_answered),
         ):
             signal.connect(receiver, dispatch_uid=f"api-webhooks-{receiver.__name__}")
+        for signal in (post_save, post_delete):
+            signal.connect(
+                services.forget_subscribed_events,
+                sender=WebhookSubscription,
+                dispatch_uid="api-webhooks-subscribed-events",
+            )

@@ -1,9 +1,10 @@
 """Writes to people and organisations."""
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
+from django.db import connection, transaction
 
 from outreach import audit
+from outreach.db import insert_statement, insert_unless_present, inserted
 from outreach.models import AuditAction, Organisation, Role, User, normalise_email
 from outreach.tasks import enqueue_on_commit, send_cohost_invitation
 
@@ -31,6 +32,51 @@ def create_person(email: str, **fields) -> User:
     person = User.objects.create_user(email, **fields)
     give_primary_address(person)
     return person
+
+
+def create_person_unless_known(email: str, **fields) -> User | None:
+    """`create_person` for an address nobody has, without a savepoint: the new person (and their
+    primary EmailAddress), or None when the address is taken, with nothing written.
+
+    One statement on PostgreSQL (`_insert_with_address`), two elsewhere (`_insert_then_address`);
+    both write the same rows (tests/outreach/test_db_writes.py).
+    """
+    person = User(email=normalise_email(email), **fields)
+    person.set_unusable_password()
+    if connection.vendor == "postgresql":
+        return person if _insert_with_address(person) else None
+    return person if _insert_then_address(person) else None
+
+
+def _insert_then_address(person: User) -> bool:
+    if not insert_unless_present(person):
+        return False
+    EmailAddress.objects.create(user=person, email=person.email, primary=True, verified=False)
+    return True
+
+
+def _insert_with_address(person: User) -> bool:
+    """The person and their address in one data-modifying WITH (PostgreSQL)."""
+    person_sql, params = insert_statement(person, connection)
+    address = EmailAddress._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(address.get_field(name).column) for name in ("user", "email", "primary", "verified")
+    )
+    # Names from the models' metadata, quoted; every value a parameter.
+    sql = (
+        f"WITH person AS ({person_sql}) "  # noqa: S608
+        f"INSERT INTO {quote(address.db_table)} ({columns}) "
+        f"SELECT {quote(User._meta.pk.column)}, %s, true, false FROM person "
+        f"RETURNING {quote(address.get_field('user').column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, person.email])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    inserted(person, row[0], connection)
+    return True
 
 
 def give_primary_address(person: User) -> None:

@@ -2,7 +2,19 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from events.models import Series, Session
@@ -45,6 +57,49 @@ def my_registrations(person, *, now: datetime) -> tuple[list, list]:
     upcoming = list(registrations.filter(session__ends_at__gt=now).order_by("session__starts_at"))
     past = list(registrations.filter(session__ends_at__lte=now).order_by("-session__starts_at"))
     return upcoming, past
+
+
+# Between co-host names in `cohost_names`: a character no name holds (forms strip controls).
+_NAME_SEPARATOR = "\x1f"
+
+
+def session_to_register(sessions: QuerySet[Session], pk) -> Session | None:
+    """The session of the registration form, with what a submitted form needs of it in the same
+    query: its series; `cohost_name_list`, its co-hosts' names; `has_target_economies`, whether
+    it is meant for firms of some economies; `has_registration_questions`, whether its form asks
+    questions (registration_survey then finds them). None when `sessions` has no such session."""
+    cohost = Session.cohosts.through.objects.filter(session=OuterRef("pk"))
+    names = (
+        cohost.values("session")
+        .annotate(
+            names=StringAgg(
+                "organisation__name",
+                delimiter=Value(_NAME_SEPARATOR),
+                order_by="organisation__name",
+            )
+        )
+        .values("names")
+    )
+    questions = Survey.objects.filter(purpose=SurveyPurpose.REGISTRATION, archived_at=None).filter(
+        Q(session=OuterRef("pk")) | Q(series=OuterRef("series_id"))
+    )
+    session = (
+        sessions.select_related("series")
+        .annotate(
+            cohost_names=Subquery(names),
+            has_target_economies=Exists(
+                Session.target_economies.through.objects.filter(session=OuterRef("pk"))
+            ),
+            has_registration_questions=Exists(questions),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if session is not None:
+        session.cohost_name_list = (session.cohost_names or "").split(_NAME_SEPARATOR)
+        if session.cohost_name_list == [""]:
+            session.cohost_name_list = []
+    return session
 
 
 def sessions_in_personal_feed(person) -> QuerySet[Session]:

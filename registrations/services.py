@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from events.models import Session, SessionStatus
 from outreach import audit
+from outreach.db import insert_unless_present
 from outreach.models import (
     AuditAction,
     Economy,
@@ -25,7 +26,7 @@ from outreach.models import (
     User,
     normalise_email,
 )
-from outreach.services import create_person
+from outreach.services import create_person_unless_known
 from outreach.tasks import enqueue_on_commit
 from registrations import queries, signals
 from registrations.confirmations import BadLink, send_confirmation_request
@@ -45,6 +46,7 @@ from registrations.models import (
     SurveyResponse,
 )
 from registrations.questions.answers import EMPTY, save_answers
+from registrations.seats import LockWait, SeatsBusy, claim_seat, someone_waits, waited_too_long
 
 # The tasks queued here, by the dotted path the queue stores: registrations/tasks.py (the top
 # of the app) imports this module to run them, so this module does not import it back.
@@ -58,10 +60,6 @@ class RegistrationClosed(Exception):
     def __init__(self, reason: RegistrationState):
         super().__init__(reason)
         self.reason = reason
-
-
-class SeatsBusy(Exception):
-    """The session's seats could not be locked in time: the person should try again."""
 
 
 class NoSeatLeft(Exception):
@@ -128,22 +126,14 @@ def find_or_create_organisation(details: OrganisationDetails) -> Organisation:
             "youth_led": details.youth_led,
         }
     name = " ".join(details.name.split())
-    existing = (
-        Organisation.objects.annotate(lower_name=Lower("name"))
-        .filter(lower_name=name.lower(), economy=details.economy)
-        .first()
+    new = Organisation(name=name, economy=details.economy, kind=details.kind, **firm_facts)
+    if insert_unless_present(new):
+        return new
+    # Known (or registered a moment ago by a colleague): the unique index compares names by the
+    # database's lower(), and so does this.
+    existing = Organisation.objects.annotate(lower_name=Lower("name")).get(
+        lower_name=Lower(Value(name)), economy=details.economy
     )
-    if existing is None:
-        try:
-            with transaction.atomic():
-                return Organisation.objects.create(
-                    name=name, economy=details.economy, kind=details.kind, **firm_facts
-                )
-        except IntegrityError:
-            # Someone from the same organisation registered at the same moment.
-            existing = Organisation.objects.annotate(lower_name=Lower("name")).get(
-                lower_name=name.lower(), economy=details.economy
-            )
     if existing.is_firm and firm_facts:
         missing = {k: v for k, v in firm_facts.items() if v and not getattr(existing, k)}
         if missing:
@@ -167,44 +157,30 @@ def find_or_create_person(
     A person already known keeps their own profile: a form filled in by someone who only
     knows their address changes nothing of it.
     """
-    email = normalise_email(email)
-    person = User.objects.filter(email=email).first()
-    if person is not None:
-        return person, False
-    try:
-        with transaction.atomic():
-            person = create_person(
-                email,
-                full_name=full_name,
-                language=language,
-                time_zone=time_zone,
-                organisation=organisation,
-                gender=gender,
-            )
-    except IntegrityError:
-        return User.objects.get(email=email), False
+    person = create_person_unless_known(
+        email,
+        full_name=full_name,
+        language=language,
+        time_zone=time_zone,
+        organisation=organisation,
+        gender=gender,
+    )
+    if person is None:
+        return User.objects.get(email=normalise_email(email)), False
     person._created_just_now = True  # nothing can be registered for them yet
     return person, True
 
 
-def _lock_timeout() -> None:
-    # A registration waits for the session row at most this long; then the person is told
-    # to try again instead of waiting for ever.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                [f"{settings.OUTREACH_LOCK_TIMEOUT_MS}ms"],
-            )
+def _lock_timeout() -> LockWait:
+    """From here to the end of the transaction, locks are waited for at most
+    OUTREACH_LOCK_TIMEOUT_MS in all; then the person is told to try again (SeatsBusy) instead of
+    waiting for ever."""
+    return LockWait()
 
 
 def _claim_seat(session: Session) -> bool:
     """Take one seat if one is free, in one statement; True when taken."""
-    return bool(
-        Session.objects.filter(pk=session.pk, confirmed_count__lt=F("capacity")).update(
-            confirmed_count=F("confirmed_count") + 1
-        )
-    )
+    return claim_seat(session)[0]
 
 
 def register(
@@ -219,9 +195,12 @@ def register(
     consent_version: str = PRIVACY_NOTICE_VERSION,
     listening_language: str = "",
     now: datetime | None = None,
+    lock_wait: LockWait | None = None,
 ) -> Registration:
     """Register a person: confirmed while seats are free, else on the waitlist.
     `listening_language`: the interpretation they listen in ("" for the session's language).
+    `lock_wait`: the caller's transaction's, when it has begun one (its locks and these share
+    one budget); else this makes its own.
 
     Idempotent: a person already registered (not cancelled) gets their registration back and
     no new message. A cancelled registration comes back to life. Writes the registration and
@@ -237,13 +216,19 @@ def register(
         existing = Registration.objects.filter(session=session, person=person).first()
     if existing is not None and existing.status != RegistrationStatus.CANCELLED:
         return existing
+    # A person created just now cannot have clicked twice: no savepoint is needed to catch it.
+    savepoint = not getattr(person, "_created_just_now", False)
     try:
-        with transaction.atomic():
-            _lock_timeout()
+        with transaction.atomic(savepoint=savepoint):
+            if lock_wait is None:
+                lock_wait = LockWait()
+            else:
+                lock_wait.spend()
             registration = _register_locked(
                 session,
                 person,
                 existing,
+                lock_wait,
                 now=now,
                 organisation=organisation,
                 source=source,
@@ -257,27 +242,24 @@ def register(
         # The same person's second click arrived while the first was being written.
         return Registration.objects.get(session=session, person=person)
     except OperationalError as error:
-        if _waited_too_long(error):
+        if waited_too_long(error):
             raise SeatsBusy from error
         raise  # the database is unreachable: the 503 page, not "try again in a moment"
     return registration
 
 
-def _waited_too_long(error: OperationalError) -> bool:
-    """Whether the error is the lock timeout (PostgreSQL's lock_not_available, SQLite's busy
-    database) rather than a database that cannot be reached."""
-    return getattr(error.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(
-        error
-    )
+_waited_too_long = waited_too_long  # the courses' and siblings' name for it
 
 
-def _register_locked(session, person, existing, *, now, **details):
-    confirmed = _claim_seat(session)  # from here the session row is locked until commit
-    if confirmed and not _waitlist_is_empty(session):
+def _register_locked(session, person, existing, lock_wait, *, now, **details):
+    # From here the session row is locked until commit, when a seat was taken.
+    confirmed, waits = claim_seat(session)
+    if waits and someone_waits(session):
         # Seats freed while people wait (capacity raised): they go first, the newcomer waits.
         Session.objects.filter(pk=session.pk).update(confirmed_count=F("confirmed_count") - 1)
         promote_from_waitlist(session, now=now)
         confirmed = False
+    lock_wait.spend()  # the insert below may wait for the same person's other click
     registration = existing or Registration(session=session, person=person)
     if existing is not None:
         registration.revision += 1
@@ -311,13 +293,6 @@ def _register_locked(session, person, existing, *, now, **details):
     else:
         queue_message(registration, MessageKind.WAITLISTED, first_of_registration=first)
     return registration
-
-
-def _waitlist_is_empty(session: Session) -> bool:
-    """Nobody jumps the queue: while people wait, a new registrant waits behind them."""
-    return not Registration.objects.filter(
-        session=session, status=RegistrationStatus.WAITLISTED
-    ).exists()
 
 
 @transaction.atomic
@@ -571,12 +546,28 @@ def reminder_offsets() -> list[int]:
     return list(settings.OUTREACH_REMINDER_MINUTES)
 
 
+# Reminder rounds this process has seen scheduled and committed, by (session, start): the
+# first confirmed registration of a session schedules them, and the next ones need not ask the
+# database again. Rounds are never deleted; a session that moves has a new start.
+_SCHEDULED: set[tuple[str, datetime]] = set()
+
+
+def _remember_scheduled(seen: tuple[str, datetime]) -> None:
+    if len(_SCHEDULED) > 10_000:
+        _SCHEDULED.clear()
+    _SCHEDULED.add(seen)
+
+
 def schedule_reminders(session: Session, *, now: datetime | None = None) -> list[ReminderRun]:
     """Make sure each reminder round still ahead of this session's start is scheduled once."""
     now = now or timezone.now()
+    seen = (str(session.uid), session.starts_at)
+    if seen in _SCHEDULED:
+        return []
     due = [m for m in reminder_offsets() if session.starts_at - timedelta(minutes=m) > now]
     known = ReminderRun.objects.filter(session=session, starts_at=session.starts_at)
     if len(due) <= known.count():
+        transaction.on_commit(lambda: _remember_scheduled(seen))
         return []
     runs = []
     for minutes in due:
@@ -585,6 +576,7 @@ def schedule_reminders(session: Session, *, now: datetime | None = None) -> list
         )
         if created:
             runs.append(run)
+    transaction.on_commit(lambda: _remember_scheduled(seen))
     send_session_reminders = import_string(SEND_SESSION_REMINDERS)
     for run in runs:
         run_after = run.starts_at - timedelta(minutes=run.minutes_before)
@@ -762,11 +754,11 @@ def _organisation_details(data: dict) -> OrganisationDetails:
         name=data["organisation_name"],
         economy=economy if isinstance(economy, Economy) else Economy.objects.get(pk=economy),
         kind=data["kind"],
-        sector=data["sector"],
-        size_band=data["size_band"],
-        exporting_status=data["exporting_status"],
-        women_led=data["women_led"],
-        youth_led=data["youth_led"],
+        sector=data.get("sector", ""),
+        size_band=data.get("size_band", ""),
+        exporting_status=data.get("exporting_status", ""),
+        women_led=bool(data.get("women_led")),
+        youth_led=bool(data.get("youth_led")),
     )
 
 
@@ -835,7 +827,13 @@ def _answer_questions(
     return response
 
 
-@transaction.atomic
+class _AddressKnown(Exception):
+    """The address typed belongs to someone already: undo what the form wrote so far."""
+
+    def __init__(self, person: User):
+        self.person = person
+
+
 def register_from_form(
     session: Session,
     *,
@@ -872,13 +870,35 @@ def register_from_form(
     cancelling replaces them). All of it is one transaction: a refused registration leaves no
     new person, organisation or answer. Returns the registration, or the pending registration
     whose link was queued.
+
+    For a new address, the organisation and the person are written first, each in one
+    statement that does nothing when the row exists (no lookup before, no savepoint): an address
+    found taken then undoes the transaction and holds the registration instead.
     """
-    if person is None:
-        known = User.objects.filter(email=normalise_email(data["email"])).first()
-        if known is not None:
-            return _hold_registration(
-                session, person=known, data=data, brought_by=brought_by, answers=answers
+    try:
+        with transaction.atomic():
+            return _register_from_form(
+                session,
+                data=data,
+                person=person,
+                language=language,
+                brought_by=brought_by,
+                survey=survey,
+                answers=answers,
             )
+    except _AddressKnown as known:
+        with transaction.atomic():
+            return _hold_registration(
+                session, person=known.person, data=data, brought_by=brought_by, answers=answers
+            )
+    except OperationalError as error:
+        if waited_too_long(error):
+            raise SeatsBusy from error
+        raise
+
+
+def _register_from_form(session, *, data, person, language, brought_by, survey, answers):
+    lock_wait = LockWait()  # the organisation's and the address's rows may be locked too
     organisation = find_or_create_organisation(_organisation_details(data))
     if person is not None:
         _update_profile(person, data, organisation)
@@ -898,21 +918,22 @@ def register_from_form(
             shares_with_cohosts=data.get("shares_with_cohosts", False),
             job_title=data["job_title"],
             listening_language=chosen_listening_language(session, data.get("listening_language")),
+            lock_wait=lock_wait,
         )
         _answer_questions(registration, survey, answers, language=language, replace=True)
         return registration
-    person, created = find_or_create_person(
-        email=data["email"],
+    lock_wait.spend()
+    person = create_person_unless_known(
+        data["email"],
         full_name=data["full_name"],
         language=language,
         time_zone=data["time_zone"],
         organisation=organisation,
         gender=data["gender"],
     )
-    if not created:  # someone registered the address a moment ago: it is known now
-        return _hold_registration(
-            session, person=person, data=data, brought_by=brought_by, answers=answers
-        )
+    if person is None:
+        raise _AddressKnown(User.objects.get(email=normalise_email(data["email"])))
+    person._created_just_now = True  # nothing can be registered for them yet
     registration = register(
         session,
         person=person,
@@ -921,6 +942,7 @@ def register_from_form(
         source_organisation=brought_by,
         job_title=data["job_title"],
         listening_language=chosen_listening_language(session, data.get("listening_language")),
+        lock_wait=lock_wait,
     )
     # A person created just now has no earlier registration, so no earlier answers either.
     _answer_questions(registration, survey, answers, language=language, replace=False)

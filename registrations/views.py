@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,7 +43,9 @@ from registrations.surveys.forms import SurveyForm
 
 @require_http_methods(["GET", "POST"])
 def register(request, pk):
-    session = get_object_or_404(events_permissions.visible_sessions(request.user), pk=pk)
+    session = queries.session_to_register(events_permissions.visible_sessions(request.user), pk)
+    if session is None:
+        raise Http404
     if session.series_id and session.series.is_course:
         # A course's session is taken with the whole course: one form enrols in every session.
         return redirect("registrations:course-enrol", slug=session.series.slug)
@@ -51,14 +54,16 @@ def register(request, pk):
     initial = initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
     via = request.POST.get("via") or request.GET.get("via", "")
     # The organisers' questions, asked only while the form is shown (registrations open).
-    survey = queries.registration_survey(session) if state == RegistrationState.OPEN else None
+    survey = None
+    if state == RegistrationState.OPEN and session.has_registration_questions:
+        survey = queries.registration_survey(session)
     form = RegistrationForm(
         request.POST or None,
         initial=initial,
         person=person,
         language=active_language(),
-        cohost_names=[cohost.name for cohost in session.cohosts.all()],
-        target_economies=session.target_economies.all(),
+        cohost_names=session.cohost_name_list,
+        target_economies=session.target_economies.all() if session.has_target_economies else (),
         questions=survey.questions.all() if survey else (),
         listening_languages=services.listening_languages(session),
     )
@@ -97,18 +102,22 @@ def register(request, pk):
         response = render(request, "registrations/busy.html", context, status=503)
         response["Retry-After"] = "5"
         return response
-    _remember_outcome(request, session, outcome, email=email)
-    return redirect("registrations:thanks", pk=session.pk)
+    response = redirect("registrations:thanks", pk=session.pk)
+    _remember_outcome(request, response, session, outcome, email=email)
+    return response
 
 
 # The thanks page shows a registration's outcome only to the browser that made it, for this
-# long after: its login session keeps which registration that was (never a link that could be
-# shared, guessed or sent to someone else).
+# long after: a cookie signed by the server keeps which registration that was (never a link
+# that could be shared, guessed or sent to someone else). A cookie rather than the login
+# session, which would cost a registration two more database statements.
 THANKS_FOR = timedelta(hours=1)
 THANKS_KEY = "registered"
+THANKS_SALT = "registrations.thanks"
+THANKS_KEPT = 5  # outcomes remembered at once, the latest
 
 
-def _remember_outcome(request, session, outcome, *, email: str) -> None:
+def _remember_outcome(request, response, session, outcome, *, email: str) -> None:
     """What the thanks page may show this browser. A registration the form made or that is the
     signed-in person's own: its outcome. A pending one or one of an address already known to an
     anonymous visitor: only the address typed, so that the page says no more than "if this
@@ -120,14 +129,35 @@ def _remember_outcome(request, session, outcome, *, email: str) -> None:
     if mine:
         entry["registration"] = outcome.pk
         entry["again"] = getattr(outcome, "again", "")
-    remembered = request.session.get(THANKS_KEY, {})
+    remembered = _thanks_cookie(request)
+    remembered.pop(str(session.pk), None)
     remembered[str(session.pk)] = entry
-    request.session[THANKS_KEY] = remembered
+    kept = dict(list(remembered.items())[-THANKS_KEPT:])
+    response.set_signed_cookie(
+        THANKS_KEY,
+        json.dumps(kept, separators=(",", ":")),
+        salt=THANKS_SALT,
+        max_age=int(THANKS_FOR.total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _thanks_cookie(request) -> dict:
+    value = request.get_signed_cookie(
+        THANKS_KEY, default="", salt=THANKS_SALT, max_age=THANKS_FOR.total_seconds()
+    )
+    try:
+        remembered = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    return remembered if isinstance(remembered, dict) else {}
 
 
 def _remembered(request, session) -> dict | None:
-    entry = request.session.get(THANKS_KEY, {}).get(str(session.pk))
-    if not entry:
+    entry = _thanks_cookie(request).get(str(session.pk))
+    if not isinstance(entry, dict):
         return None
     try:
         at = datetime.fromisoformat(entry["at"])

@@ -13,6 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import requests
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -132,6 +133,28 @@ def replay(delivery: WebhookDelivery, *, by: User | None) -> WebhookDelivery:
 # --- Events -------------------------------------------------------------------------------------
 
 
+# The events that some active subscription wants, in the shared cache: every registration and
+# cancellation asks, and mostly nobody subscribes, so the answer costs a cache read rather than
+# a transaction. Forgotten when a subscription is saved or deleted (api.apps), and after a
+# minute at most.
+SUBSCRIBED_EVENTS = "webhooks:subscribed-events"
+
+
+def subscribed_events() -> set[str]:
+    events = cache.get(SUBSCRIBED_EVENTS)
+    if events is None:
+        events = set()
+        active = WebhookSubscription.objects.filter(is_active=True)
+        for chosen in active.values_list("events", flat=True):
+            events.update(chosen)
+        cache.set(SUBSCRIBED_EVENTS, events, timeout=60)
+    return events
+
+
+def forget_subscribed_events(**kwargs) -> None:
+    transaction.on_commit(lambda: cache.delete(SUBSCRIBED_EVENTS))
+
+
 def _subscriptions(event: str) -> list[WebhookSubscription]:
     subscriptions = WebhookSubscription.objects.filter(is_active=True).select_related(
         "organisation"
@@ -139,7 +162,6 @@ def _subscriptions(event: str) -> list[WebhookSubscription]:
     return [subscription for subscription in subscriptions if event in subscription.events]
 
 
-@transaction.atomic
 def publish(event: str, *, event_id: str, session: Session, data) -> list[WebhookDelivery]:
     """Make a delivery of `event` for every active subscription to it that may see `session`,
     and queue their sending after commit; returns the deliveries made now.
@@ -148,6 +170,13 @@ def publish(event: str, *, event_id: str, session: Session, data) -> list[Webhoo
     that sees the session as `view` (payloads.ORGANISERS or payloads.COHOST), or None when that
     subscriber may not know of the event at all. A subscription that has this `event_id`
     already gets nothing new (one delivery per event)."""
+    if event not in subscribed_events():
+        return []
+    with transaction.atomic():
+        return _publish(event, event_id=event_id, session=session, data=data)
+
+
+def _publish(event: str, *, event_id: str, session: Session, data) -> list[WebhookDelivery]:
     made = []
     for subscription in _subscriptions(event):
         view = payloads.audience(subscription, session)
@@ -176,6 +205,8 @@ def publish(event: str, *, event_id: str, session: Session, data) -> list[Webhoo
 
 
 def registration_created(registration: Registration) -> list[WebhookDelivery]:
+    if WebhookEvent.REGISTRATION_CREATED not in subscribed_events():
+        return []
     registration = _fresh_registration(registration)
     return publish(
         WebhookEvent.REGISTRATION_CREATED,
@@ -188,6 +219,8 @@ def registration_created(registration: Registration) -> list[WebhookDelivery]:
 
 
 def registration_cancelled(registration: Registration) -> list[WebhookDelivery]:
+    if WebhookEvent.REGISTRATION_CANCELLED not in subscribed_events():
+        return []
     registration = _fresh_registration(registration)
     return publish(
         WebhookEvent.REGISTRATION_CANCELLED,

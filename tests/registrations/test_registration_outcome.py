@@ -2,15 +2,17 @@
 them only; registering again sends the confirmation again, rate-limited; a session for other
 economies warns first; the privacy notice exists in three languages."""
 
+import json
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.conf import settings
+from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from registrations import queries, services
+from registrations import queries, services, views
 from registrations.messages.emails import build_email
 from registrations.models import (
     PRIVACY_NOTICE_VERSION,
@@ -150,14 +152,42 @@ def test_the_thanks_page_shows_the_outcome_to_no_other_browser(client):
 def test_the_thanks_page_forgets_the_outcome_after_an_hour(client):
     session = SessionFactory()
     client.post(register_url(session), form_data())
-    stored = client.session
-    entry = stored["registered"][str(session.pk)]
+    signer = signing.get_cookie_signer(
+        salt=signing._cookie_signer_salt(views.THANKS_KEY, views.THANKS_SALT)
+    )
+    remembered = json.loads(signer.unsign(client.cookies[views.THANKS_KEY].value))
+    entry = remembered[str(session.pk)]
     entry["at"] = (timezone.now() - timedelta(hours=1, minutes=1)).isoformat()
-    stored.save()
+    client.cookies[views.THANKS_KEY] = signer.sign(json.dumps(remembered))
 
     response = client.get(thanks_url(session))
 
     assert "You have a seat" not in response.content.decode()
+
+
+def test_a_remembered_outcome_not_signed_by_the_server_shows_nothing(client):
+    session = SessionFactory()
+    client.post(register_url(session), form_data())
+    assert "You have a seat" in client.get(thanks_url(session)).content.decode()
+    signer = signing.get_cookie_signer(
+        salt=signing._cookie_signer_salt(views.THANKS_KEY, views.THANKS_SALT)
+    )
+    remembered = json.loads(signer.unsign(client.cookies[views.THANKS_KEY].value))
+    forged = json.dumps(remembered)  # the same outcome, its signature gone
+    client.cookies[views.THANKS_KEY] = forged
+
+    response = client.get(thanks_url(session))
+
+    assert "You have a seat" not in response.content.decode()
+    assert "lucia@example.org" not in response.content.decode()
+
+
+def test_registering_writes_no_login_session(client):
+    session = SessionFactory()
+
+    client.post(register_url(session), form_data())
+
+    assert settings_session_cookie(client) is None
 
 
 def test_a_host_header_changes_no_link_on_the_thanks_page(client, settings):
@@ -420,3 +450,7 @@ def test_the_owner_confirming_through_the_emailed_link_sees_their_seat(client, r
     assert "<h1>You have a seat</h1>" in page
     assert "to <strong>owner@example.org</strong>" in page
     assert Registration.objects.get().person == owner
+
+
+def settings_session_cookie(client):
+    return client.cookies.get(settings.SESSION_COOKIE_NAME)
