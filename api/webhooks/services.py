@@ -152,6 +152,8 @@ def subscribed_events() -> set[str]:
 
 
 def forget_subscribed_events(**kwargs) -> None:
+    # At once, for this transaction's own reads, and again once others can see the change.
+    cache.delete(SUBSCRIBED_EVENTS)
     transaction.on_commit(lambda: cache.delete(SUBSCRIBED_EVENTS))
 
 
