@@ -7,6 +7,7 @@ COPY and kept: later runs reuse it. Prints a table and appends the figures to
 bench/results.jsonl (bench/common.record, under `make bench`'s run id).
 """
 
+import functools
 import os
 import random
 import resource
@@ -259,6 +260,198 @@ def timed(function, repeat: int = 5) -> float:
     return round(statistics.median(times), 1)
 
 
+# --- The figures' pair: the same numbers from the best raw SQL --------------------------------
+
+# Held sessions, as impact/queries.py defines them.
+HELD = (
+    "SELECT id FROM events_session WHERE status IN ('published', 'finished') AND ends_at <= now()"
+)
+# The raw SQL's statements. {held} is the held sessions' ids, as HELD or as a list of numbers
+# (RAW_FORMS); {sessions} how many they are.
+RAW_SQL = {
+    # The dashboard's counts: registrations grouped per economy and organisation, then summed
+    # and counted.
+    "counts": """
+SELECT {sessions} AS sessions,
+    coalesce(sum(n_registrations), 0)::bigint AS registrations,
+    coalesce(sum(n_confirmed), 0)::bigint AS confirmed,
+    coalesce(sum(n_attendees), 0)::bigint AS attendees,
+    coalesce(sum(n_confirmed_attendees), 0)::bigint AS confirmed_attendees,
+    count(DISTINCT organisation_id) AS organisations,
+    count(DISTINCT organisation_id) FILTER (WHERE n_firms > 0) AS firms,
+    count(DISTINCT organisation_id) FILTER (WHERE n_women_led > 0) AS women_led,
+    count(DISTINCT organisation_id) FILTER (WHERE n_youth_led > 0) AS youth_led,
+    count(DISTINCT organisation_id) FILTER (WHERE n_micro > 0) AS micro,
+    count(DISTINCT economy_id) FILTER (WHERE n_attendees > 0) AS economies_reached
+FROM (
+    SELECT economy_id, organisation_id,
+        count(*) AS n_registrations,
+        count(*) FILTER (WHERE status = 'confirmed') AS n_confirmed,
+        count(*) FILTER (WHERE attended) AS n_attendees,
+        count(*) FILTER (WHERE attended AND status = 'confirmed') AS n_confirmed_attendees,
+        count(*) FILTER (WHERE organisation_kind = 'firm') AS n_firms,
+        count(*) FILTER (WHERE organisation_kind = 'firm' AND women_led) AS n_women_led,
+        count(*) FILTER (WHERE organisation_kind = 'firm' AND youth_led) AS n_youth_led,
+        count(*) FILTER (WHERE organisation_kind = 'firm' AND size_band = 'micro') AS n_micro
+    FROM registrations_registration
+    WHERE session_id IN ({held}) AND status <> 'cancelled'
+    GROUP BY economy_id, organisation_id
+) per_org
+""",
+    # The dashboard's survey indicators: per question, yes, yes or no, and numbers answered.
+    "indicators": """
+SELECT question.code, count(*) FILTER (WHERE answer.boolean), count(answer.boolean),
+    count(answer.number)
+FROM registrations_answer answer
+JOIN registrations_question question ON question.id = answer.question_id
+JOIN registrations_surveyresponse response ON response.id = answer.response_id
+JOIN registrations_survey survey ON survey.id = response.survey_id
+WHERE response.session_id IN ({held})
+    AND survey.purpose <> 'registration'
+    AND question.code IN ('simplifies_market_research', 'informs_export_decision',
+        'satisfaction', 'recommend')
+GROUP BY question.code
+""",
+    # The breakdown by economy: per economy and organisation, then per economy.
+    "economy": """
+SELECT economy_id, sum(n_registrations)::bigint, sum(n_attendees)::bigint, count(*),
+    count(*) FILTER (WHERE n_firms > 0)
+FROM (
+    SELECT economy_id, organisation_id, count(*) AS n_registrations,
+        count(*) FILTER (WHERE attended) AS n_attendees,
+        count(*) FILTER (WHERE organisation_kind = 'firm') AS n_firms
+    FROM registrations_registration
+    WHERE session_id IN ({held}) AND status <> 'cancelled'
+    GROUP BY economy_id, organisation_id
+) per_org
+GROUP BY economy_id
+ORDER BY 3 DESC, 1
+""",
+}
+# Each statement is tried in each form and with each planner's settings, and timed at its
+# fastest ("the best raw SQL"). The held sessions as a subquery, or fetched first and written as
+# a list of ids (PostgreSQL then checks each registration against a hashed list). The planner
+# as it chooses, without JIT compiling, and grouping as a stream over the index in order
+# (impact/queries.py's STREAMING_GROUPS).
+RAW_FORMS = ("subquery", "list")
+RAW_SETTINGS = {
+    "default": "",
+    "no JIT": "-c jit=off",
+    "streaming groups": (
+        "-c jit=off -c enable_hashagg=off -c work_mem=64MB -c parallel_tuple_cost=0.01"
+    ),
+}
+
+
+def run_raw(cursor, statement: str, form: str) -> list[tuple]:
+    """One of RAW_SQL's statements in one of RAW_FORMS; its rows."""
+    if form == "subquery":
+        held = {"held": HELD, "sessions": f"(SELECT count(*) FROM ({HELD}) held)"}
+    else:
+        ids = [row[0] for row in cursor.execute(HELD)]
+        held = {"held": ",".join(map(str, ids)) or "NULL", "sessions": str(len(ids))}
+    return cursor.execute(RAW_SQL[statement].format(**held)).fetchall()
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def raw_figures(counts: list[tuple], indicators: list[tuple]) -> dict:
+    """impact.queries.headline_figures' counts and shares, from the raw SQL's rows."""
+    (
+        sessions,
+        registrations,
+        confirmed,
+        attendees,
+        confirmed_attendees,
+        organisations,
+        firms,
+        women_led,
+        youth_led,
+        micro,
+        economies_reached,
+    ) = counts[0]
+    answered = {code: (yes_or_no, numbers) for code, _yes, yes_or_no, numbers in indicators}
+    return {
+        "sessions": sessions,
+        "registrations": registrations,
+        "attendees": attendees,
+        "attendance_rate": _share(confirmed_attendees, confirmed),
+        "organisations": organisations,
+        "firms": firms,
+        "economies_reached": economies_reached,
+        "women_led_share": _share(women_led, firms),
+        "youth_led_share": _share(youth_led, firms),
+        "micro_share": _share(micro, firms),
+        "simplifies_market_research_answers": answered.get("simplifies_market_research", (0,))[0],
+        "informs_export_decision_answers": answered.get("informs_export_decision", (0,))[0],
+        "satisfaction_answers": answered.get("satisfaction", (0, 0))[1],
+        "recommend_answers": answered.get("recommend", (0, 0))[1],
+    }
+
+
+def raw_economy(rows: list[tuple]) -> list[dict]:
+    """impact.queries.breakdown's rows by economy, from the raw SQL's."""
+    return [
+        {"key": key, "registrations": n, "attendees": a, "organisations": o, "firms": f}
+        for key, n, a, o, f in rows
+    ]
+
+
+def figures_pair(figures_ms: float, economy_ms: float, django_figures, django_economy) -> dict:
+    """The dashboard's figures (counts, then indicators) and the breakdown by economy as raw
+    SQL from psycopg, each statement timed as the app's are (the median of three runs) in the
+    form and with the planner settings that make it fastest; the ratios app / raw SQL (goal 1.2
+    or less), and whether every variant gives the app's numbers."""
+    import psycopg
+
+    best = {}  # statement → (ms, variant)
+    same = True
+    for name, options in RAW_SETTINGS.items():
+        with psycopg.connect(os.environ["DATABASE_URL"], options=options) as connection:
+            cursor = connection.cursor()
+            for form in RAW_FORMS:
+                rows = {statement: run_raw(cursor, statement, form) for statement in RAW_SQL}
+                figures = raw_figures(rows["counts"], rows["indicators"])
+                same &= all(django_figures[key] == value for key, value in figures.items())
+                same &= raw_economy(rows["economy"]) == django_economy
+                for statement in RAW_SQL:
+                    ms = timed(functools.partial(run_raw, cursor, statement, form), repeat=3)
+                    if statement not in best or ms < best[statement][0]:
+                        best[statement] = (ms, f"{form}, {name}")
+    figures_raw_ms = round(best["counts"][0] + best["indicators"][0], 1)
+    return {
+        "dashboard_figures_raw_ms": figures_raw_ms,
+        "dashboard_figures_raw_forms": f"{best['counts'][1]}; {best['indicators'][1]}",
+        "dashboard_figures_ratio": round(figures_ms / figures_raw_ms, 2),
+        "breakdown_by_economy_raw_ms": best["economy"][0],
+        "breakdown_by_economy_raw_form": best["economy"][1],
+        "breakdown_by_economy_ratio": round(economy_ms / best["economy"][0], 2),
+        "raw_sql_same_numbers": same,
+    }
+
+
+def outcome_figures(staff, everything) -> dict:
+    """The realised outcomes (impact/outcomes.py) and their breakdown by economy, timed, when
+    the data holds outcome survey answers; else a note."""
+    from impact import outcomes
+    from registrations.models import SurveyPurpose, SurveyResponse
+
+    if not SurveyResponse.objects.filter(survey__purpose=SurveyPurpose.OUTCOME).exists():
+        return {"outcome_figures_note": "no outcome survey answers in the bench data"}
+
+    def breakdown_by_economy():
+        return outcomes.staff_breakdown(outcomes.outcome_records(everything, staff), "economy")
+
+    return {
+        "outcome_figures_ms": timed(
+            lambda: outcomes.staff_figures(outcomes.outcome_records(everything, staff))
+        ),
+        "outcome_breakdown_by_economy_ms": timed(breakdown_by_economy),
+    }
+
+
 def export_memory() -> tuple[float, int, float]:
     """Stream every registration as CSV; return seconds, rows and the growth of peak RSS (MB)."""
     from impact.exports import registration_export_rows
@@ -301,6 +494,13 @@ def main() -> None:
     figures_ms = timed(lambda: headline_figures(everything, staff))
     economy_ms = timed(lambda: breakdown(everything, "economy", staff))
     region_ms = timed(lambda: breakdown(everything, "region", staff))
+    pairs = figures_pair(
+        figures_ms,
+        economy_ms,
+        headline_figures(everything, staff),
+        breakdown(everything, "economy", staff),
+    )
+    pairs.update(outcome_figures(staff, everything))
     seconds, rows, grown = export_memory()
     figures = headline_figures(everything, staff)
     import common  # bench/common.py
@@ -313,6 +513,7 @@ def main() -> None:
             "dashboard_figures_ms": figures_ms,
             "breakdown_by_economy_ms": economy_ms,
             "breakdown_by_region_ms": region_ms,
+            **pairs,
             "csv_export_rows": rows,
             "csv_export_seconds": seconds,
             "csv_export_memory_growth_mb": grown,
