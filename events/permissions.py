@@ -17,12 +17,23 @@ def can_manage_sessions(user) -> bool:
     return base.is_organiser(user)
 
 
+def public_sessions() -> QuerySet[Session]:
+    """The sessions everyone may open: all but drafts and declined proposals."""
+    return Session.objects.exclude(status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED])
+
+
+def sees_only_public_sessions(user) -> bool:
+    """Whether `visible_sessions(user)` is `public_sessions()`: anyone but organisers and
+    co-host members."""
+    return not base.is_organiser(user) and base.cohost_organisation_id(user) is None
+
+
 def visible_sessions(user) -> QuerySet[Session]:
     """Sessions a person may open: public ones for everyone; drafts for organisers, and for the
     co-hosts of the draft."""
     if base.is_organiser(user):
         return Session.objects.all()
-    public = Session.objects.exclude(status__in=[SessionStatus.DRAFT, SessionStatus.DECLINED])
+    public = public_sessions()
     organisation_id = base.cohost_organisation_id(user)
     if organisation_id is None:
         return public

@@ -1,7 +1,9 @@
 """Reads of registrations: querysets filtered, ordered and prefetched."""
 
+import functools
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -17,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from events import permissions as events_permissions
 from events.models import Series, Session
 from events.queries import with_related
 from outreach.models import Economy, Organisation
@@ -63,11 +66,7 @@ def my_registrations(person, *, now: datetime) -> tuple[list, list]:
 _NAME_SEPARATOR = "\x1f"
 
 
-def session_to_register(sessions: QuerySet[Session], pk) -> Session | None:
-    """The session of the registration form, with what a submitted form needs of it in the same
-    query: its series; `cohost_name_list`, its co-hosts' names; `has_target_economies`, whether
-    it is meant for firms of some economies; `has_registration_questions`, whether its form asks
-    questions (registration_survey then finds them). None when `sessions` has no such session."""
+def _for_registration(sessions: QuerySet[Session]) -> QuerySet[Session]:
     cohost = Session.cohosts.through.objects.filter(session=OuterRef("pk"))
     names = (
         cohost.values("session")
@@ -83,22 +82,51 @@ def session_to_register(sessions: QuerySet[Session], pk) -> Session | None:
     questions = Survey.objects.filter(purpose=SurveyPurpose.REGISTRATION, archived_at=None).filter(
         Q(session=OuterRef("pk")) | Q(series=OuterRef("series_id"))
     )
-    session = (
-        sessions.select_related("series")
-        .annotate(
-            cohost_names=Subquery(names),
-            has_target_economies=Exists(
-                Session.target_economies.through.objects.filter(session=OuterRef("pk"))
-            ),
-            has_registration_questions=Exists(questions),
-        )
-        .filter(pk=pk)
-        .first()
+    return sessions.annotate(
+        cohost_names=Subquery(names),
+        has_target_economies=Exists(
+            Session.target_economies.through.objects.filter(session=OuterRef("pk"))
+        ),
+        has_registration_questions=Exists(questions),
+        series_is_course=F("series__is_course"),
+        series_slug=F("series__slug"),
     )
-    if session is not None:
-        session.cohost_name_list = (session.cohost_names or "").split(_NAME_SEPARATOR)
-        if session.cohost_name_list == [""]:
-            session.cohost_name_list = []
+
+
+# A key no session has: where the compiled query takes the session's key.
+_ANY_KEY = -918_273_645
+
+
+@functools.cache
+def _public_session_to_register(vendor: str) -> tuple[str, tuple, int]:
+    """The SQL of `_for_registration(public_sessions())` for one session, compiled once per
+    process (building it costs more than running it): the SQL, its parameters, and where among
+    them the session's key goes."""
+    query = _for_registration(events_permissions.public_sessions()).filter(pk=_ANY_KEY).query
+    sql, params = query.sql_with_params()
+    return sql, tuple(params), list(params).index(_ANY_KEY)
+
+
+def session_to_register(user, pk: int) -> Session | None:
+    """The session of the registration form, if `user` may see it, with what a submitted form
+    needs of it in the same query: `cohost_name_list`, its co-hosts' names;
+    `has_target_economies`, whether it is meant for firms of some economies;
+    `has_registration_questions`, whether its form asks questions (registration_survey then
+    finds them); `series_is_course` and `series_slug`. None when there is no such session.
+
+    For anyone who sees only public sessions (every firm), the query is compiled once."""
+    if events_permissions.sees_only_public_sessions(user):
+        sql, params, at = _public_session_to_register(connection.vendor)
+        params = (*params[:at], pk, *params[at + 1 :])
+        found = list(Session.objects.raw(sql, params))
+    else:
+        visible = events_permissions.visible_sessions(user)
+        found = list(_for_registration(visible).filter(pk=pk)[:1])
+    if not found:
+        return None
+    session = found[0]
+    names = session.cohost_names
+    session.cohost_name_list = names.split(_NAME_SEPARATOR) if names else []
     return session
 
 

@@ -43,12 +43,12 @@ from registrations.surveys.forms import SurveyForm
 
 @require_http_methods(["GET", "POST"])
 def register(request, pk):
-    session = queries.session_to_register(events_permissions.visible_sessions(request.user), pk)
+    session = queries.session_to_register(request.user, pk)
     if session is None:
         raise Http404
-    if session.series_id and session.series.is_course:
+    if session.series_is_course:
         # A course's session is taken with the whole course: one form enrols in every session.
-        return redirect("registrations:course-enrol", slug=session.series.slug)
+        return redirect("registrations:course-enrol", slug=session.series_slug)
     person = request.user if request.user.is_authenticated else None
     state = services.registration_state(session)
     initial = initial_for(person) or {"time_zone": viewer_time_zone(request)[0]}
