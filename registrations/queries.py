@@ -71,11 +71,8 @@ def _for_registration(sessions: QuerySet[Session]) -> QuerySet[Session]:
     names = (
         cohost.values("session")
         .annotate(
-            names=StringAgg(
-                "organisation__name",
-                delimiter=Value(_NAME_SEPARATOR),
-                order_by="organisation__name",
-            )
+            # In any order (SQLite before 3.44 cannot order an aggregate): sorted below.
+            names=StringAgg("organisation__name", delimiter=Value(_NAME_SEPARATOR))
         )
         .values("names")
     )
@@ -126,7 +123,7 @@ def session_to_register(user, pk: int) -> Session | None:
         return None
     session = found[0]
     names = session.cohost_names
-    session.cohost_name_list = names.split(_NAME_SEPARATOR) if names else []
+    session.cohost_name_list = sorted(names.split(_NAME_SEPARATOR)) if names else []
     return session
 
 
