@@ -440,3 +440,10 @@ LOGGING = {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Benchmarks ---------------------------------------------------------------------------
+
+# `make bench` measures the catalogue against a bare view (outreach/bench_views.py) at
+# /<language>/bench/bare/: only with this true, which the bench's own gunicorn sets. Never
+# in production; the tests set it false.
+OUTREACH_BENCH_BARE_VIEW = env_bool("OUTREACH_BENCH_BARE_VIEW", default=False)

@@ -1,11 +1,12 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from events import cohost_urls as events_cohost_urls
 from impact import cohost_urls as impact_cohost_urls
-from outreach import accounts, health, views
+from outreach import accounts, bench_views, health, views
 
 # The co-host workspace gathers views of two layers under one namespace: its pages show figures
 # protected by the small-number rule, so they live in impact/, the top layer.
@@ -42,6 +43,11 @@ urlpatterns = [
         path("account/tokens/", include("api.token_urls")),
     ),
 ]
+
+# `make bench` measures pages against a bare view through the same middleware (bench/catalogue.py):
+# its URL exists only when the bench's gunicorn sets OUTREACH_BENCH_BARE_VIEW.
+if settings.OUTREACH_BENCH_BARE_VIEW:
+    urlpatterns += i18n_patterns(path("", include(bench_views)))
 
 # An unreachable database answers 503 with Retry-After; any other error Django's own 500.
 handler500 = "outreach.unavailable.server_error"

@@ -19,6 +19,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SECURE_SSL_REDIRECT = False
+# The bench's bare view (outreach/bench_views.py) is never among the URLs the tests walk.
+OUTREACH_BENCH_BARE_VIEW = False
 # Tasks wait in memory; tests run them with tests.conftest's `run_tasks`.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 # Serve static files from the finders, as in development: tests never run collectstatic.
