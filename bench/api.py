@@ -1,34 +1,31 @@
 """`make bench` (api part): the public sessions endpoint against the catalogue page it mirrors.
 
 On the catalogue part's data (its 300 upcoming sessions, made here too when missing; the impact
-part's past programme when it is there), one gunicorn serves both, and the same client processes
-ask for BENCH_API_SECONDS each, one after the other with a warm-up each: first the catalogue
-page, then /api/v1/sessions/, with the same filters (none, a second page, language, economy,
-region, topic, format), twenty sessions a page on both, in English, French and Spanish (the
-API by Accept-Language, anonymous as a partner's site calls it). Appends both rates, their
-ratio (API / catalogue), latencies, errors and SQL queries per request to bench/results.jsonl.
+part's past programme when it is there), one gunicorn serves both, and the same clients
+(BENCH_API_CLIENTS coroutines of bench/load.py) ask for BENCH_API_SECONDS each, one after the
+other with a warm-up each: first the catalogue page, then /api/v1/sessions/, with the same
+filters (none, a second page, language, economy, region, topic, format), twenty sessions a page
+on both, in English, French and Spanish (the API by Accept-Language, anonymous as a partner's
+site calls it). Appends both rates, their ratio (API / catalogue), latencies, errors, the CPU
+used and SQL queries per request to bench/results.jsonl.
 
 The anonymous rate limit of the API (API_RATE_ANONYMOUS) is lifted for the run: every request
 comes from one address here.
 """
 
-import http.client
+import asyncio
 import importlib.util
 import json
-import multiprocessing
 import os
 import random
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import common
+import load
 
-SECONDS = float(os.environ.get("BENCH_API_SECONDS", "20"))
-WARM_UP = float(os.environ.get("BENCH_API_WARM_UP", "3"))
-CLIENTS = int(os.environ.get("BENCH_API_CLIENT_PROCESSES", "2"))
-THREADS = int(os.environ.get("BENCH_API_CLIENT_THREADS", "4"))
+SECONDS = float(os.environ.get("BENCH_API_SECONDS", "10"))
+WARM_UP = float(os.environ.get("BENCH_API_WARM_UP", "2"))
+CLIENTS = int(os.environ.get("BENCH_API_CLIENTS", "8"))
 LANGUAGES = ("en", "fr", "es")
 PAGE = 20  # the catalogue's page (events.views.PAGE_SIZE): the API is asked for as many
 
@@ -118,56 +115,23 @@ def count_queries(sides: dict[str, list[tuple[str, dict]]]) -> dict[str, int]:
     return counts
 
 
-def _client(requests, start: float, stop: float, seed: int, out) -> None:
-    """One client process: THREADS keep-alive connections asking for one of `requests` at a
-    time until `stop`; answers before `start` (the warm-up) or after `stop` are not counted."""
-    lock = threading.Lock()
-    results = []
+def load_of(requests: list[tuple[str, dict]], server_pid: int) -> dict:
+    """CLIENTS clients (bench/load.py), each asking for one of `requests` at a time until the
+    window closes; the figures of the measured part, with the CPU used meanwhile."""
 
-    def loop(offset: int) -> None:
-        draw = random.Random(seed * 100 + offset)  # noqa: S311 (an order of requests)
-        connection = http.client.HTTPConnection("127.0.0.1", common.PORT, timeout=30)
-        mine = []
-        while time.time() < stop:
+    async def client(n: int, window: load.Window) -> None:
+        draw = random.Random(n)  # noqa: S311 (an order of requests)
+        connection = load.Connection()
+        while window.is_open():
             path, headers = draw.choice(requests)
-            began = time.time()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as error:
-                status = type(error).__name__
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", common.PORT, timeout=30)
-            ended = time.time()
-            if start <= began and ended <= stop:
-                mine.append((ended - began, status))
+            await window.timed("get", connection.request("GET", path, headers))
         connection.close()
-        with lock:
-            results.extend(mine)
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(loop, range(THREADS)))
-    out.put(results)
-
-
-def load(requests) -> dict:
-    """Every client process at once for WARM_UP + SECONDS; the figures of the measured part."""
-    start = time.time() + 1 + WARM_UP
-    stop = start + SECONDS
-    out = multiprocessing.Queue()
-    clients = [
-        multiprocessing.Process(target=_client, args=(requests, start, stop, n, out))
-        for n in range(CLIENTS)
-    ]
-    for client in clients:
-        client.start()
-    results = [result for _client in clients for result in out.get()]
-    for client in clients:
-        client.join()
-    figures = common.burst_figures(results, SECONDS)
-    figures["errors"] = sum(1 for _latency, status in results if status != 200)
+    window = load.Window(SECONDS, WARM_UP)
+    cpu = common.CpuMeter(server_pid)
+    asyncio.run(window.run(CLIENTS, client, meter=cpu))
+    figures = window.figures()
+    figures["cpu"] = cpu.figures()
     return figures
 
 
@@ -182,19 +146,18 @@ def main() -> None:
     queries = count_queries(sides)
     connections.close_all()
     print("api: measuring the catalogue page, then the public sessions endpoint", flush=True)
-    busy = common.machine_busy()
-    with common.serving("api"):
-        catalogue = load(sides["catalogue"])
-        api = load(sides["api"])
+    before = common.machine_before()
+    with common.serving("api") as server:
+        catalogue = load_of(sides["catalogue"], server.pid)
+        api = load_of(sides["api"], server.pid)
     ratio = round(api["per_second"] / catalogue["per_second"], 2) if catalogue["per_second"] else 0
     common.record(
         "api",
         {
             "gunicorn_workers": common.GUNICORN_WORKERS,
             "gunicorn_threads": common.GUNICORN_THREADS,
-            "client_processes": CLIENTS,
-            "client_threads": THREADS,
-            "machine_busy_before": busy,
+            "clients": CLIENTS,
+            **before,
             "page_size": PAGE,
             "catalogue": catalogue,
             "api": api,

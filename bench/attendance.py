@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--record", action="store_true", help="append to bench/results.jsonl")
     arguments = parser.parse_args()
+    load_average = [round(value, 2) for value in os.getloadavg()]  # before the part's work
     setup(os.environ.get("BENCH_ATTENDANCE_DATABASE_URL", DEFAULT_DATABASE))
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -149,6 +150,7 @@ def main() -> None:
         "run": os.environ.get("BENCH_RUN_ID") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "bench": "attendance",
+        "load_average_before": load_average,
         "rows": arguments.rows,
         "registrations": len(registrations),
         "file_bytes": len(data),

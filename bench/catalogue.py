@@ -3,33 +3,35 @@
 On the bench database (the impact part's 2,000 past sessions and 1,000,000 registrations, plus
 300 upcoming published sessions in three languages made here once and moved forward in time on
 each run), concurrent clients ask for the home page, the catalogue in English, French and
-Spanish with and without filters, session pages and .ics files for BENCH_CATALOGUE_SECONDS.
-Appends requests per second, p50, p99 and errors (overall and per kind of page) and the number
-of SQL queries each kind of page makes to bench/results.jsonl.
+Spanish with and without filters, session pages and .ics files for BENCH_CATALOGUE_SECONDS;
+then, on the same gunicorn, the bare view (outreach/bench_views.py: a tiny answer through the
+same middleware) for BENCH_BARE_SECONDS. The pair's ratio, pages per second / bare views per
+second, is the catalogue's aim (0.2 or more). Appends requests per second, p50, p99 and errors
+(overall and per kind of page), the server's CPU per page, and the number of SQL queries each
+kind of page makes to bench/results.jsonl.
 
-The clients are a few processes of threads on keep-alive connections (http.client); their CPU
-time is recorded beside the figures, to show they leave the server the machine's cores.
+The clients are coroutines of bench/load.py (BENCH_CATALOGUE_CLIENTS of them); the CPU they used,
+gunicorn's, PostgreSQL's and Redis's are recorded beside the figures.
 """
 
-import http.client
+import asyncio
 import importlib.util
-import multiprocessing
 import os
 import random
 import sys
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import common
+import load
 
 UPCOMING = int(os.environ.get("BENCH_UPCOMING_SESSIONS", "300"))
-SECONDS = float(os.environ.get("BENCH_CATALOGUE_SECONDS", "30"))
-WARM_UP = float(os.environ.get("BENCH_CATALOGUE_WARM_UP", "5"))
-CLIENTS = int(os.environ.get("BENCH_CATALOGUE_CLIENT_PROCESSES", "2"))
-THREADS = int(os.environ.get("BENCH_CATALOGUE_CLIENT_THREADS", "4"))
+SECONDS = float(os.environ.get("BENCH_CATALOGUE_SECONDS", "20"))
+WARM_UP = float(os.environ.get("BENCH_CATALOGUE_WARM_UP", "3"))
+BARE_SECONDS = float(os.environ.get("BENCH_BARE_SECONDS", "10"))
+BARE_WARM_UP = float(os.environ.get("BENCH_BARE_WARM_UP", "2"))
+CLIENTS = int(os.environ.get("BENCH_CATALOGUE_CLIENTS", "8"))
 # The upcoming sessions made here carry UIDs from this namespace, so re-runs find and reuse them.
 NAMESPACE = uuid.UUID("5d0f3c2a-8f55-4d7e-9c1b-3a6e2f0b7c41")
 LANGUAGES = ("en", "fr", "es")
@@ -224,76 +226,72 @@ def count_queries(urls: dict[str, list[str]]) -> dict[str, int]:
     return counts
 
 
-def _client(urls: dict[str, list[str]], start: float, stop: float, seed: int, out) -> None:
-    """One client process: THREADS keep-alive connections asking for pages until `stop`, each
-    time a kind of page drawn with the weights of MIX, then one of its URLs.
+def _load(seconds: float, warm_up: float, next_request, cpu: common.CpuMeter) -> load.Window:
+    """CLIENTS clients, each on its connection, asking for `next_request(draw)`'s (tag, path)
+    one after the other until the window closes; `cpu` measures the window."""
 
-    Answers that end before `start` (the warm-up) or after `stop` are not counted.
-    """
-    kinds, weights = list(MIX), list(MIX.values())
-    lock = threading.Lock()
-    results = []  # (kind, latency, status)
-
-    def loop(offset: int) -> None:
-        draw = random.Random(seed * 100 + offset)  # noqa: S311 (an order of requests)
+    async def client(n: int, window: load.Window) -> None:
+        draw = random.Random(n)  # noqa: S311 (an order of requests)
         # Most visitors' browsers have set their time zone (tz.js); the others see UTC.
-        zone = ZONES[(seed * THREADS + offset) % len(ZONES)]
+        zone = ZONES[n % len(ZONES)]
         headers = {**common.HEADERS, "Cookie": f"tz={zone}"} if zone else common.HEADERS
-        connection = http.client.HTTPConnection("127.0.0.1", common.PORT, timeout=30)
-        mine = []
-        while time.time() < stop:
-            kind = draw.choices(kinds, weights)[0]
-            path = draw.choice(urls[kind])
-            began = time.time()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as error:
-                status = type(error).__name__
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", common.PORT, timeout=30)
-            ended = time.time()
-            if start <= began and ended <= stop:
-                mine.append((kind, ended - began, status))
+        connection = load.Connection()
+        while window.is_open():
+            tag, path = next_request(draw)
+            await window.timed(tag, connection.request("GET", path, headers))
         connection.close()
-        with lock:
-            results.extend(mine)
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(loop, range(THREADS)))
-    out.put({"results": results, "cpu_seconds": time.process_time()})
+    window = load.Window(seconds, warm_up)
+    asyncio.run(window.run(CLIENTS, client, meter=cpu))
+    return window
 
 
-def load(urls: dict[str, list[str]]) -> dict:
-    """Every client process at once for WARM_UP + SECONDS; the figures of the measured part."""
-    start = time.time() + 1 + WARM_UP  # a second for the processes to start
-    stop = start + SECONDS
-    out = multiprocessing.Queue()
-    clients = [
-        multiprocessing.Process(target=_client, args=(urls, start, stop, n, out))
-        for n in range(CLIENTS)
-    ]
-    for client in clients:
-        client.start()
-    answers = [out.get() for _client in clients]
-    for client in clients:
-        client.join()
-    results = [result for answer in answers for result in answer["results"]]
-    figures = common.burst_figures([(latency, status) for _k, latency, status in results], SECONDS)
-    figures["errors"] = sum(1 for _k, _l, status in results if status != 200)
-    by_kind = {}
-    for kind in MIX:
-        mine = [(latency, status) for k, latency, status in results if k == kind]
-        by_kind[kind] = common.burst_figures(mine, SECONDS)
-        by_kind[kind]["errors"] = sum(1 for _l, status in mine if status != 200)
-    client_cpu = sum(answer["cpu_seconds"] for answer in answers)
+def _page(urls: dict[str, list[str]]):
+    """A kind of page drawn with the weights of MIX, then one of its URLs."""
+    kinds, weights = list(MIX), list(MIX.values())
+
+    def draw_one(draw: random.Random) -> tuple[str, str]:
+        kind = draw.choices(kinds, weights)[0]
+        return kind, draw.choice(urls[kind])
+
+    return draw_one
+
+
+def _bare(draw: random.Random) -> tuple[str, str]:
+    """The bare view (outreach/bench_views.py), in one of the three languages."""
+    return "bare", f"/{draw.choice(LANGUAGES)}/bench/bare/"
+
+
+def _with_cpu(figures: dict, cpu: common.CpuMeter) -> dict:
+    """The window's figures with the CPU used in it, and the server's CPU per answer in it."""
+    used = cpu.figures()
+    server = used["seconds"].get("server")
+    figures["cpu"] = used
+    figures["server_cpu_ms_per_request"] = (
+        round(server * 1000 / figures["requests"], 2)
+        if server is not None and figures["requests"]
+        else None
+    )
+    return figures
+
+
+def measure(urls: dict[str, list[str]]) -> dict:
+    """The catalogue's mix of pages, then the bare view, on one gunicorn."""
+    with common.serving("catalogue") as server:
+        cpu = common.CpuMeter(server.pid)
+        pages = _load(SECONDS, WARM_UP, _page(urls), cpu)
+        overall = _with_cpu(pages.figures(), cpu)
+        by_kind = {kind: pages.figures(kind) for kind in MIX}
+        cpu = common.CpuMeter(server.pid)
+        bare = _with_cpu(_load(BARE_SECONDS, BARE_WARM_UP, _bare, cpu).figures(), cpu)
+    ratio = overall["per_second"] / bare["per_second"] if bare["per_second"] else None
     return {
-        "overall": figures,
+        "overall": overall,
         "pages": by_kind,
-        # Share of the machine's CPU the clients used, warm-up included.
-        "client_cpu_share": round(client_cpu / ((SECONDS + WARM_UP + 1) * os.cpu_count()), 3),
+        "bare_view": bare,
+        "catalogue_to_bare": round(ratio, 3) if ratio is not None else None,
+        # Share of the machine's CPU the load generator used while it asked for pages.
+        "client_cpu_share": overall["cpu"]["share"].get("generator"),
     }
 
 
@@ -316,18 +314,16 @@ def main() -> None:
     queries = count_queries(urls)
     connections.close_all()
     print(f"catalogue: data ready in {time.perf_counter() - started:.0f} s; measuring", flush=True)
-    busy = common.machine_busy()
-    with common.serving("catalogue"):
-        figures = load(urls)
-    overall = figures["overall"]
+    before = common.machine_before()
+    figures = measure(urls)
+    overall, bare = figures["overall"], figures["bare_view"]
     common.record(
         "catalogue",
         {
             "gunicorn_workers": common.GUNICORN_WORKERS,
             "gunicorn_threads": common.GUNICORN_THREADS,
-            "client_processes": CLIENTS,
-            "client_threads": THREADS,
-            "machine_busy_before": busy,
+            "clients": CLIENTS,
+            **before,
             "upcoming_sessions": upcoming,
             "past_sessions": past,
             **figures,
@@ -335,12 +331,16 @@ def main() -> None:
         },
     )
     print(
-        f"catalogue: {overall['per_second']} requests/s, p50 {overall['p50_ms']} ms, "
-        f"p99 {overall['p99_ms']} ms, {overall['errors']} errors of {overall['requests']}",
+        f"catalogue: {overall['per_second']} pages/s, p50 {overall['p50_ms']} ms, "
+        f"p99 {overall['p99_ms']} ms, {overall['errors']} errors of {overall['requests']}; "
+        f"the bare view {bare['per_second']}/s: {figures['catalogue_to_bare']}×; "
+        f"load generator {figures['client_cpu_share']:.0%} of the CPU",
         flush=True,
     )
-    if overall["errors"]:
-        raise SystemExit(f"catalogue: answers other than 200: {overall['statuses']}")
+    if overall["errors"] or bare["errors"]:
+        raise SystemExit(
+            f"catalogue: answers other than 200: {overall['statuses']}, bare {bare['statuses']}"
+        )
 
 
 if __name__ == "__main__":

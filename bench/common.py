@@ -1,14 +1,16 @@
 """What the parts of `make bench` share: the benchmark database, gunicorn on loopback, the
-figures of a burst of requests, and bench/results.jsonl.
+figures of a burst of requests, how quiet the machine was, the CPU each process used, and
+bench/results.jsonl.
 
 Every part appends one JSON line to bench/results.jsonl: {"run": ..., "at": ..., "bench":
 <part>, ...figures}. `make bench` gives its parts one run id (BENCH_RUN_ID, the time the run
-began, UTC); a part run alone makes its own. bench/report.py prints them as one table.
+began, UTC); a part run alone makes its own. bench/report.py prints them as tables.
 """
 
 import http.client
 import json
 import os
+import resource
 import secrets
 import signal
 import subprocess
@@ -48,6 +50,8 @@ ENV = {
     # Every request comes from one address here: lift the per-network and per-address limits.
     "OUTREACH_REGISTER_LIMIT_PER_NETWORK": "1000000/m",
     "OUTREACH_REGISTER_LIMIT_PER_EMAIL": "1000000/m",
+    # The bare view the catalogue is measured against (outreach/bench_views.py).
+    "OUTREACH_BENCH_BARE_VIEW": "true",
 }
 if os.environ.get("BENCH_GUNICORN_WORKERS"):
     ENV["GUNICORN_WORKERS"] = os.environ["BENCH_GUNICORN_WORKERS"]
@@ -107,11 +111,22 @@ def reset_sequences() -> None:
 
 
 def prepare_database() -> None:
-    """The bench database exists, is migrated, and the static files gunicorn serves are built."""
+    """The bench database exists, is migrated, and the static files gunicorn serves are built.
+
+    Once per `make bench` run (its parts share BENCH_RUN_ID): a part after the first finds it
+    done (var/bench/prepared holds the id of the run that did it).
+    """
+    done = LOGS / "prepared"
+    shared_run = os.environ.get("BENCH_RUN_ID")
+    if shared_run and done.exists() and done.read_text() == shared_run:
+        return
     ensure_database()
     manage("migrate", "--noinput", "-v0")
     manage("collectstatic", "--noinput", "-v0")
     reset_sequences()
+    if shared_run:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        done.write_text(shared_run)
 
 
 def _answers(path: str) -> bool:
@@ -174,6 +189,140 @@ def machine_busy(seconds: float = 2.0) -> float:
     except OSError:
         return -1.0
     return round((busy_after - busy_before) / max(total_after - total_before, 1), 3)
+
+
+def load_average() -> list[float]:
+    """The machine's load average (1, 5 and 15 minutes), recorded before each part."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def machine_before() -> dict:
+    """How quiet the machine was just before a part measured: its load average, then the share
+    of its CPU in use over two seconds. Other work on the machine makes the figures worse."""
+    return {"load_average_before": load_average(), "machine_busy_before": machine_busy()}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process: pid → (parent pid, CPU seconds of it and of its children it waited for)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        # After "pid (name) ": state, ppid, ... utime (14th field), stime, cutime, cstime.
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (
+            int(fields[1]),
+            sum(int(value) for value in fields[11:15]) / CLOCK_TICKS,
+        )
+    return found
+
+
+def tree_cpu_seconds(root: int | None, processes: dict | None = None) -> float | None:
+    """CPU seconds used by a process and all its descendants so far, those that ended included
+    (a parent's count holds the children it waited for: gunicorn's restarted workers, the
+    backends PostgreSQL's postmaster reaped)."""
+    if root is None:
+        return None
+    processes = processes if processes is not None else _processes()
+    if root not in processes:
+        return None
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _seconds) in processes.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += processes[pid][1]
+        todo += children.get(pid, [])
+    return total
+
+
+def postmaster_pid() -> int | None:
+    """PostgreSQL's postmaster, when it runs on this machine: the parent of our backend."""
+    import psycopg
+
+    try:
+        with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+            backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+            text = Path(f"/proc/{backend}/stat").read_text()  # while the backend lives
+        return int(text[text.rindex(")") + 2 :].split()[1])
+    except (psycopg.Error, OSError, ValueError):
+        return None
+
+
+def redis_cpu_seconds() -> float | None:
+    """Redis's own count of the CPU it used (INFO cpu), when the cache is Redis."""
+    try:
+        import redis
+
+        info = redis.Redis.from_url(ENV["CACHE_URL"], socket_timeout=2).info("cpu")
+    except Exception:  # no Redis client or server: the figure is left out
+        return None
+    return sum(float(info.get(key, 0)) for key in ("used_cpu_sys", "used_cpu_user"))
+
+
+def _this_process_seconds() -> float:
+    """This process (the load generator) and the children it waited for (pgbench)."""
+    seconds = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        seconds += usage.ru_utime + usage.ru_stime
+    return seconds
+
+
+class CpuMeter:
+    """CPU used while the block runs: by this process (the load generator), by the server's
+    processes (gunicorn's master and workers, or the task workers), by PostgreSQL and by Redis.
+
+        with common.CpuMeter(server.pid) as cpu:
+            ...
+        cpu.figures()  # {"wall_seconds", "seconds": {...}, "share": {...}}
+
+    A share is of the whole machine: seconds / (wall seconds * cores). PostgreSQL and Redis are
+    counted whole: other work on them in the meantime counts too.
+    """
+
+    def __init__(self, *server_pids: int):
+        self.server_pids = server_pids
+        self.postmaster = postmaster_pid()
+
+    def _sample(self) -> dict:
+        processes = _processes()
+        server = [tree_cpu_seconds(pid, processes) for pid in self.server_pids]
+        return {
+            "wall": time.monotonic(),
+            "generator": _this_process_seconds(),
+            "server": sum(s for s in server if s is not None) if self.server_pids else None,
+            "postgres": tree_cpu_seconds(self.postmaster, processes),
+            "redis": redis_cpu_seconds(),
+        }
+
+    def __enter__(self) -> "CpuMeter":
+        self.before = self._sample()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.after = self._sample()
+
+    def figures(self) -> dict:
+        wall = self.after["wall"] - self.before["wall"]
+        cores = os.cpu_count() or 1
+        seconds = {}
+        for name in ("generator", "server", "postgres", "redis"):
+            if self.before[name] is not None and self.after[name] is not None:
+                seconds[name] = round(self.after[name] - self.before[name], 3)
+        return {
+            "wall_seconds": round(wall, 2),
+            "seconds": seconds,
+            "share": {name: round(value / (wall * cores), 3) for name, value in seconds.items()},
+        }
 
 
 def percentile(ordered: list[float], share: float) -> float:
