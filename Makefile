@@ -78,10 +78,14 @@ clean:
 	rm -rf $(VENV) $(UV_VENV) node_modules staticfiles db.sqlite3
 
 # Benchmarks on this machine's PostgreSQL (BENCH_DATABASE_URL, default database outreach_bench,
-# created and filled once, then reused): the public catalogue, the API's public sessions beside the
-# catalogue page, and registrations under load through gunicorn on loopback, the attendance page
-# after a 100,000-row report (its own database, BENCH_ATTENDANCE_DATABASE_URL), then impact
-# figures and a 1,000,000-row CSV export. Prints one table (bench/report.py); every run's figures
+# created and filled once, then reused), each beside its ideal measured in the same run: the
+# public catalogue against a bare Django view, the API beside the catalogue page, registrations
+# through gunicorn on loopback against the same work as raw SQL (pgbench) and a race of 1,000
+# clients for 50 seats, the attendance page after a 100,000-row report (its own database), the
+# impact figures against raw SQL and the CSV export against COPY, then 10,000 reminders sent by
+# the task workers to a local SMTP server (its own database). The load comes from bench/load.py,
+# an asyncio client whose CPU is printed beside the server's. Durations and sizes come from
+# BENCH_* variables (docs/bench.md). Prints the tables (bench/report.py); every run's figures
 # stay in bench/results.jsonl, logs in var/bench/.
 bench: setup
 	@mkdir -p var/bench
@@ -97,6 +101,7 @@ bench: setup
 	echo "impact: measuring (its own output is in var/bench/impact.log)"; \
 	DATABASE_URL="$$BENCH_DATABASE_URL" $(PY) bench/impact.py >var/bench/impact.log \
 		|| { tail -n 20 var/bench/impact.log; failed="$$failed impact"; }; \
+	$(PY) bench/reminders.py || failed="$$failed reminders"; \
 	echo; $(PY) bench/report.py --run "$$BENCH_RUN_ID"; \
 	if [ -n "$$failed" ]; then echo "These parts failed:$$failed"; exit 1; fi
 
