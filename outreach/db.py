@@ -4,9 +4,10 @@ from django.db import connections, router
 from django.db.models import Model
 
 
-def insert_statement(obj: Model, connection) -> tuple[str, list]:
-    """The SQL and parameters of INSERT … ON CONFLICT DO NOTHING RETURNING the key, for `obj`
-    (every concrete field but an automatic key, as `save()` would write them)."""
+def insert_statement(obj: Model, connection, *, returning: str = "") -> tuple[str, list]:
+    """The SQL and parameters of INSERT … ON CONFLICT DO NOTHING RETURNING the key (or
+    `returning`), for `obj` (every concrete field but an automatic key, as `save()` would write
+    them)."""
     meta = type(obj)._meta
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
@@ -16,7 +17,7 @@ def insert_statement(obj: Model, connection) -> tuple[str, list]:
     # Names from the models' metadata, quoted; every value a parameter.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"ON CONFLICT DO NOTHING RETURNING {returning or quote(meta.pk.column)}"
     )
     return sql, values
 
@@ -48,3 +49,31 @@ def inserted(obj: Model, pk, connection) -> None:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = connection.alias
+
+
+def insert_or_find(obj: Model, *, where: str, params: list) -> tuple[Model, bool]:
+    """`obj` inserted, or else the row in its way: (the row, whether inserted). `where` (SQL on
+    the model's table, with `params`) finds the row that one of `obj`'s unique values would
+    clash with, by the same expressions as the unique constraint.
+
+    One statement on PostgreSQL for either case (the insert in a data-modifying WITH, the
+    lookup beside it); two elsewhere. A row that a concurrent transaction inserted and committed
+    while this one waited for it is not in that statement's snapshot: a second lookup finds it.
+    """
+    model = type(obj)
+    meta = model._meta
+    manager = model._default_manager
+    connection = connections[router.db_for_write(model, instance=obj)]
+    table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        insert_sql, values = insert_statement(obj, connection, returning="*")
+        sql = (
+            f"WITH new AS ({insert_sql}) SELECT *, true AS inserted FROM new "  # noqa: S608
+            f"UNION ALL (SELECT *, false AS inserted FROM {table} WHERE {where} LIMIT 1) LIMIT 1"
+        )
+        for row in manager.raw(sql, [*values, *params]):
+            return row, row.inserted
+    elif insert_unless_present(obj):
+        return obj, True
+    found = manager.raw(f"SELECT * FROM {table} WHERE {where} LIMIT 1", params)  # noqa: S608
+    return next(iter(found)), False

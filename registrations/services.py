@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from events.models import Session, SessionStatus
 from outreach import audit
-from outreach.db import insert_unless_present
+from outreach.db import insert_or_find
 from outreach.models import (
     AuditAction,
     Economy,
@@ -127,13 +126,12 @@ def find_or_create_organisation(details: OrganisationDetails) -> Organisation:
         }
     name = " ".join(details.name.split())
     new = Organisation(name=name, economy=details.economy, kind=details.kind, **firm_facts)
-    if insert_unless_present(new):
-        return new
-    # Known (or registered a moment ago by a colleague): the unique index compares names by the
-    # database's lower(), and so does this.
-    existing = Organisation.objects.annotate(lower_name=Lower("name")).get(
-        lower_name=Lower(Value(name)), economy=details.economy
+    # The unique index compares names by the database's lower(), and so does the lookup.
+    existing, created = insert_or_find(
+        new, where="lower(name) = lower(%s) AND economy_id = %s", params=[name, details.economy.pk]
     )
+    if created:
+        return existing
     if existing.is_firm and firm_facts:
         missing = {k: v for k, v in firm_facts.items() if v and not getattr(existing, k)}
         if missing:

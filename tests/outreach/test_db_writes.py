@@ -7,7 +7,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from outreach import services
-from outreach.db import insert_unless_present
+from outreach.db import insert_or_find, insert_unless_present
 from outreach.models import Organisation, User
 from tests.factories import FirmFactory
 
@@ -86,3 +86,31 @@ def test_a_new_address_gets_a_person_and_an_unverified_primary_address():
     assert person is not None
     assert User.objects.get(pk=person.pk).email == "new@example.org"
     assert rows_of(person)[1] == [{"email": "new@example.org", "primary": True, "verified": False}]
+
+
+WHERE = "lower(name) = lower(%s) AND economy_id = %s"
+
+
+def test_insert_or_find_inserts_a_new_row_and_says_so():
+    firm = Organisation(name="Andes Café", economy_id="CL", kind="firm", embed_origins=["x"])
+
+    row, inserted = insert_or_find(firm, where=WHERE, params=["Andes Café", "CL"])
+
+    assert inserted is True
+    stored = Organisation.objects.get()
+    assert row.pk == stored.pk
+    assert model_to_dict(row) == model_to_dict(stored)
+    assert stored.embed_origins == ["x"]
+
+
+def test_insert_or_find_finds_the_row_in_the_way_and_writes_nothing():
+    known = FirmFactory(name="Andes Cafe", economy_id="CL", embed_origins=["https://a.example"])
+    FirmFactory(name="Andes Cafe", economy_id="PE")
+    typed = Organisation(name="ANDES CAFE", economy_id="CL", kind="bso")
+
+    row, inserted = insert_or_find(typed, where=WHERE, params=["ANDES CAFE", "CL"])
+
+    assert inserted is False
+    assert row.pk == known.pk
+    assert (row.name, row.kind, row.embed_origins) == ("Andes Cafe", "firm", ["https://a.example"])
+    assert Organisation.objects.count() == 2

@@ -182,21 +182,23 @@ def test_the_lock_timeout_bounds_the_whole_wait_not_each_lock(settings):
     assert Organisation.objects.filter(name="Andes Café").count() == 1  # the colleague's
 
 
-def test_a_registration_takes_at_most_eight_statements(settings):
-    """A new firm and a new person, once the session's reminders are scheduled: the session read
-    with its co-hosts and questions; then, between BEGIN and COMMIT, the lock budget, the
-    organisation, the person with their address, the seat, the registration, its message and
-    the message's task row (the database queue, as in production)."""
+@pytest.mark.parametrize("firm", ["Andes Café", "A firm not seen before"])
+def test_a_registration_takes_at_most_eight_statements(settings, firm):
+    """A new person, of a firm known or new, once the session's reminders are scheduled: the
+    session read with its co-hosts and questions; then, between BEGIN and COMMIT, the lock
+    budget, the organisation (inserted or found), the person with their address, the seat, the
+    registration, its message and the message's task row (the database queue, as in
+    production)."""
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
     session = SessionFactory(capacity=10)
-    Client().post(url(session), person(0))
+    Client().post(url(session), person(0, organisation_name="Andes Café"))
     browser = Client()
     browser.get(url(session))
 
     with CaptureQueriesContext(connection) as queries:
-        response = browser.post(url(session), person(1, organisation_name="New firm"))
+        response = browser.post(url(session), person(1, organisation_name=firm))
 
     assert response.status_code == 302
     statements = [
@@ -207,3 +209,6 @@ def test_a_registration_takes_at_most_eight_statements(settings):
     assert len(statements) <= 8, "\n".join(statements)
     assert any("dbtaskresult" in sql for sql in statements)
     assert Registration.objects.filter(session=session).count() == 2
+    assert Organisation.objects.filter(name__in=["Andes Café", firm]).count() == len(
+        {firm, "Andes Café"}
+    )
