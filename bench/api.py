@@ -146,7 +146,7 @@ def main() -> None:
     queries = count_queries(sides)
     connections.close_all()
     print("api: measuring the catalogue page, then the public sessions endpoint", flush=True)
-    before = common.machine_before()
+    before = common.machine_before("api")
     with common.serving("api") as server:
         catalogue = load_of(sides["catalogue"], server.pid)
         api = load_of(sides["api"], server.pid)
@@ -170,7 +170,9 @@ def main() -> None:
         f"p99 {api['p99_ms']} ms, {queries['api']} queries) against the catalogue page's "
         f"{catalogue['per_second']} requests/s (p50 {catalogue['p50_ms']} ms, "
         f"{queries['catalogue']} queries): {ratio}× ; "
-        f"errors {api['errors']} and {catalogue['errors']}",
+        f"errors {api['errors']} and {catalogue['errors']}; load generator "
+        f"{api['cpu']['share'].get('generator', 0):.0%} of the CPU, gunicorn "
+        f"{api['cpu']['share'].get('server', 0):.0%}",
         flush=True,
     )
     if api["errors"] or catalogue["errors"]:

@@ -314,7 +314,7 @@ def main() -> None:
     queries = count_queries(urls)
     connections.close_all()
     print(f"catalogue: data ready in {time.perf_counter() - started:.0f} s; measuring", flush=True)
-    before = common.machine_before()
+    before = common.machine_before("catalogue")
     figures = measure(urls)
     overall, bare = figures["overall"], figures["bare_view"]
     common.record(
@@ -334,7 +334,8 @@ def main() -> None:
         f"catalogue: {overall['per_second']} pages/s, p50 {overall['p50_ms']} ms, "
         f"p99 {overall['p99_ms']} ms, {overall['errors']} errors of {overall['requests']}; "
         f"the bare view {bare['per_second']}/s: {figures['catalogue_to_bare']}×; "
-        f"load generator {figures['client_cpu_share']:.0%} of the CPU",
+        f"load generator {figures['client_cpu_share']:.0%} of the CPU, gunicorn "
+        f"{overall['cpu']['share'].get('server', 0):.0%}",
         flush=True,
     )
     if overall["errors"] or bare["errors"]:

@@ -196,10 +196,17 @@ def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def machine_before() -> dict:
-    """How quiet the machine was just before a part measured: its load average, then the share
-    of its CPU in use over two seconds. Other work on the machine makes the figures worse."""
-    return {"load_average_before": load_average(), "machine_busy_before": machine_busy()}
+def machine_before(part: str) -> dict:
+    """How quiet the machine was just before a part measured, printed and returned: its load
+    average, then the share of its CPU in use over two seconds. Other work on the machine makes
+    the figures worse."""
+    load, busy = load_average(), machine_busy()
+    print(
+        f"{part}: load average {', '.join(f'{value:.2f}' for value in load)} "
+        f"(1, 5, 15 min), CPU {busy:.0%} busy, before measuring",
+        flush=True,
+    )
+    return {"load_average_before": load, "machine_busy_before": busy}
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

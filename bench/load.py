@@ -93,7 +93,7 @@ class Connection:
 
     async def send_prepared(self, data: bytes, method: str = "POST") -> Response:
         """Send a request already encoded (Connection.encode): the race opens every connection
-        first, then writes the same bytes on each at once."""
+        and encodes every request first, then writes them all at once."""
         return await asyncio.wait_for(self._send(data, method), TIMEOUT)
 
     async def _send(self, data: bytes, method: str) -> Response:

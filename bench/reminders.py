@@ -204,7 +204,7 @@ def main() -> None:
     try:
         due = prepare()
         time.sleep(max(due - time.time(), 0) + 0.5)
-        before = common.machine_before()
+        before = common.machine_before("reminders")
         started = time.monotonic()
         workers = start_workers()
         with common.CpuMeter(*(worker.pid for worker in workers)) as cpu:

@@ -315,7 +315,7 @@ def main() -> None:
     statements = count_statements(sessions["statements"], stamp)
     connections.close_all()
     print("registrations: measuring", flush=True)
-    before = common.machine_before()
+    before = common.machine_before("registrations")
     with common.serving("registrations") as server:
         single = register_for(server.pid, [sessions["one"]], SECONDS, stamp + "a")
         spread = register_for(server.pid, sessions["many"], MANY_SECONDS, stamp + "b")
@@ -348,7 +348,8 @@ def main() -> None:
         f"gunicorn CPU and {statements['statements']} SQL statements each) against "
         f"{raw['per_second']}/s as raw SQL: {ratio and round(ratio, 3)}×; "
         f"{spread['per_second']}/s across {MANY_SESSIONS} sessions; "
-        f"load generator {single['cpu']['share'].get('generator', 0):.0%} of the CPU",
+        f"load generator {single['cpu']['share'].get('generator', 0):.0%} of the CPU, gunicorn "
+        f"{single['cpu']['share'].get('server', 0):.0%}",
         flush=True,
     )
     print(
