@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from events.models import Session
-from impact import exports
+from impact import csv_exports, exports
 from impact.filters import ImpactFilters
 from impact.queries import Audience
 from outreach import audit
@@ -53,6 +53,16 @@ def export_rows(
     the row stream (impact.exports.export_rows) and writes an EXPORT_DOWNLOADED entry."""
     _record(by, what, fmt, filters)
     return exports.export_rows(what, filters, Audience.staff(), codes=codes)
+
+
+def export_csv(
+    filters: ImpactFilters, what: str, *, by: User, codes: bool = False
+) -> Iterator[bytes]:
+    """Programme staff download registrations, attendance, answers or comments as CSV: returns
+    the file's bytes as a stream (impact.csv_exports.export_csv: from COPY on PostgreSQL) and
+    writes an EXPORT_DOWNLOADED entry."""
+    _record(by, what, "csv", filters)
+    return csv_exports.export_csv(what, filters, Audience.staff(), codes=codes)
 
 
 def _record(by: User | None, what: str, fmt: str, filters: ImpactFilters, **details) -> None:

@@ -124,7 +124,14 @@ def csv_response(rows: Iterable[Iterable], filename: str) -> StreamingHttpRespon
     """The rows as a streamed CSV download in the language active now (see the module's
     docstring for the format)."""
     rows = in_language(rows, translation.get_language())
-    response = StreamingHttpResponse(csv_stream(rows), content_type=CSV_CONTENT_TYPE)
+    return csv_file_response(csv_stream(rows), filename)
+
+
+def csv_file_response(lines: Iterable[bytes], filename: str) -> StreamingHttpResponse:
+    """A CSV written already (byte-order mark, header row and lines, as bytes: `csv_stream`'s,
+    or PostgreSQL's COPY in impact.csv_exports) as a streamed download. The response closes
+    the stream when it is closed, read to its end or not."""
+    response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
     return as_download(response, filename)
 
 
