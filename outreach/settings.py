@@ -123,6 +123,14 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
+# Health checks stay on: before a request reuses a persistent connection, Django checks it with
+# one round trip (psycopg's `SELECT 1`, about 0.1 ms on loopback), and reconnects if the
+# database restarted or failed over meanwhile. Without them the first request of each worker
+# after a restart fails (a 503) before Django drops the broken connection at the end of that
+# request; with them every request after the restart works (tests/operations/test_resilience).
+# CONN_HEALTH_CHECKS=false saves the round trip where that one failure per worker is accepted,
+# or where a pooler in front of PostgreSQL keeps the server's restarts from the app.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits need a cache shared by every web process) ---------------
@@ -134,7 +142,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's Redis cache, with one redis-py client per connection pool (outreach/cache.py).
+        "default": {"BACKEND": "outreach.cache.SharedCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL in {"", "locmem://"}:
     if not DEBUG:

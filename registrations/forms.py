@@ -1,12 +1,19 @@
+from functools import lru_cache
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from events.models import Session
+from outreach import economy_cache
 from outreach.forms import TimeZoneField
+from outreach.languages import active_language
 from outreach.models import (
     Economy,
     ExportingStatus,
@@ -30,9 +37,115 @@ KIND_CHOICES = [
 ]
 
 
-class EconomyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
+class EconomyChoices(BaseChoiceIterator):
+    """The economies as a select's options, named and sorted in one language, read from
+    outreach.economy_cache once, when they are first needed."""
+
+    def __init__(self, language: str | None, empty_label):
+        self.language = language
+        self.empty_label = empty_label
+        self._economies = None
+
+    @property
+    def economies(self) -> tuple[tuple[str, str], ...]:
+        if self._economies is None:
+            self._economies = economy_cache.choices(self.language or active_language())
+        return self._economies
+
+    def __iter__(self):
+        yield ("", self.empty_label)
+        yield from self.economies
+
+
+@lru_cache(maxsize=16)
+def _option_lines(economies: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], dict]:
+    """Each economy's <option> as Django's select_option.html writes it (unselected), and the
+    position of each code among them."""
+    lines = tuple(
+        format_html('\n  <option value="{}">{}</option>\n', code, name) for code, name in economies
+    )
+    return lines, {code: index for index, (code, _name) in enumerate(economies)}
+
+
+class Select(forms.Select):
+    """Django's select, with the economies' ~250 options written from a cached list of lines
+    instead of a template each (the same HTML: tests/outreach/test_economy_choices.py). Named
+    Select because crispy-forms gives a field the CSS class of its widget's class name."""
+
+    def optgroups(self, name, value, attrs=None):
+        if isinstance(self.choices, EconomyChoices):
+            return []  # written by render()
+        return super().optgroups(name, value, attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not isinstance(self.choices, EconomyChoices) or not html.endswith("\n</select>"):
+            return html
+        lines, index = _option_lines(self.choices.economies)
+        lines = list(lines)
+        selected = next(iter(self.format_value(value)), None)
+        empty = format_html(
+            '\n  <option value=""{}>{}</option>\n',
+            " selected" if selected == "" else "",
+            self.choices.empty_label,
+        )
+        if selected in index:
+            code, economy = self.choices.economies[index[selected]]
+            lines[index[selected]] = format_html(
+                '\n  <option value="{}" selected>{}</option>\n', code, economy
+            )
+        # Every piece was escaped by format_html, as the template would have escaped it.
+        return mark_safe(html[: -len("\n</select>")] + empty + "".join(lines) + "\n</select>")
+
+
+class EconomyField(forms.ChoiceField):
+    """One economy by its ISO code, offered and checked against the economies in the cache
+    (outreach.economy_cache), not a query; cleaned to an Economy instance."""
+
+    widget = Select
+
+    def __init__(self, *, empty_label, language: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.empty_label = empty_label
+        self.language = language
+
+    @property
+    def language(self) -> str | None:
+        return self._language
+
+    @language.setter
+    def language(self, language: str | None) -> None:
+        """The language the economies are named and sorted in (the active one when None)."""
+        self._language = language
+        self.choices = EconomyChoices(language, self.empty_label)
+
+    def to_python(self, value) -> Economy | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Economy):
+            return value
+        economy = economy_cache.get(str(value))
+        if economy is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return economy
+
+    def validate(self, value) -> None:
+        # Required or not: to_python has already refused a code that is not an economy.
+        forms.Field.validate(self, value)
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Economy) else value
+
+    def has_changed(self, initial, data) -> bool:
+        if self.disabled:
+            return False
+        initial_value = initial if initial is not None else ""
+        data_value = data if data is not None else ""
+        return str(self.prepare_value(initial_value)) != str(data_value)
 
 
 class RegistrationForm(forms.Form):
@@ -43,9 +156,8 @@ class RegistrationForm(forms.Form):
         label=_("Your email"),
         help_text=_("Your confirmation, the join link and reminders go here."),
     )
-    economy = EconomyChoiceField(
+    economy = EconomyField(
         label=_("Economy of your organisation"),
-        queryset=Economy.objects.none(),
         empty_label=_("Choose an economy"),
         error_messages={"invalid_choice": _("Choose an economy from the list.")},
     )
@@ -130,8 +242,7 @@ class RegistrationForm(forms.Form):
             ) % {"cohosts": ", ".join(cohost_names)}
         else:
             del self.fields["shares_with_cohosts"]
-        self.fields["economy"].queryset = Economy.objects.order_by("sort_name")
-        self.fields["economy"].label_from_instance = lambda e: getattr(e, f"name_{language}")
+        self.fields["economy"].language = language
         if person is not None:
             self.fields["email"].disabled = True
             self.fields["email"].help_text = _("You are signed in with this address.")
