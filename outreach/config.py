@@ -122,8 +122,13 @@ def database_from_url(url: str, *, conn_max_age: int) -> dict:
             f"DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…), "
             f"not {url.split(':', 1)[0]!r}."
         )
-    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
-        raise ConfigurationError("DATABASE_URL names no database (postgres://user@host:port/NAME).")
+    if engine == "django.db.backends.postgresql":
+        if not config.get("NAME"):
+            raise ConfigurationError(
+                "DATABASE_URL names no database (postgres://user@host:port/NAME)."
+            )
+        # Django's backend, with a health check that needs no round trip (outreach/postgres).
+        config["ENGINE"] = "outreach.postgres"
     return config
 
 

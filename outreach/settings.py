@@ -123,13 +123,13 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
-# Health checks stay on: before a request reuses a persistent connection, Django checks it with
-# one round trip (psycopg's `SELECT 1`, about 0.1 ms on loopback), and reconnects if the
-# database restarted or failed over meanwhile. Without them the first request of each worker
-# after a restart fails (a 503) before Django drops the broken connection at the end of that
-# request; with them every request after the restart works (tests/operations/test_resilience).
-# CONN_HEALTH_CHECKS=false saves the round trip where that one failure per worker is accepted,
-# or where a pooler in front of PostgreSQL keeps the server's restarts from the app.
+# Health checks stay on: before a request reuses a persistent connection, Django checks it and
+# reconnects if the database restarted or failed over meanwhile. Without them the first request
+# of each worker after a restart fails (a 503) before Django drops the broken connection at the
+# end of that request; with them every request after the restart works
+# (tests/operations/test_resilience). On PostgreSQL the check costs no round trip while the
+# server has said nothing (outreach/postgres: a closed connection leaves its socket readable);
+# CONN_HEALTH_CHECKS=false drops even that, where a pooler keeps restarts from the app.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
