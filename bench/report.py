@@ -352,7 +352,7 @@ def _registration_measures(latest: Run) -> list[Measure]:
         ),
         Measure(
             "registrations",
-            "SQL statements per registration (in-process, test client)",
+            "SQL statements per registration, besides BEGIN and COMMIT (test client)",
             lambda line: _number(_get(line, "statements_per_registration")),
             lambda line: _get(line, "statements_per_registration"),
             "≤ 8",
