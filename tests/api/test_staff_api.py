@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -95,7 +96,9 @@ def new_session(**overrides) -> dict:
 
 def audit_of(session) -> list[tuple]:
     return list(
-        AuditEntry.objects.filter(object_id=str(session.pk))
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Session), object_id=str(session.pk)
+        )
         .order_by("pk")
         .values_list("action", "actor", "details")
     )
