@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import UTC, timedelta
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -640,6 +641,22 @@ class PlanQuarterForm(forms.Form):
         }
 
 
+def catalogue_filter_choices(language: str) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the catalogue's lists, named in a language, as plain strings (events.cards
+    keeps them in the shared cache: economies and topics are two queries)."""
+    anything = [("", str(_("Any")))]
+    economies = Economy.objects.order_by("sort_name").values_list("code", f"name_{language}")
+    topics = Topic.objects.order_by(f"name_{language}").values_list("slug", f"name_{language}")
+    return {
+        "language": anything + [(code, str(_(LANGUAGE_NAMES[code]))) for code in LANGUAGE_CODES],
+        "region": anything + region_choices(language),
+        "economy": anything + list(economies),
+        "topic": anything + list(topics),
+        "format": anything + [(value, str(label)) for value, label in SessionFormat.choices],
+        "when": [("upcoming", str(_("Upcoming"))), ("past", str(_("Past")))],
+    }
+
+
 class CatalogueFilterForm(forms.Form):
     """The public catalogue's filters, read from the query string."""
 
@@ -649,27 +666,16 @@ class CatalogueFilterForm(forms.Form):
     economy = forms.ChoiceField(label=_("Economy"), required=False)
     topic = forms.ChoiceField(label=_("Topic"), required=False)
     format = forms.ChoiceField(label=_("Format"), required=False)
-    when = forms.ChoiceField(
-        label=_("When"),
-        required=False,
-        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
-    )
+    when = forms.ChoiceField(label=_("When"), required=False)
     grouped = forms.BooleanField(label=_("One card per topic in all its languages"), required=False)
 
-    def __init__(self, *args, language: str, **kwargs):
+    def __init__(self, *args, language: str, choices: dict | None = None, **kwargs):
+        """`choices`: `catalogue_filter_choices(language)` as the caller has it (cached)."""
         super().__init__(*args, **kwargs)
-        anything = [("", _("Any"))]
-        self.fields["language"].choices = anything + [
-            (code, _(LANGUAGE_NAMES[code])) for code in LANGUAGE_CODES
-        ]
-        self.fields["region"].choices = anything + region_choices(language)
-        self.fields["economy"].choices = anything + list(
-            Economy.objects.order_by("sort_name").values_list("code", f"name_{language}")
-        )
-        self.fields["topic"].choices = anything + list(
-            Topic.objects.order_by(f"name_{language}").values_list("slug", f"name_{language}")
-        )
-        self.fields["format"].choices = anything + list(SessionFormat.choices)
+        for name, options in (choices or catalogue_filter_choices(language)).items():
+            # Given as a callable, the 300 options are read only to check a value sent: Django
+            # copies and normalises a list, twice, on every page.
+            self.fields[name].choices = partial(list, options)
 
 
 class ProposalForm(SessionForm):

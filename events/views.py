@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from events import calendar, permissions, queries
+from events import calendar, cards, permissions, queries
 from events.forms import CatalogueFilterForm
 from events.models import LANGUAGE_CODES
 from outreach.languages import active_language
@@ -18,16 +18,24 @@ PAGE_SIZE = 20
 
 @require_GET
 def home(request):
-    return render(
-        request,
-        "events/home.html",
-        {"reach": programme_reach(), "sessions": list(queries.upcoming_sessions(limit=6))},
+    sessions = queries.upcoming_cards(limit=6)
+    reach = programme_reach()
+    keys = cards.card_keys(sessions)
+    return cards.cached_page(
+        cards.page_key(request, [reach, *keys]),
+        lambda: render(
+            request,
+            "events/home.html",
+            {"reach": reach, "sessions": sessions, "cards": cards.session_cards(sessions, keys)},
+        ),
     )
 
 
 @require_GET
 def catalogue(request):
-    form = CatalogueFilterForm(request.GET or None, language=active_language())
+    language = active_language()
+    lists = cards.filter_lists(language)
+    form = CatalogueFilterForm(request.GET or None, language=language, choices=lists["choices"])
     filters = queries.CatalogueFilters()
     if form.is_valid():
         data = form.cleaned_data
@@ -40,11 +48,26 @@ def catalogue(request):
             format=data["format"],
             text=data["q"].strip(),
             grouped=data["grouped"],
-            prefer_language=active_language(),
+            prefer_language=language,
         )
-    page = Paginator(queries.catalogue_sessions(filters), PAGE_SIZE).get_page(
+    page = Paginator(queries.CatalogueRows(queries.matching_sessions(filters)), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    keys = cards.card_keys(page.object_list, heading_level=2)
+    # The whole page, for visitors who are not signed in, under everything it shows; not a search
+    # for words or a list with values unknown (any text makes an address: the cache would fill).
+    key = None
+    if (form.is_valid() or not form.is_bound) and not filters.text:
+        key = cards.page_key(request, [lists["version"], page.paginator.count, page.number, *keys])
+    return cards.cached_page(
+        key,
+        lambda: _catalogue_page(
+            request, form=form, filters=filters, options=lists["options"], page=page, keys=keys
+        ),
+    )
+
+
+def _catalogue_page(request, *, form, filters, options, page, keys):
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -52,9 +75,11 @@ def catalogue(request):
         "events/catalogue.html",
         {
             "form": form,
+            "selects": cards.filter_selects(form, options),
             "filters": filters,
             "page": page,
-            "sessions": list(page.object_list),
+            "sessions": page.object_list,
+            "cards": cards.session_cards(page.object_list, keys, heading_level=2),
             "query": query.urlencode(),
             "feeds": _feed_links(),
         },
@@ -78,17 +103,12 @@ def _feed_links() -> list[dict]:
 @require_GET
 def session_detail(request, pk):
     session = get_object_or_404(
-        queries.with_related(permissions.visible_sessions(request.user)), pk=pk
+        queries.with_page_versions(permissions.visible_sessions(request.user)), pk=pk
     )
-    language = active_language()
     return render(
         request,
         "events/session_detail.html",
-        {
-            "session": session,
-            "google_link": calendar.google_calendar_link(session, language=language),
-            "outlook_link": calendar.outlook_calendar_link(session, language=language),
-        },
+        {"session": session, "parts": cards.session_page_parts(session)},
     )
 
 
