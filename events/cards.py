@@ -20,7 +20,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import babel
@@ -227,16 +227,21 @@ def session_cards(
 # --- Whole pages --------------------------------------------------------------------------------
 
 
-def page_key(request, versions: list) -> str | None:
+def page_key(request, versions: list, *, params: Collection[str] = ()) -> str | None:
     """The key of a whole page as an anonymous visitor sees it (the catalogue, the home page):
-    its address, language, time zone and where that zone came from, the release, and `versions`,
-    everything the view read that the page shows (its cards' keys, counts, the lists' version).
-    None when the page holds something of this visitor's: they are signed in, or a message
-    waits for them."""
+    its path, language, time zone and where that zone came from, the release, and `versions`,
+    everything the view read that the page shows (its cards' keys, counts, the lists' version,
+    the filters as the form cleaned them, the page's number).
+    None when the page holds something of this visitor's (they are signed in, or a message waits
+    for them), or when the address has a parameter other than `params`: the raw query string is
+    not part of the key, so that made-up parameters and values cannot fill the cache with
+    copies of one page."""
     if request.user.is_authenticated or len(messages.get_messages(request)):
         return None
+    if not set(request.GET) <= set(params):
+        return None
     place = [
-        request.get_full_path(),
+        request.path,
         active_language(),
         timezone.get_current_timezone_name(),
         getattr(request, "time_zone_source", ""),

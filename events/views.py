@@ -58,7 +58,12 @@ def catalogue(request):
     # for words or a list with values unknown (any text makes an address: the cache would fill).
     key = None
     if (form.is_valid() or not form.is_bound) and not filters.text:
-        key = cards.page_key(request, [lists["version"], page.paginator.count, page.number, *keys])
+        chosen = sorted(form.cleaned_data.items()) if form.is_bound else []
+        key = cards.page_key(
+            request,
+            [lists["version"], chosen, page.paginator.count, page.number, *keys],
+            params=[*form.fields, "page"],
+        )
     return cards.cached_page(
         key,
         lambda: _catalogue_page(

@@ -353,3 +353,39 @@ def test_the_public_pages_are_rendered_while_the_cache_does_not_answer(client, s
     assert "Still listed" in _card(catalogue.content.decode(), session, "en")
     assert page.status_code == 200
     assert '<h1 lang="en">Still listed</h1>' in page.content.decode()
+
+
+def _whole_pages_kept(monkeypatch) -> list[str]:
+    kept = []
+    keep = cards._keep
+
+    def counting(entries, timeout):
+        kept.extend(key for key in entries if key.startswith("whole:"))
+        return keep(entries, timeout)
+
+    monkeypatch.setattr(cards, "_keep", counting)
+    return kept
+
+
+def test_made_up_parameters_and_values_keep_no_copy_of_the_page(client, monkeypatch):
+    SessionFactory(title_en="Customs basics")
+    kept = _whole_pages_kept(monkeypatch)
+
+    for n in range(5):
+        assert client.get(f"/en/sessions/?utm_source={n}").status_code == 200
+        assert client.get(f"/en/?ref={n}").status_code == 200
+
+    assert kept == []
+
+
+def test_one_page_is_kept_once_whatever_its_address_looks_like(client, monkeypatch):
+    SessionFactory(title_en="Customs basics", language="fr")
+    kept = _whole_pages_kept(monkeypatch)
+
+    first = client.get("/en/sessions/?language=fr&page=1").content
+    for address in ("/en/sessions/?page=1&language=fr", "/en/sessions/?language=fr&page=01"):
+        assert client.get(address).content == first
+
+    assert len(kept) == 1
+    client.get("/en/sessions/?language=es")
+    assert len(kept) == 2  # another choice, another page
