@@ -1,7 +1,10 @@
 """`make bench` (impact part): dashboard figures, a breakdown by economy and a 1,000,000-row
 CSV export on synthetic data at the programme's scale, on PostgreSQL. The export is measured
 against a plain COPY of the same columns in the same run (goal: at most twice its time);
-`python bench/impact.py --only export` measures that pair alone.
+`python bench/impact.py --only export` measures that pair alone. The realised outcomes
+(impact/outcomes.py) are timed on 50,000 outcome survey invitations, about 35 % answered
+(`generate_outcomes`, added to a programme generated before them); `--only outcomes` times
+them alone.
 
 Scale: 115,000 organisations, 200 economies, 2,000 sessions, 1,000,000 registrations (and
 200,000 survey responses). The data is generated once into BENCH_DATABASE_URL's database with
@@ -39,6 +42,13 @@ REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "1000000"))
 PEOPLE = REGISTRATIONS // 5  # each person registers for about five sessions
 RESPONSES = REGISTRATIONS // 5
 MARK = "bench-impact"  # names of generated rows start with this, to find and reuse them
+# Outcome surveys (registrations.surveys.outcomes): one invitation per organisation and period
+# for this many organisations (their first attendance opening the period), a share answered.
+OUTCOME_ORGANISATIONS = int(os.environ.get("BENCH_OUTCOME_ORGANISATIONS", "50000"))
+OUTCOME_ANSWERED = float(os.environ.get("BENCH_OUTCOME_ANSWERED", "0.35"))
+OUTCOME_MONTHS = 6  # the series' outcome_survey_months
+# Where the synthetic firms say they exported to (as registrations/demo_outcomes.py).
+OUTCOME_MARKETS = ["US", "DE", "CN", "FR", "GB", "JP", "NL", "AE", "ZA", "KE", "BR", "MX", "IN"]
 
 
 def generate() -> None:
@@ -252,6 +262,148 @@ def _responses(cursor, raw, pick, session_base) -> None:
             copy.write_row((response, questions["recommend"], pick.randint(5, 10), None, ""))
 
 
+# The tables generate_outcomes writes.
+OUTCOME_TABLES = (
+    "registrations_surveyinvitation",
+    "registrations_surveyresponse",
+    "registrations_answer",
+    "registrations_answer_economies",
+    "registrations_answer_choices",
+)
+
+
+def generate_outcomes() -> None:
+    """Add the outcome survey's invitations and answers to the synthetic programme, unless they
+    are there already (the rest of it is left as it is).
+
+    As registrations.surveys.outcomes asks and registrations/demo_outcomes.py writes them: for
+    OUTCOME_ORGANISATIONS organisations, one invitation per organisation and period of a bench
+    series (the period opened by the organisation's first attended session whose survey is due,
+    through that registration), and for OUTCOME_ANSWERED of them a response keeping the
+    registration's facts, with answers to exported_since, export_markets (one to three
+    economies, when exported), found_partner and contribution (a choice). Written with COPY in
+    one transaction, ids after the tables' largest, sequences reset after."""
+    from django.db import connection, transaction
+
+    from events.models import Series, add_months
+    from registrations.models import SurveyInvitation, SurveyPurpose
+    from registrations.surveys.outcomes import current_outcome_survey
+
+    invitations = SurveyInvitation.objects.filter(
+        survey__purpose=SurveyPurpose.OUTCOME, token__startswith=f"{MARK}-outcome-"
+    )
+    if invitations.exists():
+        return
+    started = time.perf_counter()
+    survey = current_outcome_survey()
+    series, _created = Series.objects.get_or_create(
+        slug=f"{MARK}-outcomes",
+        defaults={"title": f"{MARK} outcomes", "outcome_survey_months": OUTCOME_MONTHS},
+    )
+    months = series.outcome_survey_months or OUTCOME_MONTHS
+    questions = {question.code: question.pk for question in survey.questions.all()}
+    choices = dict(survey.questions.get(code="contribution").choices.values_list("code", "pk"))
+    now = datetime.now(UTC)
+    # A period's survey is due when it ends and open for the survey's days: only periods that
+    # ended that long ago are asked and may be answered.
+    latest_start = add_months(now - timedelta(days=survey.open_days), -months)
+    pick = random.Random(43)  # noqa: S311 (synthetic data)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Each organisation's first attended bench registration (its anchor), with the facts a
+        # response keeps and the person's language.
+        cursor.execute(
+            "SELECT DISTINCT ON (r.organisation_id) r.id, r.organisation_id, r.session_id,"
+            " s.starts_at, r.economy_id, r.organisation_kind, r.size_band, r.women_led,"
+            " r.youth_led, u.language"
+            " FROM registrations_registration r"
+            " JOIN events_session s ON s.id = r.session_id"
+            " JOIN outreach_user u ON u.id = r.person_id"
+            " WHERE r.attended AND r.status = 'confirmed' AND r.token LIKE %s"
+            " AND s.starts_at <= %s"
+            " ORDER BY r.organisation_id, s.starts_at, r.id",
+            [f"{MARK}-%", latest_start],
+        )
+        anchors = cursor.fetchall()
+        anchors = sorted(pick.sample(anchors, min(OUTCOME_ORGANISATIONS, len(anchors))))
+        ids = {}
+        for table in ("surveyinvitation", "surveyresponse", "answer"):
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM registrations_{table}")
+            ids[table] = cursor.fetchone()[0]
+        raw = cursor.cursor
+        responses, answers, markets, contributions = [], [], [], []
+        with raw.copy(
+            "COPY registrations_surveyinvitation (id, survey_id, registration_id, token,"
+            " created_at, closes_at, reminded_at, used_at, organisation_id, series_id,"
+            " period_starts_at) FROM STDIN"
+        ) as copy:
+            for n, (registration, organisation, session, start, *facts, language) in enumerate(
+                anchors, start=1
+            ):
+                sent = add_months(start, months)
+                answered = pick.random() < OUTCOME_ANSWERED
+                submitted = sent + timedelta(days=pick.randint(0, 6), hours=pick.randint(1, 20))
+                copy.write_row(
+                    (
+                        ids["surveyinvitation"] + n,
+                        survey.pk,
+                        registration,
+                        f"{MARK}-outcome-{n}",
+                        sent,
+                        sent + timedelta(days=survey.open_days),
+                        sent + timedelta(days=survey.reminder_days),
+                        submitted if answered else None,
+                        organisation,
+                        series.pk,
+                        start,
+                    )
+                )
+                if answered:
+                    response = ids["surveyresponse"] + len(responses) + 1
+                    responses.append((response, survey.pk, session, registration, *facts))
+                    responses[-1] += (language, submitted)
+                    exported = pick.random() < 0.45
+                    answers.append((response, questions["exported_since"], exported))
+                    if exported:
+                        answers.append((response, questions["export_markets"], None))
+                        where = pick.sample(OUTCOME_MARKETS, pick.randint(1, 3))
+                        markets += [(ids["answer"] + len(answers), code) for code in where]
+                    partner = pick.random() < (0.5 if exported else 0.2)
+                    answers.append((response, questions["found_partner"], partner))
+                    answers.append((response, questions["contribution"], None))
+                    said = pick.choice(["not_at_all", "somewhat", "somewhat", "a_lot", "a_lot"])
+                    contributions.append((ids["answer"] + len(answers), choices[said]))
+        with raw.copy(
+            "COPY registrations_surveyresponse (id, survey_id, session_id, registration_id,"
+            " economy_id, organisation_kind, size_band, women_led, youth_led, language,"
+            " submitted_at) FROM STDIN"
+        ) as copy:
+            for row in responses:
+                copy.write_row(row)
+        with raw.copy(
+            "COPY registrations_answer (id, response_id, question_id, number, boolean, text)"
+            " FROM STDIN"
+        ) as copy:
+            for n, (response, question, boolean) in enumerate(answers, start=1):
+                copy.write_row((ids["answer"] + n, response, question, None, boolean, ""))
+        with raw.copy(
+            "COPY registrations_answer_economies (answer_id, economy_id) FROM STDIN"
+        ) as copy:
+            for row in markets:
+                copy.write_row(row)
+        with raw.copy(
+            "COPY registrations_answer_choices (answer_id, choice_id) FROM STDIN"
+        ) as copy:
+            for row in contributions:
+                copy.write_row(row)
+    import common  # bench/common.py
+
+    common.reset_sequences()
+    print(
+        f"generated {len(anchors):,} outcome invitations and {len(responses):,} responses"
+        f" in {time.perf_counter() - started:.0f} s"
+    )
+
+
 def timed(function, repeat: int = 5) -> float:
     """The median of a few runs, in milliseconds (the database's own cache stays warm)."""
     times = []
@@ -438,7 +590,7 @@ def outcome_figures(staff, everything) -> dict:
     """The realised outcomes (impact/outcomes.py) and their breakdown by economy, timed, when
     the data holds outcome survey answers; else a note."""
     from impact import outcomes
-    from registrations.models import SurveyPurpose, SurveyResponse
+    from registrations.models import SurveyInvitation, SurveyPurpose, SurveyResponse
 
     if not SurveyResponse.objects.filter(survey__purpose=SurveyPurpose.OUTCOME).exists():
         return {"outcome_figures_note": "no outcome survey answers in the bench data"}
@@ -446,12 +598,43 @@ def outcome_figures(staff, everything) -> dict:
     def breakdown_by_economy():
         return outcomes.staff_breakdown(outcomes.outcome_records(everything, staff), "economy")
 
+    def dashboard():
+        # What the staff dashboard computes (impact.outside.Figures, impact.tables): the
+        # records once, the figures, then every breakdown.
+        records = outcomes.outcome_records(everything, staff)
+        outcomes.staff_figures(records)
+        for by in outcomes.DIMENSIONS:
+            outcomes.staff_breakdown(records, by)
+
+    figures = outcomes.staff_figures(outcomes.outcome_records(everything, staff))
     return {
+        "outcome_invitations": SurveyInvitation.objects.filter(
+            survey__purpose=SurveyPurpose.OUTCOME
+        ).count(),
+        "outcome_asked": figures["outcome_asked"],
+        "outcome_answered": figures["outcome_answered"],
         "outcome_figures_ms": timed(
             lambda: outcomes.staff_figures(outcomes.outcome_records(everything, staff))
         ),
         "outcome_breakdown_by_economy_ms": timed(breakdown_by_economy),
+        "outcome_dashboard_ms": timed(dashboard, repeat=3),
     }
+
+
+def print_outcomes(figures: dict) -> None:
+    if "outcome_figures_ms" not in figures:
+        print(f"| realised outcomes | {figures['outcome_figures_note']} | |")
+        return
+    print(
+        f"| realised outcomes ({figures['outcome_asked']:,} asked,"
+        f" {figures['outcome_answered']:,} answering) | {figures['outcome_figures_ms']} ms"
+        " | < 1000 ms |"
+    )
+    print(f"| realised outcomes by economy | {figures['outcome_breakdown_by_economy_ms']} ms | |")
+    print(
+        "| realised outcomes on the dashboard (figures and every breakdown) |"
+        f" {figures['outcome_dashboard_ms']} ms | |"
+    )
 
 
 def export_pair() -> dict:
@@ -527,10 +710,29 @@ def main() -> None:
         print("| --- | --- | --- |")
         print_export(export)
         return
+    if sys.argv[1:] == ["--only", "outcomes"]:
+        # The realised outcomes alone; their survey answers are added first when missing.
+        generate_outcomes()
+        from django.db import connection
+
+        from impact.filters import ImpactFilters
+        from impact.queries import Audience
+
+        with connection.cursor() as cursor:
+            for table in OUTCOME_TABLES:
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        figures = outcome_figures(Audience.staff(), ImpactFilters())
+        common.record("impact", {"only": "outcomes", **figures})
+        print()
+        print("| measure | figure | aim |")
+        print("| --- | --- | --- |")
+        print_outcomes(figures)
+        return
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     generate()
+    generate_outcomes()
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -575,6 +777,7 @@ def main() -> None:
     )
     print(f"| breakdown by economy | {economy_ms} ms | < 300 ms |")
     print(f"| breakdown by region | {region_ms} ms | |")
+    print_outcomes(pairs)
     print_export(export)
 
 

@@ -416,8 +416,12 @@ def _registration_measures(latest: Run) -> list[Measure]:
 
 IMPACT_MEASURES = [
     ("breakdown_by_region_ms", "breakdown by region", "ms"),
-    ("outcome_figures_ms", "realised outcomes (impact/outcomes.py)", "ms"),
     ("outcome_breakdown_by_economy_ms", "realised outcomes by economy", "ms"),
+    (
+        "outcome_dashboard_ms",
+        "realised outcomes on the dashboard (figures and every breakdown)",
+        "ms",
+    ),
 ]
 
 
@@ -432,11 +436,31 @@ def _impact_measures() -> list[Measure]:
             bool,
         )
     ]
+    rows.append(
+        Measure(
+            "impact",
+            "realised outcomes (impact/outcomes.py)",
+            lambda line: _number(_get(line, "outcome_figures_ms"), "ms"),
+            lambda line: _get(line, "outcome_figures_ms"),
+            "< 1000 ms",
+            lambda ms: ms < 1000,
+        )
+    )
     rows += [
         Measure("impact", label, lambda line, key=key, unit=unit: _number(_get(line, key), unit))
         for key, label, unit in IMPACT_MEASURES
     ]
     rows += [
+        Measure(
+            "impact",
+            "realised outcomes: asked / answering",
+            lambda line: (
+                f"{_number(_get(line, 'outcome_asked'))} / "
+                f"{_number(_get(line, 'outcome_answered'))}"
+                if _get(line, "outcome_asked") is not None
+                else "—"
+            ),
+        ),
         Measure(
             "impact",
             "realised outcomes: note",

@@ -23,17 +23,22 @@ figures and the cells an outside audience's rule protects (impact.outside) are t
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 
-from django.db.models import F
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, F, Q, Value
 
 from events.models import Session
 from impact.filters import ImpactFilters
-from impact.queries import Audience, _facts_filter, _registrations_of, held_sessions
+from impact.queries import Audience, _facts_filter, held_sessions
 from impact.suppression import Measure, Relation, Tables, key, split_relations, tabulate
 from outreach.periods import quarter_key, session_quarter
 from registrations.models import (
     Answer,
+    RegistrationStatus,
     SurveyInvitation,
     SurveyPurpose,
     SurveyResponse,
@@ -102,12 +107,34 @@ def market_measure(code: str) -> str:
 # --- The records -------------------------------------------------------------------------------
 
 
+def _invitations(session_ids: list[int], filters: ImpactFilters):
+    # Those whose registration is one of `_registrations_of(session_ids, filters)`, written as
+    # conditions on the joined registration: PostgreSQL then reads the invitations and finds
+    # each one's registration by its key, where a semi-join read every registration.
+    return SurveyInvitation.objects.filter(
+        _on_registration(
+            Q(session_id__in=session_ids)
+            & ~Q(status=RegistrationStatus.CANCELLED)
+            & _facts_filter(filters)
+        ),
+        survey__purpose=SurveyPurpose.OUTCOME,
+    )
+
+
+def _on_registration(condition: Q) -> Q:
+    """The condition on a registration as a condition on an invitation's registration."""
+    prefixed = Q()
+    prefixed.connector, prefixed.negated = condition.connector, condition.negated
+    prefixed.children = [
+        _on_registration(child) if isinstance(child, Q) else (f"registration__{child[0]}", child[1])
+        for child in condition.children
+    ]
+    return prefixed
+
+
 def _invitation_records(session_ids: list[int], filters: ImpactFilters) -> list[dict]:
     rows = (
-        SurveyInvitation.objects.filter(
-            survey__purpose=SurveyPurpose.OUTCOME,
-            registration__in=_registrations_of(session_ids, filters),
-        )
+        _invitations(session_ids, filters)
         .values(
             o_session=F("registration__session_id"),
             o_starts_at=F("registration__session__starts_at"),
@@ -196,12 +223,218 @@ def records_of(session_ids: list[int], filters: ImpactFilters) -> list[dict]:
     return _invitation_records(session_ids, filters) + _response_records(session_ids, filters)
 
 
+class OutcomeRecords(Sequence):
+    """The records (`records_of`) of some held sessions, read only when they are used as a
+    list: programme staff's figures and breakdowns (`staff_figures`, `staff_breakdown`) count
+    the same cells in SQL instead (`_counted_cells`), without reading a record."""
+
+    def __init__(self, session_ids: list[int], filters: ImpactFilters):
+        self.session_ids = session_ids
+        self.filters = filters
+        self._cells = {}  # marginal (a dimension or None) → cells
+
+    @cached_property
+    def records(self) -> list[dict]:
+        return records_of(self.session_ids, self.filters)
+
+    def __getitem__(self, index):
+        return self.records[index]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __eq__(self, other) -> bool:
+        return self.records == list(other)
+
+    __hash__ = None
+
+    def cells(self, by: str | None) -> dict:
+        if by not in self._cells:
+            self._cells[by] = _counted_cells(self.session_ids, self.filters, by)
+        return self._cells[by]
+
+
 def outcome_records(
     filters: ImpactFilters, audience: Audience, *, now: datetime | None = None
-) -> list[dict]:
-    """The records (`records_of`) of the held sessions in the figures."""
+) -> OutcomeRecords:
+    """The records (`records_of`) of the held sessions in the figures (read when used)."""
     session_ids = list(held_sessions(filters, audience, now=now).values_list("pk", flat=True))
-    return records_of(session_ids, filters)
+    return OutcomeRecords(session_ids, filters)
+
+
+# --- Programme staff's counts in SQL -------------------------------------------------------------
+
+# What a record's dimension is grouped by in SQL: a fact the invitation's registration or the
+# response kept, or the session (its quarter, language, series and co-hosts are then read per
+# session).
+_FACT_FIELDS = {
+    "economy": "economy_id",
+    "region": "economy__region",
+    "size": "size_band",
+    "women_led": "women_led",
+    "youth_led": "youth_led",
+}
+_BOOLEAN_DIMENSIONS = ("women_led", "youth_led")
+# The columns of the responses' counts, in _RESPONSE_COUNTS' order.
+_RESPONSE_MEASURES = (
+    "outcome_answered",
+    *(f"{code}_{what}" for code in YES_NO for what in ("answers", "yes", "no")),
+    "contribution_answers",
+    *(f"contribution={value}" for value in CONTRIBUTION),
+    "markets_answers",
+)
+# Each response's answers, one row per response answering any of them (a question read by its
+# code whatever the survey's version, as `_response_records` reads them).
+_ANSWERS = """
+SELECT answer.response_id AS response_id,
+    {yes_no},
+    MAX(CASE WHEN question.code = 'contribution' AND choice.code IN ({contribution})
+        THEN choice.code END) AS contribution,
+    MAX(CASE WHEN question.code = '{markets}' AND market.economy_id IS NOT NULL THEN 1 ELSE 0 END)
+        AS has_markets
+FROM registrations_answer answer
+JOIN registrations_question question ON question.id = answer.question_id
+LEFT JOIN registrations_answer_choices answer_choice
+    ON answer_choice.answer_id = answer.id AND question.code = 'contribution'
+LEFT JOIN registrations_choice choice ON choice.id = answer_choice.choice_id
+LEFT JOIN registrations_answer_economies market
+    ON market.answer_id = answer.id AND question.code = '{markets}'
+WHERE question.code IN ({codes})
+    AND answer.response_id IN (SELECT response.rid FROM ({responses}) response)
+GROUP BY answer.response_id
+"""
+_YES_NO_COLUMN = (
+    "MAX(CASE WHEN question.code = '{code}' THEN"
+    " (CASE WHEN answer.boolean THEN 1 WHEN NOT answer.boolean THEN 0 END) END) AS {code}"
+)
+_RESPONSE_COUNTS = """
+SELECT response.g, COUNT(*),
+    {yes_no},
+    SUM(CASE WHEN answers.contribution IS NOT NULL THEN 1 ELSE 0 END),
+    {contribution},
+    SUM(CASE WHEN answers.has_markets = 1 THEN 1 ELSE 0 END)
+FROM ({responses}) response
+LEFT JOIN ({answers}) answers ON answers.response_id = response.rid
+GROUP BY response.g
+"""
+_YES_NO_COUNTS = (
+    "SUM(CASE WHEN answers.{code} IS NOT NULL THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN answers.{code} = 1 THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN answers.{code} = 0 THEN 1 ELSE 0 END)"
+)
+_MARKET_COUNTS = """
+SELECT response.g, market.economy_id, COUNT(DISTINCT response.rid)
+FROM ({responses}) response
+JOIN registrations_answer answer ON answer.response_id = response.rid
+JOIN registrations_question question ON question.id = answer.question_id
+JOIN registrations_answer_economies market ON market.answer_id = answer.id
+WHERE question.code = '{markets}'
+GROUP BY response.g, market.economy_id
+"""
+
+
+def _group_field(by: str | None) -> str | None:
+    if by is None:
+        return None
+    return _FACT_FIELDS.get(by, "session_id")
+
+
+def _counted_cells(session_ids: list[int], filters: ImpactFilters, by: str | None) -> dict:
+    """The cells `outcome_tables(records, [(by,)], [(by,)])` counts (or [()] when `by` is
+    None), those programme staff read: every measure of MEASURES for each value of `by` that
+    a record has (0 where none counts), and each market named with its count. Counted in SQL,
+    grouped by the fact or by the session, then per value of `by` here: five queries (one more
+    for the sessions, one more for their co-hosts), whatever the number of records."""
+    field = _group_field(by)
+    group = F(field) if field else Value(0)
+    counts = defaultdict(lambda: defaultdict(int))  # group → measure → count
+    invitations = (
+        _invitations(session_ids, filters)
+        .values(g=F(f"registration__{field}") if field else Value(0))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in invitations:
+        counts[row["g"]]["outcome_asked"] += row["n"]
+    try:
+        responses_sql, params = (
+            _responses(session_ids, filters).values(rid=F("pk"), g=group).order_by().query
+        ).sql_with_params()
+    except EmptyResultSet:  # no held session, or a filter no economy meets: no response
+        return _cells_of(by, counts, {})
+    answers = _ANSWERS.format(
+        yes_no=", ".join(_YES_NO_COLUMN.format(code=code) for code in YES_NO),
+        contribution=", ".join(f"'{value}'" for value in CONTRIBUTION),
+        markets=MARKETS,
+        codes=", ".join(f"'{code}'" for code in CODES),
+        responses=responses_sql,
+    )
+    statement = _RESPONSE_COUNTS.format(
+        yes_no=", ".join(_YES_NO_COUNTS.format(code=code) for code in YES_NO),
+        contribution=", ".join(
+            f"SUM(CASE WHEN answers.contribution = '{value}' THEN 1 ELSE 0 END)"
+            for value in CONTRIBUTION
+        ),
+        responses=responses_sql,
+        answers=answers,
+    )
+    market_counts = defaultdict(lambda: defaultdict(int))  # group → market → count
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *params])
+        for g, *values in cursor.fetchall():
+            for measure, value in zip(_RESPONSE_MEASURES, values, strict=True):
+                counts[g][measure] += int(value or 0)
+        cursor.execute(_MARKET_COUNTS.format(responses=responses_sql, markets=MARKETS), params)
+        for g, market, n in cursor.fetchall():
+            market_counts[g][market] += n
+    return _cells_of(by, counts, market_counts)
+
+
+def _cells_of(by: str | None, counts: dict, market_counts: dict) -> dict:
+    """The cells of the counts per SQL group (`_counted_cells`), per value of `by`."""
+    values_of = _dimension_values(by, set(counts))
+    cells = {}
+    for g, measures in counts.items():
+        for value in values_of(g):
+            dims = {by: value} if by else {}
+            for measure in MEASURES:
+                cell = key(measure, **dims)
+                cells[cell] = cells.get(cell, 0) + measures.get(measure, 0)
+            for market, n in market_counts.get(g, {}).items():
+                cell = key(market_measure(market), **dims)
+                cells[cell] = cells.get(cell, 0) + n
+    return cells
+
+
+def _dimension_values(by: str | None, groups: set):
+    """A function from a SQL group (a fact, a session id) to the values of `by` it counts for,
+    as `_record` (and `with_cohosts`) give them."""
+    if by is None:
+        return lambda g: [None]
+    if by in _BOOLEAN_DIMENSIONS:
+        return lambda g: [bool(g)]
+    if by in _FACT_FIELDS:
+        return lambda g: [g or ""]
+    if by == "cohost":
+        cohosts = defaultdict(list)
+        for session_id, organisation_id in Session.cohosts.through.objects.filter(
+            session_id__in=groups
+        ).values_list("session_id", "organisation_id"):
+            cohosts[session_id].append(organisation_id)
+        return lambda g: cohosts.get(g) or [""]
+    of_session = {}
+    for pk, starts_at, time_zone, language, series in Session.objects.filter(
+        pk__in=groups
+    ).values_list("pk", "starts_at", "time_zone", "language", "series__slug"):
+        of_session[pk] = {
+            "quarter": quarter_key(*session_quarter(starts_at, time_zone)),
+            "language": language,
+            "series": series or "",
+        }[by]
+    return lambda g: [of_session[g]]
 
 
 def with_cohosts(records: list[dict]) -> list[dict]:
@@ -328,7 +561,10 @@ def _reader(cells: dict):
 def staff_figures(records: list[dict]) -> dict:
     """Programme staff's realised outcomes over these records (`outcome_records`), with the
     markets named ([(code, count)], most named first) and how many they are."""
-    cells = outcome_tables(records, [()], [()]).cells
+    if isinstance(records, OutcomeRecords):
+        cells = records.cells(None)
+    else:
+        cells = outcome_tables(records, [()], [()]).cells
     figures = figures_from(*_reader(cells))
     figures["markets"] = markets(cells, frozenset())
     figures["new_markets"] = len(figures["markets"])
@@ -340,9 +576,12 @@ def staff_breakdown(records: list[dict], by: str) -> list[dict]:
     (quarters in time order)."""
     if by not in DIMENSIONS:
         raise ValueError(f"Cannot break down outcomes by {by!r}.")
-    if by == "cohost":
-        records = with_cohosts(records)
-    cells = outcome_tables(records, [(by,)], [(by,)]).cells
+    if isinstance(records, OutcomeRecords):
+        cells = records.cells(by)
+    else:
+        if by == "cohost":
+            records = with_cohosts(records)
+        cells = outcome_tables(records, [(by,)], [(by,)]).cells
     value, shows = _reader(cells)
     keys = dict.fromkeys(dict(c[1])[by] for c in cells if c[0] == "outcome_asked")
     keys.update(dict.fromkeys(dict(c[1])[by] for c in cells if c[0] == "outcome_answered"))
