@@ -226,12 +226,13 @@ def records_of(session_ids: list[int], filters: ImpactFilters) -> list[dict]:
 class OutcomeRecords(Sequence):
     """The records (`records_of`) of some held sessions, read only when they are used as a
     list: programme staff's figures and breakdowns (`staff_figures`, `staff_breakdown`) count
-    the same cells in SQL instead (`_counted_cells`), without reading a record."""
+    the same cells in SQL instead (`_grouped_counts`), without reading a record."""
 
     def __init__(self, session_ids: list[int], filters: ImpactFilters):
         self.session_ids = session_ids
         self.filters = filters
         self._cells = {}  # marginal (a dimension or None) → cells
+        self._grouped = {}  # what SQL grouped by (a fact, the session or None) → its counts
 
     @cached_property
     def records(self) -> list[dict]:
@@ -253,7 +254,12 @@ class OutcomeRecords(Sequence):
 
     def cells(self, by: str | None) -> dict:
         if by not in self._cells:
-            self._cells[by] = _counted_cells(self.session_ids, self.filters, by)
+            # The breakdowns by quarter, language, series and co-host share one count per
+            # session.
+            field = _group_field(by)
+            if field not in self._grouped:
+                self._grouped[field] = _grouped_counts(self.session_ids, self.filters, field)
+            self._cells[by] = _cells_of(by, *self._grouped[field])
         return self._cells[by]
 
 
@@ -342,13 +348,11 @@ def _group_field(by: str | None) -> str | None:
     return _FACT_FIELDS.get(by, "session_id")
 
 
-def _counted_cells(session_ids: list[int], filters: ImpactFilters, by: str | None) -> dict:
-    """The cells `outcome_tables(records, [(by,)], [(by,)])` counts (or [()] when `by` is
-    None), those programme staff read: every measure of MEASURES for each value of `by` that
-    a record has (0 where none counts), and each market named with its count. Counted in SQL,
-    grouped by the fact or by the session, then per value of `by` here: five queries (one more
-    for the sessions, one more for their co-hosts), whatever the number of records."""
-    field = _group_field(by)
+def _grouped_counts(session_ids: list[int], filters: ImpactFilters, field: str | None):
+    """({group: {measure: count}}, {group: {market: count}}), grouped in SQL by `field` of the
+    invitation's registration and of the response (None: everything in one group), in three
+    queries whatever the number of records. `_cells_of` makes them the cells
+    `outcome_tables(records, [(by,)], [(by,)])` counts (or [()]) that programme staff read."""
     group = F(field) if field else Value(0)
     counts = defaultdict(lambda: defaultdict(int))  # group → measure → count
     invitations = (
@@ -364,7 +368,7 @@ def _counted_cells(session_ids: list[int], filters: ImpactFilters, by: str | Non
             _responses(session_ids, filters).values(rid=F("pk"), g=group).order_by().query
         ).sql_with_params()
     except EmptyResultSet:  # no held session, or a filter no economy meets: no response
-        return _cells_of(by, counts, {})
+        return counts, {}
     answers = _ANSWERS.format(
         yes_no=", ".join(_YES_NO_COLUMN.format(code=code) for code in YES_NO),
         contribution=", ".join(f"'{value}'" for value in CONTRIBUTION),
@@ -390,11 +394,13 @@ def _counted_cells(session_ids: list[int], filters: ImpactFilters, by: str | Non
         cursor.execute(_MARKET_COUNTS.format(responses=responses_sql, markets=MARKETS), params)
         for g, market, n in cursor.fetchall():
             market_counts[g][market] += n
-    return _cells_of(by, counts, market_counts)
+    return counts, market_counts
 
 
 def _cells_of(by: str | None, counts: dict, market_counts: dict) -> dict:
-    """The cells of the counts per SQL group (`_counted_cells`), per value of `by`."""
+    """The cells of the counts per SQL group (`_grouped_counts`) per value of `by`: every
+    measure of MEASURES for each value a record has (0 where none counts), and each market
+    named with its count."""
     values_of = _dimension_values(by, set(counts))
     cells = {}
     for g, measures in counts.items():
